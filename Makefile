@@ -1,0 +1,42 @@
+# Thin wrapper over CMake/CTest. `make run` and `make test` install what is
+# missing first (scripts/setup.sh).
+BUILD ?= build
+SANITIZE ?= 0
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SANITIZE),1)
+BUILD := $(BUILD)-sanitize
+CMAKE_FLAGS += -DFLOE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+endif
+
+.PHONY: all setup setup-test configure build run test bench clean format
+
+all: build
+
+setup:
+	@sh scripts/setup.sh
+
+setup-test:
+	@sh scripts/setup.sh --test
+
+configure:
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+
+build: setup configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@sh scripts/run-example.sh $(BUILD)/floe
+
+test: setup-test configure
+	@cmake --build $(BUILD) -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@sh bench/run.sh $(BUILD)/floe
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-sanitize

@@ -1,0 +1,137 @@
+/*
+ * floe base layer: error reporting, the allocation seam (with fault
+ * injection), a growable bounded buffer, string helpers, time, uuids,
+ * murmur3 and logging. Everything else in floe is built on this; it uses
+ * only libc.
+ */
+#ifndef FLOE_BASE_H
+#define FLOE_BASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* ---- error codes: 0 is success, every failure is negative ---- */
+enum {
+	FLOE_OK = 0,
+	FLOE_ENOMEM = -1,       /* allocation failed */
+	FLOE_EINVAL = -2,       /* bad argument or bad user input */
+	FLOE_EIO = -3,          /* storage read/write failed */
+	FLOE_ENOTFOUND = -4,    /* table, namespace, file, snapshot not found */
+	FLOE_EEXISTS = -5,      /* already exists */
+	FLOE_ECONFLICT = -6,    /* commit lost a race / requirement failed */
+	FLOE_ECORRUPT = -7,     /* malformed file (Avro, JSON, metadata) */
+	FLOE_EUNSUPPORTED = -8, /* valid but not supported (e.g. INTERVAL column) */
+	FLOE_EENGINE = -9,      /* DuckDB reported an error */
+	FLOE_EBUSY = -10,       /* catalog locked */
+	FLOE_ECATALOG = -11     /* catalog backend failed */
+};
+
+/*
+ * One thread-local "last error": a code and a one-line message.
+ * floe_error_set() replaces it and returns `code` so callers can write
+ * `return floe_error_set(FLOE_EINVAL, "...")`. floe_error_prefix() keeps the
+ * code and puts context in front of the message ("table marts.x: " + old).
+ */
+int floe_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int floe_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *floe_error_message(void); /* never NULL; "" when none */
+int floe_error_code(void);
+void floe_error_clear(void);
+const char *floe_error_name(int code); /* "ENOMEM", ... */
+
+/*
+ * Allocation seam. Every allocation in floe goes through these so that a test
+ * mode can make the Nth call fail (FLOE_FAULT_ALLOC=N in the environment, or
+ * floe_fault_alloc_set()). They set FLOE_ENOMEM as the last error on failure.
+ */
+void *floe_malloc(size_t n);
+void *floe_calloc(size_t count, size_t size);
+void *floe_realloc(void *p, size_t n);
+void floe_free(void *p);
+char *floe_strdup(const char *s);
+char *floe_strndup(const char *s, size_t n);
+/* printf into a fresh string; caller frees with floe_free. NULL on failure. */
+char *floe_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *floe_vasprintf(const char *fmt, va_list ap);
+/* 0 disables; N > 0: the Nth allocation from now fails (once). */
+void floe_fault_alloc_set(long n);
+
+/* I/O fault seam used by the storage layer: FLOE_FAULT_IO=N makes the Nth
+ * write-type storage call fail with FLOE_EIO. Returns true if this call must
+ * fail. */
+bool floe_fault_io_hit(void);
+void floe_fault_io_set(long n);
+
+/* ---- growable buffer with a hard cap (curl's dynbuf habit) ---- */
+typedef struct {
+	char *ptr; /* NUL-terminated when len > 0 or after any put */
+	size_t len;
+	size_t cap;
+	size_t max; /* hard cap on len; 0 means FLOE_BUF_DEFAULT_MAX */
+} floe_buf;
+
+#define FLOE_BUF_DEFAULT_MAX ((size_t)1 << 31)
+#define FLOE_BUF_INIT                                                                              \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
+
+void floe_buf_init(floe_buf *b, size_t max);
+int floe_buf_put(floe_buf *b, const void *data, size_t len);
+int floe_buf_puts(floe_buf *b, const char *s);
+int floe_buf_putc(floe_buf *b, char c);
+int floe_buf_printf(floe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int floe_buf_grow(floe_buf *b, size_t extra); /* ensure room for extra bytes */
+void floe_buf_reset(floe_buf *b);             /* len = 0, keeps memory */
+void floe_buf_free(floe_buf *b);
+/* Hand the memory to the caller (free with floe_free); buffer is reset. */
+char *floe_buf_detach(floe_buf *b, size_t *len_out);
+/* Append s as a SQL string literal ('...' with quotes doubled). */
+int floe_buf_put_sql_string(floe_buf *b, const char *s);
+/* Append s as a SQL identifier ("..." with quotes doubled). */
+int floe_buf_put_sql_ident(floe_buf *b, const char *s);
+
+/* ---- strings ---- */
+bool floe_str_eq(const char *a, const char *b); /* NULL-safe */
+bool floe_str_starts_with(const char *s, const char *prefix);
+bool floe_str_ends_with(const char *s, const char *suffix);
+/* Parse a base-10 int64 from the whole string; 0 or FLOE_EINVAL. */
+int floe_parse_i64(int64_t *out, const char *s);
+/* Like strtoll over [s, s+len) without requiring NUL termination. */
+int floe_parse_i64n(int64_t *out, const char *s, size_t len);
+
+/* ---- time ---- */
+int64_t floe_time_now_ms(void);  /* wall clock, epoch milliseconds */
+int64_t floe_time_mono_us(void); /* monotonic microseconds */
+/* "2026-01-01 10:00:00[.fff]" or "2026-01-01" (UTC) -> epoch ms. */
+int floe_time_parse_ms(int64_t *out, const char *s);
+/* epoch ms -> "2026-01-01 10:00:00.123" (UTC) into out[32]. */
+void floe_time_format_ms(int64_t ms, char out[32]);
+
+/* ---- randomness, uuid, hashing ---- */
+int floe_random_bytes(void *out, size_t n); /* getrandom(2) */
+uint64_t floe_random_u64(void);
+void floe_uuid_v4(uint8_t out[16]);
+void floe_uuid_format(const uint8_t u[16], char out[37]); /* lowercase */
+int floe_uuid_parse(uint8_t out[16], const char *s);
+/* MurmurHash3 x86 32-bit (Iceberg spec, Appendix B: bucket transform). */
+uint32_t floe_murmur3_32(const void *data, size_t len, uint32_t seed);
+
+/* ---- logging and progress (the only path to the terminal below cli) ---- */
+typedef enum {
+	FLOE_LOG_DEBUG = 0,
+	FLOE_LOG_INFO = 1,
+	FLOE_LOG_WARN = 2,
+	FLOE_LOG_ERROR = 3,
+	FLOE_LOG_QUIET = 4
+} floe_log_level;
+
+void floe_log_set_level(floe_log_level level);
+floe_log_level floe_log_get_level(void);
+void floe_log(floe_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* true when stderr is a TTY and NO_COLOR is unset */
+bool floe_log_color(void);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * floe catalog: where tables are registered. One interface, several
+ * backends chosen by URI:
+ *
+ *   sqlite:PATH        Iceberg JDBC catalog layout in a SQLite file (default:
+ *                      sqlite:<warehouse>/catalog.db)
+ *   fs:                hadoop-style: <warehouse>/<ns...>/<table>/metadata/
+ *                      vN.metadata.json + version-hint.text
+ *
+ * A URI may carry `?name=X` to choose the JDBC catalog_name (default "floe").
+ * Namespaces are dotted strings ("a" or "a.b" for nested ones); a table is
+ * (namespace, name). Commits are compare-and-swap on the metadata location;
+ * built on the iceberg layer's requirements/updates.
+ */
+#ifndef FLOE_CATALOG_H
+#define FLOE_CATALOG_H
+
+#include "floe/iceberg.h"
+
+typedef struct floe_catalog floe_catalog;
+
+/* Open (and create if needed) a catalog. warehouse is a directory or
+ * file:// URI (created if missing). uri NULL = the default SQLite catalog. */
+int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse);
+void floe_catalog_free(floe_catalog *c);
+/* "sql" or "fs" */
+const char *floe_catalog_kind(const floe_catalog *c);
+/* The warehouse root as a file:// URI (borrowed). */
+const char *floe_catalog_warehouse(const floe_catalog *c);
+/* Default location of a new table: <warehouse>/<ns levels joined by />/<name>.
+ * Caller frees. */
+char *floe_catalog_default_location(const floe_catalog *c, const char *ns, const char *name);
+
+/* ---- namespaces ---- */
+/* properties: JSON object of strings, may be NULL. FLOE_EEXISTS if present.
+ * A nested namespace needs its parent. */
+int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t *properties);
+/* 1 exists, 0 not, negative on error */
+int floe_catalog_namespace_exists(floe_catalog *c, const char *ns);
+/* Direct children of parent (NULL = top level), sorted. Free the array with
+ * floe_catalog_strings_free. */
+int floe_catalog_list_namespaces(floe_catalog *c, const char *parent, char ***out, size_t *n);
+/* New reference to a JSON object of the namespace's properties. */
+int floe_catalog_namespace_properties(floe_catalog *c, const char *ns, json_t **out);
+/* set: object of key -> string; remove: array of keys; either may be NULL. */
+int floe_catalog_update_namespace(floe_catalog *c, const char *ns, const json_t *set,
+                                  const json_t *remove);
+/* FLOE_EINVAL ("not empty") if it holds tables or child namespaces. */
+int floe_catalog_drop_namespace(floe_catalog *c, const char *ns);
+
+/* ---- tables ---- */
+/* Table names of a namespace, sorted. FLOE_ENOTFOUND if the namespace is
+ * missing. */
+int floe_catalog_list_tables(floe_catalog *c, const char *ns, char ***out, size_t *n);
+void floe_catalog_strings_free(char **v, size_t n);
+/* 1 exists, 0 not, negative on error */
+int floe_catalog_table_exists(floe_catalog *c, const char *ns, const char *name);
+/* Load the current metadata. Both outputs optional (NULL to skip); caller
+ * frees. FLOE_ENOTFOUND naming the table when absent. */
+int floe_catalog_load_table(floe_catalog *c, const char *ns, const char *name,
+                            floe_ice_metadata **meta, char **metadata_location);
+/*
+ * Create a table: requirements (may be NULL; assert-create is implied) and
+ * updates as floe_ice_create_updates() gives them (plus optionally the first
+ * snapshot). Writes the first metadata file and registers it.
+ * FLOE_EEXISTS when the table exists; FLOE_ENOTFOUND when the namespace
+ * does not. Outputs optional.
+ */
+int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
+                              const json_t *updates, floe_ice_metadata **meta,
+                              char **metadata_location);
+/*
+ * Commit to an existing table: load the current metadata, check the
+ * requirements, apply the updates, write the new metadata file and swap it
+ * in only if the table is still at the version loaded (compare-and-swap).
+ * A requirement that fails is FLOE_ECONFLICT (the caller rebuilds its
+ * updates on the new version and retries); a lost swap with requirements
+ * still holding is retried here a bounded number of times.
+ * Outputs optional.
+ */
+int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
+                              const json_t *requirements, const json_t *updates,
+                              floe_ice_metadata **meta, char **metadata_location);
+/* Remove the table from the catalog; with purge also delete its files
+ * (every file under its location). */
+int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge);
+
+/* Split "ns.sub.table" at the last dot into namespace and name (caller frees
+ * both). FLOE_EINVAL when there is no dot. */
+int floe_catalog_split_ident(const char *ident, char **ns, char **name);
+/* Valid namespace / table name: non-empty levels of [A-Za-z0-9_-]. */
+int floe_catalog_check_name(const char *what, const char *name);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * floe engine: DuckDB through its stable C API (duckdb.h, 1.4 LTS).
+ *
+ * - run SQL and collect results as text (human output) or JSON rows
+ * - describe a query's result as an Iceberg schema (type mapping, with the
+ *   casts DuckDB needs before writing: DUCKDB-FACTS.md section 4)
+ * - write a query's result as Parquet data files with Iceberg field ids,
+ *   through COPY ... (FORMAT parquet, FIELD_IDS, RETURN_STATS), and turn the
+ *   returned statistics into Iceberg column metrics and bounds
+ * - expose a table snapshot to SQL as the view "<ns>"."<table>" over its data
+ *   files, binding top-level columns by field id
+ * - table operations (create, append, replace) combining the above with
+ *   the catalog: write files, produce a snapshot, commit, retry on conflict
+ *
+ * Nothing here prints: results are returned; progress goes through floe_log.
+ */
+#ifndef FLOE_ENGINE_H
+#define FLOE_ENGINE_H
+
+#include "floe/catalog.h"
+#include "floe/iceberg.h"
+
+typedef struct floe_engine floe_engine;
+
+typedef struct {
+	int threads;              /* 0 = DuckDB's default (cores) */
+	const char *memory_limit; /* NULL = DuckDB's default */
+	const char *temp_dir;     /* spill directory; NULL = a private dir under /tmp */
+} floe_engine_options;
+
+/* Open an in-memory DuckDB with floe's settings (TimeZone UTC, no extension
+ * autoload, explicit temp directory). opts may be NULL. */
+int floe_engine_open(floe_engine **out, const floe_engine_options *opts);
+void floe_engine_free(floe_engine *e);
+
+/* Run one or more statements, discarding results. DuckDB's message goes
+ * into the error (FLOE_EENGINE). */
+int floe_engine_exec(floe_engine *e, const char *sql);
+
+/* A query result as text. NULL cells are SQL NULLs. */
+typedef struct {
+	size_t ncols;
+	char **names;
+	char **types; /* DuckDB type names, e.g. "BIGINT" */
+	size_t nrows;
+	char ***rows;   /* rows[r][c] */
+	bool truncated; /* more rows than max_rows existed */
+} floe_engine_rows;
+
+/* Run one statement and collect up to max_rows rows (0 = no limit) as text.
+ * Free with floe_engine_rows_free. */
+int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows,
+                           floe_engine_rows **out);
+void floe_engine_rows_free(floe_engine_rows *r);
+/* Run one SELECT-like statement and append its rows to out as a JSON array
+ * of objects (DuckDB's to_json per row: numbers stay numbers). */
+int floe_engine_query_json(floe_engine *e, const char *sql, floe_buf *out);
+
+/*
+ * The Iceberg schema of a query's result. Field ids come from `base`
+ * where a top-level column of the same name exists there (append/replace
+ * keeps ids), else fresh ids from *next_id (advanced). *select_out is a
+ * SELECT list over the query's columns with the casts floe applies before
+ * writing (HUGEINT -> DECIMAL(38,0), unsigned -> wider, TINYINT/SMALLINT ->
+ * INTEGER, TIMESTAMP_S/MS/NS -> TIMESTAMP, ENUM -> VARCHAR, ...).
+ * A column with no Iceberg type (INTERVAL, TIMETZ, UNION, BIT, ...) is
+ * FLOE_EUNSUPPORTED naming the column and a cast that would work.
+ * base may be NULL. Caller frees both outputs.
+ */
+int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schema *base,
+                         int *next_id, floe_ice_schema **schema_out, char **select_out);
+
+/*
+ * Write the result of `query` (already cast as describe() said) into
+ * Parquet files in the local directory data_dir (created), zstd, split at
+ * target_file_size bytes, with Parquet field ids from schema, and return
+ * one data file per non-empty Parquet file with record count, exact size
+ * and column metrics (value/null counts, sizes, bounds in App. D form,
+ * strings truncated to 16 code points). File paths are file:// URIs.
+ * On failure every file this call wrote is removed.
+ */
+int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_schema *schema,
+                            const char *data_dir_uri, int64_t target_file_size,
+                            floe_ice_data_file **files, size_t *n);
+
+/*
+ * Create (or replace) the view "<ns>"."<name>" over the data files of a
+ * snapshot: read_parquet([...], schema=MAP{field id: {name, type}}) so
+ * top-level columns bind by field id; a table with no files becomes a typed
+ * empty view. The DuckDB schema "<ns>" is created when missing.
+ */
+int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
+                               const floe_ice_schema *schema, const floe_ice_data_file *files,
+                               size_t n);
+
+/* DuckDB type name of an Iceberg type ("BIGINT", "DECIMAL(38,0)",
+ * "STRUCT(a INTEGER)", ...). Caller frees. */
+char *floe_engine_duckdb_type(const floe_ice_type *t);
+
+/* ======================= table operations ======================= */
+
+typedef enum {
+	FLOE_WRITE_CREATE,           /* table must not exist */
+	FLOE_WRITE_CREATE_IF_ABSENT, /* no-op if it exists */
+	FLOE_WRITE_REPLACE,          /* create, or overwrite keeping history */
+	FLOE_WRITE_APPEND            /* table must exist */
+} floe_write_mode;
+
+typedef struct {
+	int64_t snapshot_id; /* -1 when nothing was committed */
+	int64_t rows;
+	size_t files;
+	int attempts; /* commit attempts */
+	bool skipped; /* CREATE_IF_ABSENT on an existing table */
+} floe_write_result;
+
+/*
+ * Run `query` and commit its result to table ns.name in one snapshot
+ * (append, or overwrite for REPLACE of an existing table; the schema is
+ * evolved to the query's when it changes). Data files go under
+ * <table location>/data/. A failure at any step commits nothing and removes
+ * the files this call wrote; a commit conflict is retried on the new
+ * version up to 10 times with backoff, then FLOE_ECONFLICT.
+ */
+int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                     const char *query, floe_write_mode mode, floe_write_result *res);
+
+/* How to pick the snapshot of each table when exposing the catalog. */
+typedef struct {
+	int64_t snapshot_id; /* -1: not used */
+	int64_t as_of_ms;    /* -1: not used */
+} floe_as_of;
+
+/*
+ * Register every table of the catalog (all namespaces, nested ones as
+ * "a.b") as a view: the current snapshot, or per `as_of` the given snapshot
+ * (for the table that has it) / the snapshot current at a time (tables
+ * created later are left out). FLOE_ENOTFOUND when as_of names a snapshot
+ * no table has. as_of may be NULL.
+ */
+int floe_table_expose_all(floe_engine *e, floe_catalog *c, const floe_as_of *as_of);
+
+#endif

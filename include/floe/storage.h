@@ -1,0 +1,39 @@
+/*
+ * floe storage ("file io"): one interface over the places Iceberg files live.
+ * Locations are URIs: `file:///abs/path` or a plain absolute/relative path
+ * (treated as local). s3:// arrives with the S3 issue. Every write-type call
+ * passes the I/O fault seam (floe_fault_io_hit) so tests can make it fail.
+ */
+#ifndef FLOE_STORAGE_H
+#define FLOE_STORAGE_H
+
+#include "floe/base.h"
+
+/* Local path for a `file://` URI or plain path. Caller frees. NULL + error
+ * for unsupported schemes. */
+char *floe_storage_local_path(const char *uri);
+/* Absolute `file://` URI for a local path (made absolute against the CWD). */
+char *floe_storage_file_uri(const char *path);
+/* Join a base location and a relative part with exactly one '/'. */
+char *floe_storage_join(const char *base, const char *rel);
+
+/* Read a whole file into out (initialised by the callee; free with
+ * floe_buf_free). max caps the size (0 = 1 GiB). FLOE_ENOTFOUND if absent. */
+int floe_storage_read(floe_buf *out, const char *uri, size_t max);
+/* Write a whole file, creating parent directories: written to a temp name,
+ * fsynced and renamed into place, so readers never see a partial file. */
+int floe_storage_write(const char *uri, const void *data, size_t len);
+/* Like floe_storage_write but fails with FLOE_EEXISTS if uri already exists
+ * (atomic: link(2) of the temp file). */
+int floe_storage_write_new(const char *uri, const void *data, size_t len);
+/* 1 if exists, 0 if not, negative on error. */
+int floe_storage_exists(const char *uri);
+/* Size in bytes of an existing file. */
+int floe_storage_size(int64_t *out, const char *uri);
+int floe_storage_mkdirs(const char *uri);
+/* Delete one file; absent is not an error. */
+int floe_storage_delete(const char *uri);
+/* Delete a directory tree (drop --purge, failed-write staging). */
+int floe_storage_delete_tree(const char *uri);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * Local-disk implementation of the storage layer (file:// and plain paths).
+ * Writes go to a temp file in the target directory and are renamed (or
+ * linked, for write-new) into place, so a crash never leaves a partial
+ * metadata file under its final name.
+ */
+#define _GNU_SOURCE
+#include "floe/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *floe_storage_local_path(const char *uri)
+{
+	if (floe_str_starts_with(uri, "file://"))
+		return floe_strdup(uri + 7);
+	if (strstr(uri, "://") != NULL) {
+		floe_error_set(FLOE_EUNSUPPORTED, "storage scheme of '%s' is not supported", uri);
+		return NULL;
+	}
+	return floe_strdup(uri);
+}
+
+char *floe_storage_file_uri(const char *path)
+{
+	char cwd[PATH_MAX];
+	if (floe_str_starts_with(path, "file://") || strstr(path, "://"))
+		return floe_strdup(path);
+	if (path[0] == '/')
+		return floe_asprintf("file://%s", path);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		floe_error_set(FLOE_EIO, "getcwd failed: %s", strerror(errno));
+		return NULL;
+	}
+	if (strcmp(path, ".") == 0)
+		return floe_asprintf("file://%s", cwd);
+	if (floe_str_starts_with(path, "./"))
+		path += 2;
+	return floe_asprintf("file://%s/%s", cwd, path);
+}
+
+char *floe_storage_join(const char *base, const char *rel)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	while (*rel == '/')
+		rel++;
+	return floe_asprintf("%.*s/%s", (int)n, base, rel);
+}
+
+static int io_error(const char *what, const char *path)
+{
+	int e = errno;
+	return floe_error_set(e == ENOENT ? FLOE_ENOTFOUND : FLOE_EIO, "%s %s: %s", what, path,
+	                      strerror(e));
+}
+
+int floe_storage_read(floe_buf *out, const char *uri, size_t max)
+{
+	char *path = floe_storage_local_path(uri);
+	int fd = -1, rc = 0;
+	struct stat st;
+	floe_buf_init(out, max ? max : ((size_t)1 << 30));
+	if (path == NULL)
+		return floe_error_code();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = io_error("cannot read", path);
+		goto done;
+	}
+	if ((rc = floe_buf_grow(out, (size_t)st.st_size)) != 0) {
+		floe_error_prefix("%s: ", path);
+		goto done;
+	}
+	for (;;) {
+		ssize_t got;
+		if ((rc = floe_buf_grow(out, 65536)) != 0) {
+			floe_error_prefix("%s: ", path);
+			goto done;
+		}
+		got = read(fd, out->ptr + out->len, 65536);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = io_error("cannot read", path);
+			goto done;
+		}
+		if (got == 0)
+			break;
+		out->len += (size_t)got;
+	}
+	out->ptr[out->len] = '\0';
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		floe_buf_free(out);
+	floe_free(path);
+	return rc;
+}
+
+static int mkdirs_path(char *path)
+{
+	char *p;
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			int rc = io_error("cannot create directory", path);
+			*p = '/';
+			return rc;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		return io_error("cannot create directory", path);
+	return 0;
+}
+
+int floe_storage_mkdirs(const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	rc = mkdirs_path(path);
+	floe_free(path);
+	return rc;
+}
+
+static int parent_dirs(const char *path)
+{
+	char *dir = floe_strdup(path);
+	char *slash;
+	int rc = 0;
+	if (dir == NULL)
+		return FLOE_ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		rc = mkdirs_path(dir);
+	}
+	floe_free(dir);
+	return rc;
+}
+
+/* Write data to a fresh temp file next to path; returns its name. */
+static int write_temp(char **tmp_out, const char *path, const void *data, size_t len)
+{
+	char *tmp = NULL;
+	int fd = -1, rc = 0;
+	const char *p = data;
+	uint8_t rnd[8];
+	*tmp_out = NULL;
+	if (floe_fault_io_hit())
+		return floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
+	if ((rc = parent_dirs(path)) != 0)
+		return rc;
+	floe_random_bytes(rnd, sizeof(rnd));
+	tmp = floe_asprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2], rnd[3],
+	                    rnd[4], rnd[5]);
+	if (tmp == NULL)
+		return FLOE_ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = io_error("cannot write", tmp);
+		goto done;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = io_error("cannot write", tmp);
+			goto done;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fdatasync(fd) != 0) {
+		rc = io_error("cannot sync", tmp);
+		goto done;
+	}
+done:
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = io_error("cannot close", tmp);
+	if (rc) {
+		if (fd >= 0)
+			unlink(tmp);
+		floe_free(tmp);
+		return rc;
+	}
+	*tmp_out = tmp;
+	return 0;
+}
+
+int floe_storage_write(const char *uri, const void *data, size_t len)
+{
+	char *path = floe_storage_local_path(uri);
+	char *tmp = NULL;
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	rc = write_temp(&tmp, path, data, len);
+	if (rc == 0 && rename(tmp, path) != 0) {
+		rc = io_error("cannot rename into", path);
+		unlink(tmp);
+	}
+	floe_free(tmp);
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_write_new(const char *uri, const void *data, size_t len)
+{
+	char *path = floe_storage_local_path(uri);
+	char *tmp = NULL;
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	rc = write_temp(&tmp, path, data, len);
+	if (rc == 0) {
+		if (link(tmp, path) != 0) {
+			if (errno == EEXIST)
+				rc = floe_error_set(FLOE_EEXISTS, "%s already exists", path);
+			else
+				rc = io_error("cannot create", path);
+		}
+		unlink(tmp);
+	}
+	floe_free(tmp);
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_exists(const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	struct stat st;
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	if (stat(path, &st) == 0)
+		rc = 1;
+	else if (errno == ENOENT || errno == ENOTDIR)
+		rc = 0;
+	else
+		rc = io_error("cannot stat", path);
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_size(int64_t *out, const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	struct stat st;
+	int rc = 0;
+	if (path == NULL)
+		return floe_error_code();
+	if (stat(path, &st) != 0)
+		rc = io_error("cannot stat", path);
+	else
+		*out = (int64_t)st.st_size;
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_delete(const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	int rc = 0;
+	if (path == NULL)
+		return floe_error_code();
+	if (floe_fault_io_hit())
+		rc = floe_error_set(FLOE_EIO, "cannot delete %s: injected I/O fault", path);
+	else if (unlink(path) != 0 && errno != ENOENT)
+		rc = io_error("cannot delete", path);
+	floe_free(path);
+	return rc;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(p) : unlink(p)) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+int floe_storage_delete_tree(const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	int rc = 0;
+	struct stat st;
+	if (path == NULL)
+		return floe_error_code();
+	if (stat(path, &st) == 0 && nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		rc = io_error("cannot delete", path);
+	floe_free(path);
+	return rc;
+}

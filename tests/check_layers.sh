@@ -1,0 +1,26 @@
+#!/bin/bash
+# Layering check (STYLE.md rule 1): a layer includes only headers of the
+# layers below it. Fails listing each offending include.
+set -u
+root=${1:-.}
+layers=(base avro storage iceberg catalog engine project server cli)
+rank() { local i; for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && echo "$i" && return; done; echo -1; }
+bad=0
+for dir in "$root"/src/*/; do
+    layer=$(basename "$dir")
+    r=$(rank "$layer")
+    [ "$r" -lt 0 ] && { echo "unknown layer directory src/$layer"; bad=1; continue; }
+    while IFS=: read -r file inc; do
+        hdr=$(sed -n 's/.*#include "floe\/\([a-z_]*\)\.h".*/\1/p' <<<"$inc")
+        [ -z "$hdr" ] && continue
+        hr=$(rank "$hdr")
+        if [ "$hr" -lt 0 ] || [ "$hr" -gt "$r" ]; then
+            echo "layering: $file includes floe/$hdr.h (layer $layer may not)"
+            bad=1
+        fi
+    done < <(grep -H '#include "floe/' "$dir"*.c "$dir"*.h 2>/dev/null)
+done
+# storage sits beside avro: neither may include the other
+if grep -l '#include "floe/storage.h"' "$root"/src/avro/*.c 2>/dev/null; then bad=1; fi
+[ $bad -eq 0 ] && echo "layering ok"
+exit $bad

@@ -1,0 +1,116 @@
+/* Unit tests of the base layer: errors, buffer caps, parsing, time, uuid,
+ * murmur3 (spec Appendix B values) and the allocation fault seam. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "floe/base.h"
+
+static void test_error_set_and_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(floe_error_set(FLOE_ENOTFOUND, "table %s not found", "a.b"),
+	                 FLOE_ENOTFOUND);
+	floe_error_prefix("loading: ");
+	assert_string_equal(floe_error_message(), "loading: table a.b not found");
+	assert_int_equal(floe_error_code(), FLOE_ENOTFOUND);
+	floe_error_clear();
+	assert_string_equal(floe_error_message(), "");
+}
+
+static void test_buf_cap(void **state)
+{
+	floe_buf b;
+	(void)state;
+	floe_buf_init(&b, 8);
+	assert_int_equal(floe_buf_puts(&b, "abcd"), 0);
+	assert_int_equal(floe_buf_printf(&b, "%d", 123), 0);
+	assert_string_equal(b.ptr, "abcd123");
+	assert_int_equal(floe_buf_puts(&b, "xy"), FLOE_EINVAL);
+	assert_int_equal(b.len, 7);
+	floe_buf_reset(&b);
+	assert_int_equal(floe_buf_put_sql_string(&b, "it's"), 0);
+	assert_string_equal(b.ptr, "'it''s'");
+	floe_buf_free(&b);
+}
+
+static void test_parse_i64(void **state)
+{
+	int64_t v = 0;
+	(void)state;
+	assert_int_equal(floe_parse_i64(&v, "-9223372036854775808"), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(floe_parse_i64(&v, "12x"), FLOE_EINVAL);
+	assert_int_equal(floe_parse_i64(&v, "99999999999999999999"), FLOE_EINVAL);
+	assert_int_equal(floe_parse_i64(&v, ""), FLOE_EINVAL);
+}
+
+static void test_time_parse(void **state)
+{
+	int64_t ms = 0;
+	char out[32];
+	(void)state;
+	assert_int_equal(floe_time_parse_ms(&ms, "1970-01-01"), 0);
+	assert_true(ms == 0);
+	assert_int_equal(floe_time_parse_ms(&ms, "2026-01-01 10:00:00.5"), 0);
+	assert_true(ms == 1767261600500LL);
+	floe_time_format_ms(ms, out);
+	assert_string_equal(out, "2026-01-01 10:00:00.500");
+	assert_int_equal(floe_time_parse_ms(&ms, "2026-13-01"), FLOE_EINVAL);
+	assert_int_equal(floe_time_parse_ms(&ms, "yesterday"), FLOE_EINVAL);
+}
+
+static void test_uuid(void **state)
+{
+	uint8_t u[16], v[16];
+	char s[37];
+	(void)state;
+	floe_uuid_v4(u);
+	floe_uuid_format(u, s);
+	assert_int_equal(strlen(s), 36);
+	assert_int_equal(s[14], '4');
+	assert_int_equal(floe_uuid_parse(v, s), 0);
+	assert_memory_equal(u, v, 16);
+	assert_int_equal(floe_uuid_parse(v, "zz"), FLOE_EINVAL);
+}
+
+static void test_murmur3_spec_values(void **state)
+{
+	/* Iceberg spec Appendix B: hash of long 34 and of string "iceberg" */
+	uint8_t le34[8] = {34, 0, 0, 0, 0, 0, 0, 0};
+	(void)state;
+	assert_int_equal(floe_murmur3_32(le34, 8, 0), 2017239379u);
+	assert_int_equal(floe_murmur3_32("iceberg", 7, 0), 1210000089u);
+}
+
+static void test_alloc_fault(void **state)
+{
+	void *p;
+	(void)state;
+	floe_fault_alloc_set(2);
+	p = floe_malloc(10);
+	assert_non_null(p);
+	floe_free(p);
+	assert_null(floe_malloc(10));
+	assert_int_equal(floe_error_code(), FLOE_ENOMEM);
+	p = floe_malloc(10); /* fails once only */
+	assert_non_null(p);
+	floe_free(p);
+	floe_fault_alloc_set(0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_error_set_and_prefix),
+	    cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_parse_i64),
+	    cmocka_unit_test(test_time_parse),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_murmur3_spec_values),
+	    cmocka_unit_test(test_alloc_fault),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
