@@ -31,8 +31,14 @@ int floe_error_prefix(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
+	size_t hl;
 	memcpy(old, err_msg, sizeof(old));
-	snprintf(err_msg, sizeof(err_msg), "%s%s", head, old);
+	hl = strlen(head);
+	memcpy(err_msg, head, hl + 1);
+	if (hl + 1 < sizeof(err_msg))
+		memcpy(err_msg + hl, old, strnlen(old, sizeof(err_msg) - hl - 1));
+	err_msg[sizeof(err_msg) - 1] = '\0';
+	err_msg[hl + strnlen(old, sizeof(err_msg) - hl - 1)] = '\0';
 	if (err_code == 0)
 		err_code = FLOE_EINVAL;
 	return err_code;

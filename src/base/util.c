@@ -2,7 +2,7 @@
  * Small helpers of the base layer: string tests, checked integer parsing,
  * wall and monotonic time, random bytes, uuids and MurmurHash3.
  */
-#define _GNU_SOURCE
+
 #include "floe/base.h"
 
 #include <errno.h>
@@ -116,12 +116,14 @@ bad:
 
 void floe_time_format_ms(int64_t ms, char out[32])
 {
+	char tmp[64];
 	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	int frac = (int)(ms - (int64_t)secs * 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
-	snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	snprintf(out, 32, "%.31s", tmp);
 }
 
 int floe_random_bytes(void *out, size_t n)

@@ -4,7 +4,7 @@
  * linked, for write-new) into place, so a crash never leaves a partial
  * metadata file under its final name.
  */
-#define _GNU_SOURCE
+
 #include "floe/storage.h"
 
 #include <errno.h>
