@@ -1,0 +1,133 @@
+/* Unit tests of the local storage layer: URIs, atomic writes, write-new
+ * (create-if-absent) races, reads with caps, deletes and the I/O fault seam. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "floe/storage.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/floe-storage-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return floe_storage_delete_tree(dir);
+}
+
+static char *path(const char *rel)
+{
+	return floe_asprintf("%s/%s", dir, rel);
+}
+
+static void test_uris(void **state)
+{
+	char *p, *u, *j;
+	(void)state;
+	p = floe_storage_local_path("file:///a/b");
+	assert_string_equal(p, "/a/b");
+	floe_free(p);
+	assert_null(floe_storage_local_path("gs://bucket/x"));
+	assert_int_equal(floe_error_code(), FLOE_EUNSUPPORTED);
+	u = floe_storage_file_uri("/x/y");
+	assert_string_equal(u, "file:///x/y");
+	floe_free(u);
+	j = floe_storage_join("file:///w/", "/data/f.parquet");
+	assert_string_equal(j, "file:///w/data/f.parquet");
+	floe_free(j);
+}
+
+static void test_write_read_roundtrip(void **state)
+{
+	char *p = path("deep/er/file.json");
+	char *uri = floe_asprintf("file://%s", p);
+	floe_buf b;
+	int64_t size = 0;
+	(void)state;
+	assert_int_equal(floe_storage_write(uri, "hello", 5), 0);
+	assert_int_equal(floe_storage_exists(uri), 1);
+	assert_int_equal(floe_storage_size(&size, uri), 0);
+	assert_true(size == 5);
+	assert_int_equal(floe_storage_read(&b, p, 0), 0);
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.ptr, "hello", 5);
+	floe_buf_free(&b);
+	/* over the cap: refused, not truncated */
+	assert_int_not_equal(floe_storage_read(&b, p, 3), 0);
+	/* overwrite is atomic: the new content replaces the old */
+	assert_int_equal(floe_storage_write(p, "bye", 3), 0);
+	assert_int_equal(floe_storage_read(&b, p, 0), 0);
+	assert_string_equal(b.ptr, "bye");
+	floe_buf_free(&b);
+	assert_int_equal(floe_storage_delete(p), 0);
+	assert_int_equal(floe_storage_exists(p), 0);
+	assert_int_equal(floe_storage_delete(p), 0); /* absent is fine */
+	assert_int_equal(floe_storage_read(&b, p, 0), FLOE_ENOTFOUND);
+	assert_non_null(strstr(floe_error_message(), "file.json"));
+	floe_free(uri);
+	floe_free(p);
+}
+
+static void test_write_new_refuses_existing(void **state)
+{
+	char *p = path("v1.metadata.json");
+	floe_buf b;
+	(void)state;
+	assert_int_equal(floe_storage_write_new(p, "one", 3), 0);
+	assert_int_equal(floe_storage_write_new(p, "two", 3), FLOE_EEXISTS);
+	assert_int_equal(floe_storage_read(&b, p, 0), 0);
+	assert_string_equal(b.ptr, "one");
+	floe_buf_free(&b);
+	floe_free(p);
+}
+
+static void test_io_fault_leaves_nothing(void **state)
+{
+	char *p = path("faulty.json");
+	(void)state;
+	floe_fault_io_set(1);
+	assert_int_equal(floe_storage_write(p, "x", 1), FLOE_EIO);
+	assert_non_null(strstr(floe_error_message(), "injected I/O fault"));
+	assert_int_equal(floe_storage_exists(p), 0);
+	assert_int_equal(floe_storage_write(p, "x", 1), 0); /* only once */
+	floe_fault_io_set(0);
+	floe_free(p);
+}
+
+static void test_delete_tree(void **state)
+{
+	char *a = path("t/data/a.parquet"), *b = path("t/metadata/m.avro"), *t = path("t");
+	(void)state;
+	assert_int_equal(floe_storage_write(a, "a", 1), 0);
+	assert_int_equal(floe_storage_write(b, "b", 1), 0);
+	assert_int_equal(floe_storage_delete_tree(t), 0);
+	assert_int_equal(floe_storage_exists(t), 0);
+	assert_int_equal(floe_storage_delete_tree(t), 0); /* absent is fine */
+	floe_free(a);
+	floe_free(b);
+	floe_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_write_read_roundtrip),
+	    cmocka_unit_test(test_write_new_refuses_existing),
+	    cmocka_unit_test(test_io_fault_leaves_nothing),
+	    cmocka_unit_test(test_delete_tree),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
