@@ -37,7 +37,8 @@ char *floe_catalog_default_location(const floe_catalog *c, const char *ns, const
 int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t *properties);
 /* 1 exists, 0 not, negative on error */
 int floe_catalog_namespace_exists(floe_catalog *c, const char *ns);
-/* Direct children of parent (NULL = top level), sorted. Free the array with
+/* Direct children of parent (NULL = top level) as full dotted names ("a.b"),
+ * sorted. Free the array with
  * floe_catalog_strings_free. */
 int floe_catalog_list_namespaces(floe_catalog *c, const char *parent, char ***out, size_t *n);
 /* New reference to a JSON object of the namespace's properties. */

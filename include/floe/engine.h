@@ -125,6 +125,10 @@ typedef struct {
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res);
 
+/* Register one table as a view at snapshot_id (-1 = current). */
+int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                      int64_t snapshot_id);
+
 /* How to pick the snapshot of each table when exposing the catalog. */
 typedef struct {
 	int64_t snapshot_id; /* -1: not used */

@@ -1,18 +1,287 @@
 /*
  * floe command line: parses the verb and its options, runs it, prints the
- * result or the one-line error. The only place that prints.
+ * result or the one-line error. The only layer that prints.
+ *
+ * Global options (any verb, anywhere on the line): --warehouse DIR,
+ * --catalog URI, --json, --quiet, --verbose, --threads N, --help.
+ * Environment: FLOE_WAREHOUSE, FLOE_CATALOG.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "floe/engine.h"
+#include "cli.h"
+
+static const cli_opt global_opts[] = {
+    {"--warehouse", true, "warehouse directory (default ./warehouse or $FLOE_WAREHOUSE)"},
+    {"--catalog", true,
+     "catalog URI: sqlite:PATH (default <warehouse>/catalog.db) or fs: ($FLOE_CATALOG)"},
+    {"--json", false, "machine-readable JSON output (read verbs)"},
+    {"--quiet", false, "only errors on stderr"},
+    {"--verbose", false, "debug logging"},
+    {"--threads", true, "DuckDB threads (default: cores)"},
+    {"--help", false, "show help"},
+    {NULL, false, NULL}};
+
+static const cli_opt ns_opts[] = {
+    {"--property", true, "KEY=VALUE property for create (repeatable)"},
+    {"--if-not-exists", false, "create: no error when it exists"},
+    {NULL, false, NULL}};
+static const cli_opt load_opts[] = {
+    {"--replace", false, "replace the table's contents (new snapshot, history kept)"},
+    {"--append", false, "append to an existing table"},
+    {"--delimiter", true, "field delimiter (default: detected)"},
+    {"--no-header", false, "the file has no header line"},
+    {NULL, false, NULL}};
+static const cli_opt sql_opts[] = {{"--file", true, "read the SQL script from a file"},
+                                   {NULL, false, NULL}};
+static const cli_opt query_opts[] = {
+    {"--as-of-snapshot", true, "read the table that has this snapshot as of it"},
+    {"--as-of", true, "read every table as it was at 'YYYY-MM-DD HH:MM:SS' (UTC)"},
+    {"--max-rows", true, "print at most N rows (default 1000; 0 = all)"},
+    {NULL, false, NULL}};
+static const cli_opt drop_opts[] = {{"--purge", false, "also delete the table's files"},
+                                    {NULL, false, NULL}};
+static const cli_opt gen_opts[] = {{"--scale", true, "scale factor (default 1)"},
+                                   {"--out", true, "output directory (default ./jaffle-data)"},
+                                   {NULL, false, NULL}};
+static const cli_opt no_opts[] = {{NULL, false, NULL}};
+
+static const cli_cmd commands[] = {
+    {"namespace", "namespace create|list|show|drop [NAME] [--property K=V]",
+     "manage namespaces (nested ones as a.b)", ns_opts, cmd_namespace},
+    {"load", "load NS.TABLE FILE.csv [--replace|--append] [--delimiter C] [--no-header]",
+     "load a CSV file into an Iceberg table (DuckDB reads the CSV)", load_opts, cmd_load},
+    {"sql", "sql \"STATEMENTS\" | sql --file SCRIPT.sql",
+     "run SQL; CREATE [OR REPLACE] TABLE ns.t AS / INSERT INTO ns.t write Iceberg tables", sql_opts,
+     cmd_sql},
+    {"query", "query \"SELECT ...\" [--as-of-snapshot ID | --as-of TIME] [--max-rows N]",
+     "query Iceberg tables (as ns.table) with DuckDB", query_opts, cmd_query},
+    {"tables", "tables [NAMESPACE]", "list tables", no_opts, cmd_tables},
+    {"show", "show NS.TABLE", "show a table: location, schema, current snapshot", no_opts,
+     cmd_show},
+    {"history", "history NS.TABLE", "list a table's snapshots", no_opts, cmd_history},
+    {"drop", "drop NS.TABLE [--purge]", "drop a table (with --purge delete its files)", drop_opts,
+     cmd_drop},
+    {"generate", "generate jaffle [--scale N] [--out DIR]",
+     "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	floe_error_set(FLOE_EINVAL, "%s", msg);
+	return CLI_EUSAGE;
+}
+
+const char *cli_opt_get(const cli_args *a, const char *name)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i < a->nopt; i++)
+		if (strcmp(a->opt_name[i], name) == 0)
+			v = a->opt_value[i] ? a->opt_value[i] : "";
+	return v;
+}
+
+bool cli_flag(const cli_args *a, const char *name)
+{
+	return cli_opt_get(a, name) != NULL;
+}
+
+int cli_catalog(floe_cli *cli, floe_catalog **out)
+{
+	if (cli->cat == NULL) {
+		int rc = floe_catalog_open(&cli->cat, cli->catalog_uri, cli->warehouse);
+		if (rc)
+			return rc;
+	}
+	*out = cli->cat;
+	return 0;
+}
+
+int cli_engine(floe_cli *cli, floe_engine **out)
+{
+	if (cli->eng == NULL) {
+		floe_engine_options o = {cli->threads, NULL, NULL};
+		int rc = floe_engine_open(&cli->eng, &o);
+		if (rc)
+			return rc;
+	}
+	*out = cli->eng;
+	return 0;
+}
+
+static const cli_opt *find_opt(const cli_opt *opts, const char *name)
+{
+	for (; opts && opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return opts;
+	return NULL;
+}
+
+static void print_opts(const cli_opt *o)
+{
+	for (; o && o->name; o++)
+		printf("  %-20s %s\n", o->has_value ? o->name : o->name, o->help);
+}
+
+static void print_help(const cli_cmd *cmd)
+{
+	if (cmd) {
+		printf("usage: floe %s\n\n%s\n\noptions:\n", cmd->usage, cmd->summary);
+		print_opts(cmd->opts);
+		printf("\nglobal options:\n");
+		print_opts(global_opts);
+		return;
+	}
+	printf("floe - dbt-style SQL on DuckDB into Apache Iceberg tables\n\n"
+	       "usage: floe <verb> [options]\n\nverbs:\n");
+	for (const cli_cmd *c = commands; c->name; c++)
+		printf("  %-10s %s\n", c->name, c->summary);
+	printf("\nglobal options:\n");
+	print_opts(global_opts);
+	printf("\n'floe <verb> --help' shows a verb's options.\n");
+}
+
+/* Split argv into positionals and options checked against the verb's and
+ * the global option tables. Accepts --opt VALUE and --opt=VALUE. */
+static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, int start)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = start; i < argc; i++) {
+		const char *arg = argv[i];
+		const cli_opt *o;
+		char name[64];
+		const char *eq;
+		if (arg[0] != '-' || arg[1] != '-' || arg[2] == '\0') {
+			if (strcmp(arg, "-h") == 0)
+				arg = "--help";
+			else if (strcmp(arg, "-q") == 0)
+				arg = "--quiet";
+			else {
+				if (a->npos >= CLI_MAX_ARGS)
+					return cli_usage_error("too many arguments");
+				a->pos[a->npos++] = arg;
+				continue;
+			}
+		}
+		eq = strchr(arg, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - arg) : strlen(arg)),
+		         arg);
+		o = find_opt(global_opts, name);
+		if (o == NULL && cmd)
+			o = find_opt(cmd->opts, name);
+		if (o == NULL)
+			return cli_usage_error("unknown option %s%s%s (see 'floe %s--help')", name,
+			                       cmd ? " for " : "", cmd ? cmd->name : "",
+			                       cmd ? cmd->name : "");
+		if (a->nopt >= CLI_MAX_ARGS)
+			return cli_usage_error("too many options");
+		a->opt_name[a->nopt] = o->name;
+		if (o->has_value) {
+			if (eq)
+				a->opt_value[a->nopt] = eq + 1;
+			else if (i + 1 < argc)
+				a->opt_value[a->nopt] = argv[++i];
+			else
+				return cli_usage_error("option %s needs a value", o->name);
+		} else if (eq) {
+			return cli_usage_error("option %s takes no value", o->name);
+		}
+		a->nopt++;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
+	floe_cli cli = {0};
+	cli_args args;
+	const cli_cmd *cmd = NULL;
+	const char *v;
+	int rc, verb_at = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-') {
+			verb_at = i;
+			break;
+		}
+		if (find_opt(global_opts, argv[i]) && find_opt(global_opts, argv[i])->has_value)
+			i++;
+	}
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("floe 0.1.0\n");
+		printf("floe 0.1.0 (DuckDB engine, Iceberg format v2)\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: floe --version\n");
-	return 2;
+	if (verb_at > 0) {
+		for (const cli_cmd *c = commands; c->name; c++)
+			if (strcmp(c->name, argv[verb_at]) == 0)
+				cmd = c;
+		if (cmd == NULL) {
+			fprintf(stderr, "floe: unknown verb '%s' (see 'floe --help')\n",
+			        argv[verb_at]);
+			return 2;
+		}
+	}
+	/* parse everything but the verb itself */
+	if (verb_at > 0) {
+		char *saved = argv[verb_at];
+		for (int i = verb_at; i + 1 < argc; i++)
+			argv[i] = argv[i + 1];
+		rc = parse_args(&args, cmd, argc - 1, argv, 1);
+		for (int i = argc - 1; i > verb_at; i--)
+			argv[i] = argv[i - 1];
+		argv[verb_at] = saved;
+	} else {
+		rc = parse_args(&args, NULL, argc, argv, 1);
+	}
+	if (rc) {
+		fprintf(stderr, "floe: %s\n", floe_error_message());
+		return 2;
+	}
+	if (cmd == NULL || cli_flag(&args, "--help")) {
+		print_help(cmd);
+		return cmd == NULL && !cli_flag(&args, "--help") ? 2 : 0;
+	}
+
+	cli.warehouse = cli_opt_get(&args, "--warehouse");
+	if (cli.warehouse == NULL)
+		cli.warehouse = getenv("FLOE_WAREHOUSE");
+	if (cli.warehouse == NULL || *cli.warehouse == '\0')
+		cli.warehouse = "warehouse";
+	cli.catalog_uri = cli_opt_get(&args, "--catalog");
+	if (cli.catalog_uri == NULL)
+		cli.catalog_uri = getenv("FLOE_CATALOG");
+	if (cli.catalog_uri != NULL && *cli.catalog_uri == '\0')
+		cli.catalog_uri = NULL;
+	cli.json = cli_flag(&args, "--json");
+	if (cli_flag(&args, "--quiet"))
+		floe_log_set_level(FLOE_LOG_ERROR);
+	if (cli_flag(&args, "--verbose"))
+		floe_log_set_level(FLOE_LOG_DEBUG);
+	if ((v = cli_opt_get(&args, "--threads")) != NULL) {
+		int64_t t;
+		if (floe_parse_i64(&t, v) != 0 || t < 1 || t > 1024) {
+			fprintf(stderr, "floe: --threads needs a number from 1 to 1024\n");
+			return 2;
+		}
+		cli.threads = (int)t;
+	}
+
+	rc = cmd->run(&cli, &args);
+	if (rc == CLI_EUSAGE) {
+		fprintf(stderr, "floe %s: %s\nusage: floe %s\n", cmd->name, floe_error_message(),
+		        cmd->usage);
+		rc = 2;
+	} else if (rc != 0) {
+		fprintf(stderr, "floe: error: %s\n", floe_error_message());
+		rc = 1;
+	}
+	floe_engine_free(cli.eng);
+	floe_catalog_free(cli.cat);
+	return rc;
 }

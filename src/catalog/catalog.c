@@ -1,0 +1,522 @@
+/*
+ * The catalog front: opens a backend by URI, checks names, derives nested
+ * namespace listings, and runs the commit algorithm shared by every backend:
+ * load -> check requirements -> apply updates -> write the next metadata
+ * file -> compare-and-swap, retried while only the swap was lost.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog_internal.h"
+
+#define MAX_SWAP_ATTEMPTS 20
+
+int floe_catalog_check_name(const char *what, const char *name)
+{
+	size_t len = name ? strlen(name) : 0, level = 0;
+	if (len == 0 || len > 255)
+		return floe_error_set(FLOE_EINVAL,
+		                      "invalid %s name '%s': must be 1 to 255 characters", what,
+		                      name ? name : "");
+	for (size_t i = 0; i < len; i++) {
+		char ch = name[i];
+		if (ch == '.') {
+			if (level == 0 || i + 1 == len)
+				return floe_error_set(
+				    FLOE_EINVAL, "invalid %s name '%s': empty level", what, name);
+			level = 0;
+			continue;
+		}
+		if (!(isalnum((unsigned char)ch) || ch == '_' || ch == '-'))
+			return floe_error_set(FLOE_EINVAL,
+			                      "invalid %s name '%s': only letters, digits, '_' and "
+			                      "'-' are allowed",
+			                      what, name);
+		level++;
+	}
+	if (level == 0)
+		return floe_error_set(FLOE_EINVAL, "invalid %s name '%s': empty level", what, name);
+	return 0;
+}
+
+int floe_catalog_split_ident(const char *ident, char **ns, char **name)
+{
+	const char *dot = strrchr(ident, '.');
+	int rc;
+	*ns = *name = NULL;
+	if (dot == NULL || dot == ident || dot[1] == '\0')
+		return floe_error_set(
+		    FLOE_EINVAL, "'%s' is not a table name of the form NAMESPACE.TABLE", ident);
+	*ns = floe_strndup(ident, (size_t)(dot - ident));
+	*name = floe_strdup(dot + 1);
+	if (*ns == NULL || *name == NULL)
+		rc = FLOE_ENOMEM;
+	else if ((rc = floe_catalog_check_name("namespace", *ns)) == 0)
+		rc = floe_catalog_check_name("table", *name);
+	if (rc) {
+		floe_free(*ns);
+		floe_free(*name);
+		*ns = *name = NULL;
+	}
+	return rc;
+}
+
+void floe_catalog_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		floe_free(v[i]);
+	floe_free(v);
+}
+
+int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse)
+{
+	floe_catalog *c = floe_calloc(1, sizeof(*c));
+	char *spec = NULL, *q;
+	bool read_only = false;
+	int rc = 0;
+	*out = NULL;
+	if (c == NULL)
+		return FLOE_ENOMEM;
+	c->warehouse = floe_storage_file_uri(warehouse ? warehouse : "warehouse");
+	if (c->warehouse == NULL) {
+		rc = floe_error_code();
+		goto done;
+	}
+	while (floe_str_ends_with(c->warehouse, "/") && strlen(c->warehouse) > 8)
+		c->warehouse[strlen(c->warehouse) - 1] = '\0';
+	if ((rc = floe_storage_mkdirs(c->warehouse)) != 0)
+		goto done;
+	spec = floe_strdup(uri ? uri : "sqlite:");
+	if (spec == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	/* ?name=X&mode=ro */
+	if ((q = strchr(spec, '?')) != NULL) {
+		*q++ = '\0';
+		for (char *kv = q; kv && *kv;) {
+			char *amp = strchr(kv, '&');
+			if (amp)
+				*amp++ = '\0';
+			if (floe_str_starts_with(kv, "name="))
+				c->name = floe_strdup(kv + 5);
+			else if (strcmp(kv, "mode=ro") == 0)
+				read_only = true;
+			else {
+				rc = floe_error_set(FLOE_EINVAL,
+				                    "catalog URI option '%s' is unknown", kv);
+				goto done;
+			}
+			kv = amp;
+		}
+	}
+	if (c->name == NULL)
+		c->name = floe_strdup("floe");
+	if (c->name == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	if (floe_str_starts_with(spec, "sqlite:")) {
+		const char *p = spec + 7;
+		if (floe_str_starts_with(p, "//"))
+			p += 2;
+		c->kind = "sql";
+		c->ops = &floe_catalog_sql_ops;
+		if (*p == '\0') {
+			char *wh = floe_storage_local_path(c->warehouse);
+			c->path = wh ? floe_asprintf("%s/catalog.db", wh) : NULL;
+			floe_free(wh);
+		} else {
+			c->path = floe_strdup(p);
+		}
+		if (c->path == NULL) {
+			rc = FLOE_ENOMEM;
+			goto done;
+		}
+		rc = floe_catalog_sql_open(c, read_only);
+	} else if (strcmp(spec, "fs:") == 0 || strcmp(spec, "fs://") == 0) {
+		c->kind = "fs";
+		c->ops = &floe_catalog_fs_ops;
+	} else {
+		rc = floe_error_set(FLOE_EINVAL,
+		                    "catalog URI '%s' is not supported (sqlite:PATH or fs:)", uri);
+	}
+done:
+	floe_free(spec);
+	if (rc) {
+		floe_catalog_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void floe_catalog_free(floe_catalog *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ops && c->ops->close)
+		c->ops->close(c);
+	floe_free(c->warehouse);
+	floe_free(c->name);
+	floe_free(c->path);
+	floe_free(c);
+}
+
+const char *floe_catalog_kind(const floe_catalog *c)
+{
+	return c->kind;
+}
+const char *floe_catalog_warehouse(const floe_catalog *c)
+{
+	return c->warehouse;
+}
+
+char *floe_catalog_default_location(const floe_catalog *c, const char *ns, const char *name)
+{
+	char *path = floe_strdup(ns);
+	char *loc;
+	if (path == NULL)
+		return NULL;
+	for (char *p = path; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	loc = floe_asprintf("%s/%s/%s", c->warehouse, path, name);
+	floe_free(path);
+	return loc;
+}
+
+/* ---- namespaces ---- */
+
+static int parent_exists(floe_catalog *c, const char *ns)
+{
+	const char *dot = strrchr(ns, '.');
+	char *parent;
+	int rc;
+	if (dot == NULL)
+		return 0;
+	if ((parent = floe_strndup(ns, (size_t)(dot - ns))) == NULL)
+		return FLOE_ENOMEM;
+	rc = c->ops->ns_exists(c, parent);
+	if (rc == 0)
+		rc = floe_error_set(FLOE_ENOTFOUND, "namespace %s does not exist (parent of %s)",
+		                    parent, ns);
+	floe_free(parent);
+	return rc < 0 ? rc : 0;
+}
+
+int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t *properties)
+{
+	int rc = floe_catalog_check_name("namespace", ns);
+	if (rc)
+		return rc;
+	if ((rc = parent_exists(c, ns)) != 0)
+		return rc;
+	if ((rc = c->ops->ns_exists(c, ns)) != 0)
+		return rc < 0 ? rc
+		              : floe_error_set(FLOE_EEXISTS, "namespace %s already exists", ns);
+	return c->ops->ns_create(c, ns, properties);
+}
+
+int floe_catalog_namespace_exists(floe_catalog *c, const char *ns)
+{
+	if (floe_catalog_check_name("namespace", ns) != 0)
+		return floe_error_code();
+	return c->ops->ns_exists(c, ns);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int floe_catalog_list_namespaces(floe_catalog *c, const char *parent, char ***out, size_t *n)
+{
+	char **all = NULL, **res = NULL;
+	size_t nall = 0, nres = 0, plen = parent ? strlen(parent) : 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (parent && (rc = c->ops->ns_exists(c, parent)) <= 0)
+		return rc < 0
+		           ? rc
+		           : floe_error_set(FLOE_ENOTFOUND, "namespace %s does not exist", parent);
+	if ((rc = c->ops->ns_all(c, &all, &nall)) != 0)
+		return rc;
+	res = floe_calloc(nall ? nall : 1, sizeof(char *));
+	if (res == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < nall; i++) {
+		const char *ns = all[i], *rest, *dot;
+		char *child;
+		bool dup = false;
+		if (parent) {
+			if (strncmp(ns, parent, plen) != 0 || ns[plen] != '.')
+				continue;
+			rest = ns + plen + 1;
+		} else {
+			rest = ns;
+		}
+		dot = strchr(rest, '.');
+		child = floe_strndup(ns, dot ? (size_t)(dot - ns) : strlen(ns));
+		if (child == NULL) {
+			rc = FLOE_ENOMEM;
+			goto done;
+		}
+		for (size_t k = 0; k < nres && !dup; k++)
+			dup = strcmp(res[k], child) == 0;
+		if (dup)
+			floe_free(child);
+		else
+			res[nres++] = child;
+	}
+	qsort(res, nres, sizeof(char *), cmp_str);
+done:
+	floe_catalog_strings_free(all, nall);
+	if (rc) {
+		floe_catalog_strings_free(res, nres);
+		return rc;
+	}
+	*out = res;
+	*n = nres;
+	return 0;
+}
+
+static int must_exist(floe_catalog *c, const char *ns)
+{
+	int rc = floe_catalog_namespace_exists(c, ns);
+	if (rc == 0)
+		return floe_error_set(FLOE_ENOTFOUND, "namespace %s does not exist", ns);
+	return rc < 0 ? rc : 0;
+}
+
+int floe_catalog_namespace_properties(floe_catalog *c, const char *ns, json_t **out)
+{
+	int rc = must_exist(c, ns);
+	return rc ? rc : c->ops->ns_props(c, ns, out);
+}
+
+int floe_catalog_update_namespace(floe_catalog *c, const char *ns, const json_t *set,
+                                  const json_t *remove)
+{
+	int rc = must_exist(c, ns);
+	return rc ? rc : c->ops->ns_update(c, ns, set, remove);
+}
+
+int floe_catalog_drop_namespace(floe_catalog *c, const char *ns)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int rc = must_exist(c, ns);
+	if (rc == 0)
+		rc = c->ops->tbl_list(c, ns, &v, &n);
+	if (rc == 0 && n == 0) {
+		floe_catalog_strings_free(v, n);
+		v = NULL;
+		rc = floe_catalog_list_namespaces(c, ns, &v, &n);
+	}
+	if (rc == 0 && n > 0)
+		rc = floe_error_set(FLOE_EINVAL, "namespace %s is not empty", ns);
+	floe_catalog_strings_free(v, n);
+	return rc ? rc : c->ops->ns_drop(c, ns);
+}
+
+/* ---- tables ---- */
+
+int floe_catalog_list_tables(floe_catalog *c, const char *ns, char ***out, size_t *n)
+{
+	int rc = must_exist(c, ns);
+	*out = NULL;
+	*n = 0;
+	if (rc == 0 && (rc = c->ops->tbl_list(c, ns, out, n)) == 0)
+		qsort(*out, *n, sizeof(char *), cmp_str);
+	return rc;
+}
+
+int floe_catalog_table_exists(floe_catalog *c, const char *ns, const char *name)
+{
+	char *loc = NULL;
+	int rc;
+	if ((rc = floe_catalog_check_name("namespace", ns)) != 0 ||
+	    (rc = floe_catalog_check_name("table", name)) != 0)
+		return rc;
+	rc = c->ops->tbl_current(c, ns, name, &loc);
+	floe_free(loc);
+	if (rc == FLOE_ENOTFOUND) {
+		floe_error_clear();
+		return 0;
+	}
+	return rc < 0 ? rc : 1;
+}
+
+static int load(floe_catalog *c, const char *ns, const char *name, floe_ice_metadata **meta,
+                char **loc)
+{
+	floe_buf b;
+	int rc;
+	*meta = NULL;
+	*loc = NULL;
+	if ((rc = c->ops->tbl_current(c, ns, name, loc)) != 0)
+		return rc;
+	if ((rc = floe_storage_read(&b, *loc, 256u << 20)) == 0) {
+		rc = floe_ice_metadata_parse(meta, b.ptr, b.len, *loc);
+		floe_buf_free(&b);
+	}
+	if (rc) {
+		floe_free(*loc);
+		*loc = NULL;
+	}
+	return rc;
+}
+
+int floe_catalog_load_table(floe_catalog *c, const char *ns, const char *name,
+                            floe_ice_metadata **meta, char **metadata_location)
+{
+	floe_ice_metadata *m = NULL;
+	char *loc = NULL;
+	int rc;
+	if ((rc = floe_catalog_check_name("namespace", ns)) != 0 ||
+	    (rc = floe_catalog_check_name("table", name)) != 0)
+		return rc;
+	rc = load(c, ns, name, &m, &loc);
+	if (rc) {
+		floe_free(loc);
+		return rc;
+	}
+	if (meta)
+		*meta = m;
+	else
+		floe_ice_metadata_free(m);
+	if (metadata_location)
+		*metadata_location = loc;
+	else
+		floe_free(loc);
+	return 0;
+}
+
+int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
+                              const json_t *updates, floe_ice_metadata **meta,
+                              char **metadata_location)
+{
+	floe_ice_metadata *m = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	char *loc = NULL;
+	int rc;
+	if ((rc = floe_catalog_check_name("table", name)) != 0 || (rc = must_exist(c, ns)) != 0)
+		return rc;
+	if ((rc = floe_catalog_table_exists(c, ns, name)) != 0)
+		return rc < 0
+		           ? rc
+		           : floe_error_set(FLOE_EEXISTS, "table %s.%s already exists", ns, name);
+	rc = floe_ice_updates_apply(&m, NULL, NULL, updates, floe_time_now_ms());
+	if (rc == 0)
+		rc = floe_ice_metadata_serialize(m, &b);
+	if (rc == 0)
+		rc = c->ops->tbl_create(c, ns, name, floe_ice_metadata_location(m), &b, &loc);
+	floe_buf_free(&b);
+	if (rc) {
+		floe_ice_metadata_free(m);
+		return floe_error_prefix("create table %s.%s: ", ns, name);
+	}
+	if (meta)
+		*meta = m;
+	else
+		floe_ice_metadata_free(m);
+	if (metadata_location)
+		*metadata_location = loc;
+	else
+		floe_free(loc);
+	return 0;
+}
+
+static void short_sleep(int attempt)
+{
+	int64_t ms = 1 + (int64_t)(floe_random_u64() % (uint64_t)(2 + attempt * 5));
+	struct timespec ts = {0, (long)ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
+                              const json_t *requirements, const json_t *updates,
+                              floe_ice_metadata **meta, char **metadata_location)
+{
+	int rc = 0;
+	for (int attempt = 1; attempt <= MAX_SWAP_ATTEMPTS; attempt++) {
+		floe_ice_metadata *base = NULL, *next = NULL;
+		floe_buf b = FLOE_BUF_INIT;
+		char *old = NULL, *loc = NULL;
+		rc = load(c, ns, name, &base, &old);
+		if (rc == 0)
+			rc = floe_ice_requirements_check(base, requirements);
+		if (rc == 0)
+			rc = floe_ice_updates_apply(&next, base, old, updates, floe_time_now_ms());
+		if (rc == 0)
+			rc = floe_ice_metadata_serialize(next, &b);
+		if (rc == 0)
+			rc = c->ops->tbl_swap(c, ns, name, old, floe_ice_metadata_location(base),
+			                      &b, &loc);
+		floe_buf_free(&b);
+		floe_ice_metadata_free(base);
+		floe_free(old);
+		if (rc == 0) {
+			if (meta)
+				*meta = next;
+			else
+				floe_ice_metadata_free(next);
+			if (metadata_location)
+				*metadata_location = loc;
+			else
+				floe_free(loc);
+			return 0;
+		}
+		floe_ice_metadata_free(next);
+		floe_free(loc);
+		if (rc != CATALOG_LOST_SWAP)
+			return floe_error_prefix("commit to %s.%s: ", ns, name);
+		short_sleep(attempt);
+	}
+	return floe_error_set(FLOE_ECONFLICT, "commit to %s.%s: lost %d compare-and-swap races", ns,
+	                      name, MAX_SWAP_ATTEMPTS);
+}
+
+int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge)
+{
+	floe_ice_metadata *m = NULL;
+	char *location = NULL;
+	int rc = floe_catalog_load_table(c, ns, name, purge ? &m : NULL, NULL);
+	if (rc)
+		return rc;
+	if (m && (location = floe_strdup(floe_ice_metadata_location(m))) == NULL)
+		rc = FLOE_ENOMEM;
+	if (rc == 0)
+		rc = c->ops->tbl_drop(c, ns, name);
+	if (rc == 0 && purge && location)
+		rc = floe_storage_delete_tree(location);
+	floe_free(location);
+	floe_ice_metadata_free(m);
+	return rc;
+}
+
+char *floe_catalog_next_metadata(const char *table_loc, const char *old_loc)
+{
+	long version = 0;
+	uint8_t u[16];
+	char uuid[37];
+	if (old_loc) {
+		const char *base = strrchr(old_loc, '/');
+		char *end = NULL;
+		base = base ? base + 1 : old_loc;
+		version = strtol(base, &end, 10);
+		if (end == base || *end != '-' || version < 0)
+			version = 0;
+		version++;
+	}
+	floe_uuid_v4(u);
+	floe_uuid_format(u, uuid);
+	return floe_asprintf("%s/metadata/%05ld-%s.metadata.json", table_loc, version, uuid);
+}

@@ -1,0 +1,394 @@
+/*
+ * The `sql` catalog backend on SQLite, in the table layout of Iceberg's JDBC
+ * catalog (iceberg_tables, iceberg_namespace_properties; ICEBERG-NOTES.md
+ * section 8) so that other implementations can open the same file. Commits
+ * are a compare-and-swap UPDATE on metadata_location. WAL mode and a busy
+ * timeout let several processes commit to one file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog_internal.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+static int db_error(floe_catalog *c, int src, const char *what)
+{
+	int ext = sqlite3_extended_errcode(c->db);
+	if (src == SQLITE_BUSY || src == SQLITE_LOCKED)
+		return floe_error_set(FLOE_EBUSY, "catalog %s is locked by another process (%s)",
+		                      c->path, what);
+	if (src == SQLITE_READONLY || (ext & 0xFF) == SQLITE_READONLY)
+		return floe_error_set(FLOE_ECATALOG, "catalog %s is read-only: %s (%s)", c->path,
+		                      sqlite3_errmsg(c->db), what);
+	return floe_error_set(FLOE_ECATALOG, "catalog %s: %s (%s)", c->path, sqlite3_errmsg(c->db),
+	                      what);
+}
+
+/* Prepare, bind text parameters (NULL binds NULL), and step once. Returns
+ * SQLITE_ROW/SQLITE_DONE through *step; the statement is finalized unless
+ * out is given. */
+static int run(floe_catalog *c, sqlite3_stmt **out, const char *sql, int n, const char **params)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "prepare");
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+	if (out) {
+		*out = st;
+		return 0;
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(c, rc, "write");
+	return 0;
+}
+
+static const char *type_filter(const floe_catalog *c)
+{
+	return c->has_type_column ? " AND (iceberg_type = 'TABLE' OR iceberg_type IS NULL)" : "";
+}
+
+int floe_catalog_sql_open(floe_catalog *c, bool read_only)
+{
+	sqlite3_stmt *st = NULL;
+	int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int rc = sqlite3_open_v2(c->path, &c->db, flags | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(c, rc, "open");
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (!read_only) {
+		if ((rc = run(c, NULL, "PRAGMA journal_mode=WAL", 0, NULL)) != 0)
+			return rc;
+		rc = run(
+		    c, NULL,
+		    "CREATE TABLE IF NOT EXISTS iceberg_tables ("
+		    "catalog_name VARCHAR(255) NOT NULL, table_namespace VARCHAR(255) NOT NULL, "
+		    "table_name VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), "
+		    "previous_metadata_location VARCHAR(1000), iceberg_type VARCHAR(5), "
+		    "PRIMARY KEY (catalog_name, table_namespace, table_name))",
+		    0, NULL);
+		if (rc == 0)
+			rc = run(
+			    c, NULL,
+			    "CREATE TABLE IF NOT EXISTS iceberg_namespace_properties ("
+			    "catalog_name VARCHAR(255) NOT NULL, namespace VARCHAR(255) NOT NULL, "
+			    "property_key VARCHAR(255), property_value VARCHAR(1000), "
+			    "PRIMARY KEY (catalog_name, namespace, property_key))",
+			    0, NULL);
+		if (rc)
+			return rc;
+	}
+	/* a V0 layout (as Java's JdbcCatalog creates it) has no iceberg_type */
+	if ((rc = run(c, &st, "SELECT name FROM pragma_table_info('iceberg_tables')", 0, NULL)) !=
+	    0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (strcmp((const char *)sqlite3_column_text(st, 0), "iceberg_type") == 0)
+			c->has_type_column = true;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(c, rc, "read schema");
+}
+
+static void sql_close(floe_catalog *c)
+{
+	sqlite3_close(c->db);
+	c->db = NULL;
+}
+
+static int ns_create(floe_catalog *c, const char *ns, const json_t *props)
+{
+	const char *k;
+	json_t *v;
+	const char *p[4] = {c->name, ns, "exists", "true"};
+	int rc = run(c, NULL, "BEGIN IMMEDIATE", 0, NULL);
+	if (rc)
+		return rc;
+	rc = run(c, NULL,
+	         "INSERT INTO iceberg_namespace_properties (catalog_name, namespace, property_key, "
+	         "property_value) VALUES (?, ?, ?, ?)",
+	         4, p);
+	if (props)
+		json_object_foreach((json_t *)props, k, v)
+		{
+			if (rc || strcmp(k, "exists") == 0)
+				continue;
+			p[2] = k;
+			p[3] = json_is_string(v) ? json_string_value(v) : "";
+			rc = run(
+			    c, NULL,
+			    "INSERT INTO iceberg_namespace_properties (catalog_name, namespace, "
+			    "property_key, property_value) VALUES (?, ?, ?, ?)",
+			    4, p);
+		}
+	run(c, NULL, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
+	return rc;
+}
+
+static int like_pattern(char **out, const char *ns)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = 0;
+	for (const char *p = ns; rc == 0 && *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '!')
+			rc = floe_buf_putc(&b, '!');
+		if (rc == 0)
+			rc = floe_buf_putc(&b, *p);
+	}
+	if (rc == 0)
+		rc = floe_buf_puts(&b, ".%");
+	*out = rc ? NULL : floe_buf_detach(&b, NULL);
+	floe_buf_free(&b);
+	return rc;
+}
+
+static int ns_exists(floe_catalog *c, const char *ns)
+{
+	sqlite3_stmt *st = NULL;
+	char *like = NULL;
+	const char *p[5] = {c->name, ns, c->name, ns, NULL};
+	int rc = like_pattern(&like, ns);
+	if (rc)
+		return rc;
+	p[4] = like;
+	rc = run(c, &st,
+	         "SELECT 1 FROM iceberg_namespace_properties WHERE catalog_name = ?1 AND namespace "
+	         "= ?2 UNION ALL SELECT 1 FROM iceberg_tables WHERE catalog_name = ?3 AND "
+	         "(table_namespace = ?4 OR table_namespace LIKE ?5 ESCAPE '!') LIMIT 1",
+	         5, p);
+	if (rc == 0) {
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(c, rc, "read");
+	}
+	sqlite3_finalize(st);
+	floe_free(like);
+	return rc;
+}
+
+static int collect(floe_catalog *c, sqlite3_stmt *st, char ***out, size_t *n)
+{
+	char **v = NULL;
+	size_t cnt = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **g = floe_realloc(v, (cnt + 1) * sizeof(char *));
+		if (g == NULL) {
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		v = g;
+		if ((v[cnt] = floe_strdup((const char *)sqlite3_column_text(st, 0))) == NULL) {
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		floe_catalog_strings_free(v, cnt);
+		return rc == FLOE_ENOMEM ? rc : db_error(c, rc, "read");
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int ns_all(floe_catalog *c, char ***out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[1] = {c->name};
+	int rc = run(c, &st,
+	             "SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = ?1 "
+	             "UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = ?1",
+	             1, p);
+	return rc ? rc : collect(c, st, out, n);
+}
+
+static int ns_props(floe_catalog *c, const char *ns, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[2] = {c->name, ns};
+	json_t *obj = json_object();
+	int rc = run(c, &st,
+	             "SELECT property_key, property_value FROM iceberg_namespace_properties WHERE "
+	             "catalog_name = ? AND namespace = ? AND property_key <> 'exists' ORDER BY 1",
+	             2, p);
+	if (rc) {
+		json_decref(obj);
+		return rc;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		json_object_set_new(obj, (const char *)sqlite3_column_text(st, 0),
+		                    json_string(v ? v : ""));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(obj);
+		return db_error(c, rc, "read");
+	}
+	*out = obj;
+	return 0;
+}
+
+static int ns_update(floe_catalog *c, const char *ns, const json_t *set, const json_t *remove)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int rc = run(c, NULL, "BEGIN IMMEDIATE", 0, NULL);
+	if (rc)
+		return rc;
+	json_array_foreach(remove, i, v)
+	{
+		const char *p[3] = {c->name, ns, json_string_value(v)};
+		if (rc == 0 && p[2] && strcmp(p[2], "exists") != 0)
+			rc = run(
+			    c, NULL,
+			    "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND "
+			    "namespace = ? AND property_key = ?",
+			    3, p);
+	}
+	if (set)
+		json_object_foreach((json_t *)set, k, v)
+		{
+			const char *p[4] = {c->name, ns, k, json_string_value(v)};
+			if (rc == 0)
+				rc = run(c, NULL,
+				         "INSERT OR REPLACE INTO iceberg_namespace_properties "
+				         "(catalog_name, namespace, property_key, property_value) "
+				         "VALUES (?, ?, ?, ?)",
+				         4, p);
+		}
+	run(c, NULL, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
+	return rc;
+}
+
+static int ns_drop(floe_catalog *c, const char *ns)
+{
+	const char *p[2] = {c->name, ns};
+	return run(
+	    c, NULL,
+	    "DELETE FROM iceberg_namespace_properties WHERE catalog_name = ? AND namespace = ?", 2,
+	    p);
+}
+
+static int tbl_list(floe_catalog *c, const char *ns, char ***out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[2] = {c->name, ns};
+	char sql[300];
+	int rc;
+	snprintf(sql, sizeof(sql),
+	         "SELECT table_name FROM iceberg_tables WHERE catalog_name = ? AND "
+	         "table_namespace = ?%s",
+	         type_filter(c));
+	rc = run(c, &st, sql, 2, p);
+	return rc ? rc : collect(c, st, out, n);
+}
+
+static int tbl_current(floe_catalog *c, const char *ns, const char *name, char **loc)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[3] = {c->name, ns, name};
+	char sql[300];
+	int rc;
+	*loc = NULL;
+	snprintf(sql, sizeof(sql),
+	         "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND "
+	         "table_namespace = ? AND table_name = ?%s",
+	         type_filter(c));
+	if ((rc = run(c, &st, sql, 3, p)) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		*loc = floe_strdup((const char *)sqlite3_column_text(st, 0));
+		rc = *loc ? 0 : FLOE_ENOMEM;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		rc = floe_error_set(FLOE_ENOTFOUND, "table %s.%s does not exist", ns, name);
+	} else {
+		rc = db_error(c, rc, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int tbl_create(floe_catalog *c, const char *ns, const char *name, const char *table_loc,
+                      const floe_buf *json, char **loc_out)
+{
+	char *loc = floe_catalog_next_metadata(table_loc, NULL);
+	const char *p[4] = {c->name, ns, name, loc};
+	int rc;
+	if (loc == NULL)
+		return FLOE_ENOMEM;
+	if ((rc = floe_storage_write_new(loc, json->ptr, json->len)) != 0) {
+		floe_free(loc);
+		return rc;
+	}
+	rc = run(c, NULL,
+	         c->has_type_column
+	             ? "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+	               "metadata_location, previous_metadata_location, iceberg_type) VALUES "
+	               "(?, ?, ?, ?, NULL, 'TABLE')"
+	             : "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+	               "metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)",
+	         4, p);
+	if (rc && sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		rc = floe_error_set(FLOE_EEXISTS, "table %s.%s already exists", ns, name);
+	if (rc) {
+		floe_storage_delete(loc);
+		floe_free(loc);
+		return rc;
+	}
+	*loc_out = loc;
+	return 0;
+}
+
+static int tbl_swap(floe_catalog *c, const char *ns, const char *name, const char *old_loc,
+                    const char *table_loc, const floe_buf *json, char **loc_out)
+{
+	char *loc = floe_catalog_next_metadata(table_loc, old_loc);
+	const char *p[6] = {loc, old_loc, c->name, ns, name, old_loc};
+	char sql[400];
+	int rc;
+	if (loc == NULL)
+		return FLOE_ENOMEM;
+	if ((rc = floe_storage_write_new(loc, json->ptr, json->len)) != 0) {
+		floe_free(loc);
+		return rc;
+	}
+	snprintf(sql, sizeof(sql),
+	         "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location = ? "
+	         "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+	         "metadata_location = ?%s",
+	         type_filter(c));
+	rc = run(c, NULL, sql, 6, p);
+	if (rc == 0 && sqlite3_changes(c->db) != 1)
+		rc = CATALOG_LOST_SWAP;
+	if (rc) {
+		floe_storage_delete(loc);
+		floe_free(loc);
+		return rc;
+	}
+	*loc_out = loc;
+	return 0;
+}
+
+static int tbl_drop(floe_catalog *c, const char *ns, const char *name)
+{
+	const char *p[3] = {c->name, ns, name};
+	char sql[300];
+	snprintf(sql, sizeof(sql),
+	         "DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? AND "
+	         "table_name = ?%s",
+	         type_filter(c));
+	return run(c, NULL, sql, 3, p);
+}
+
+const catalog_ops floe_catalog_sql_ops = {
+    ns_create, ns_exists,   ns_all,     ns_props, ns_update, ns_drop,
+    tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop,  sql_close,
+};

@@ -1,0 +1,73 @@
+/*
+ * Shared declarations of the floe command line: the parsed arguments, the
+ * lazily opened catalog and engine, output helpers and the verbs.
+ */
+#ifndef FLOE_CLI_H
+#define FLOE_CLI_H
+
+#include "floe/engine.h"
+
+#define CLI_MAX_ARGS 64
+
+typedef struct {
+	const char *name; /* "--as-of" */
+	bool has_value;
+	const char *help;
+} cli_opt;
+
+typedef struct {
+	size_t npos;
+	const char *pos[CLI_MAX_ARGS];
+	size_t nopt;
+	const char *opt_name[CLI_MAX_ARGS];
+	const char *opt_value[CLI_MAX_ARGS]; /* NULL for flags */
+} cli_args;
+
+typedef struct {
+	const char *warehouse;
+	const char *catalog_uri;
+	bool json;
+	int threads;
+	floe_catalog *cat;
+	floe_engine *eng;
+} floe_cli;
+
+typedef struct {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	const cli_opt *opts;
+	int (*run)(floe_cli *cli, const cli_args *args);
+} cli_cmd;
+
+/* option lookup: value (or "" for a present flag), NULL when absent */
+const char *cli_opt_get(const cli_args *a, const char *name);
+bool cli_flag(const cli_args *a, const char *name);
+int cli_catalog(floe_cli *cli, floe_catalog **out);
+int cli_engine(floe_cli *cli, floe_engine **out);
+/* usage error: message, exit code 2 */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define CLI_EUSAGE 1000
+
+/* output.c */
+void cli_print_rows(const floe_engine_rows *r);
+void cli_print_json(json_t *j); /* steals the reference */
+double cli_seconds_since(int64_t start_us);
+void cli_status(const char *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* sqlsplit.c: split a script into statements (quote- and comment-aware) */
+int cli_sql_split(char ***out, size_t *n, const char *sql);
+void cli_sql_free(char **v, size_t n);
+
+/* verbs */
+int cmd_namespace(floe_cli *cli, const cli_args *a);
+int cmd_load(floe_cli *cli, const cli_args *a);
+int cmd_sql(floe_cli *cli, const cli_args *a);
+int cmd_query(floe_cli *cli, const cli_args *a);
+int cmd_tables(floe_cli *cli, const cli_args *a);
+int cmd_show(floe_cli *cli, const cli_args *a);
+int cmd_history(floe_cli *cli, const cli_args *a);
+int cmd_drop(floe_cli *cli, const cli_args *a);
+int cmd_generate(floe_cli *cli, const cli_args *a);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * Table operations of the engine layer: a query's result committed to an
+ * Iceberg table (create, append, replace) and catalog tables exposed to SQL.
+ *
+ * Write path (DESIGN.md "Data flow"): describe the result (type mapping and
+ * field ids), write Parquet files with DuckDB, produce a snapshot (manifest,
+ * manifest list, REST-style requirements + updates), commit through the
+ * catalog with compare-and-swap. A lost race is retried on top of the new
+ * version; any failure removes the files written and commits nothing.
+ */
+#include <time.h>
+
+#include "floe/engine.h"
+
+#define MAX_ATTEMPTS 10
+
+static void backoff(int attempt)
+{
+	/* randomized exponential backoff: 1..(2^attempt * 4) ms, capped at 500 */
+	int64_t cap = (int64_t)4 << (attempt < 7 ? attempt : 7);
+	int64_t ms = 1 + (int64_t)(floe_random_u64() % (uint64_t)(cap > 500 ? 500 : cap));
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void remove_files(floe_ice_data_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		floe_storage_delete(files[i].path);
+}
+
+static int64_t total_rows(const floe_ice_data_file *files, size_t n)
+{
+	int64_t r = 0;
+	for (size_t i = 0; i < n; i++)
+		r += files[i].record_count;
+	return r;
+}
+
+/*
+ * APPEND keeps the table's schema: the query's columns are matched by
+ * position (as INSERT INTO does) and cast to the table's types.
+ */
+static int append_select(char **out, floe_engine *e, const char *query,
+                         const floe_ice_schema *table, const char *ident)
+{
+	floe_ice_schema *got = NULL;
+	char *sel = NULL;
+	int next = 1, rc;
+	floe_buf b = FLOE_BUF_INIT;
+	*out = NULL;
+	rc = floe_engine_describe(e, query, NULL, &next, &got, &sel);
+	if (rc)
+		goto done;
+	if (got->root->nfields != table->root->nfields) {
+		rc = floe_error_set(FLOE_EINVAL,
+		                    "table %s has %zu columns but the query returns %zu", ident,
+		                    table->root->nfields, got->root->nfields);
+		goto done;
+	}
+	rc = floe_buf_puts(&b, "SELECT ");
+	for (size_t i = 0; rc == 0 && i < table->root->nfields; i++) {
+		const floe_ice_field *tf = &table->root->fields[i];
+		char *ty = floe_engine_duckdb_type(tf->type);
+		if (ty == NULL) {
+			rc = floe_error_code();
+			break;
+		}
+		rc = floe_buf_puts(&b, i ? ", CAST(" : "CAST(");
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(&b, got->root->fields[i].name);
+		if (rc == 0)
+			rc = floe_buf_printf(&b, " AS %s) AS ", ty);
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(&b, tf->name);
+		floe_free(ty);
+	}
+	if (rc == 0)
+		rc = floe_buf_printf(&b, " FROM (SELECT %s FROM (%s) AS q) AS q2", sel, query);
+	if (rc == 0)
+		*out = floe_buf_detach(&b, NULL);
+done:
+	floe_buf_free(&b);
+	floe_free(sel);
+	floe_ice_schema_free(got);
+	return rc;
+}
+
+/* Create the table and its first snapshot in one catalog call. */
+static int create_with_files(floe_catalog *c, const char *ns, const char *name,
+                             const char *location, const floe_ice_schema *schema,
+                             const floe_ice_data_file *files, size_t n, floe_write_result *res)
+{
+	json_t *updates = floe_ice_create_updates(location, schema, NULL);
+	json_t *req = NULL, *snap_updates = NULL;
+	floe_ice_metadata *tmp = NULL;
+	int rc;
+	if (updates == NULL)
+		return floe_error_code() ? floe_error_code() : FLOE_ENOMEM;
+	rc = floe_ice_updates_apply(&tmp, NULL, NULL, updates, floe_time_now_ms());
+	if (rc)
+		goto done;
+	rc = floe_ice_snapshot_produce(&req, &snap_updates, &res->snapshot_id, tmp,
+	                               FLOE_ICE_OP_APPEND, files, n, NULL, NULL);
+	if (rc)
+		goto done;
+	if (json_array_extend(updates, snap_updates) != 0) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	res->attempts = 1;
+	rc = floe_catalog_create_table(c, ns, name, updates, NULL, NULL);
+done:
+	json_decref(req);
+	json_decref(snap_updates);
+	json_decref(updates);
+	floe_ice_metadata_free(tmp);
+	return rc;
+}
+
+/* Commit files on top of the current version, retrying lost races. */
+static int commit_files(floe_catalog *c, const char *ns, const char *name, floe_ice_metadata **base,
+                        floe_ice_op op, const floe_ice_schema *schema,
+                        const floe_ice_data_file *files, size_t n, floe_write_result *res)
+{
+	int rc = 0;
+	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+		json_t *req = NULL, *upd = NULL;
+		res->attempts = attempt;
+		rc = floe_ice_snapshot_produce(&req, &upd, &res->snapshot_id, *base, op, files, n,
+		                               schema, NULL);
+		if (rc == 0)
+			rc = floe_catalog_commit_table(c, ns, name, req, upd, NULL, NULL);
+		json_decref(req);
+		json_decref(upd);
+		if (rc != FLOE_ECONFLICT)
+			return rc;
+		/* someone else committed first: rebuild on the new version */
+		floe_ice_metadata_free(*base);
+		*base = NULL;
+		backoff(attempt);
+		rc = floe_catalog_load_table(c, ns, name, base, NULL);
+		if (rc)
+			return rc;
+	}
+	return floe_error_set(FLOE_ECONFLICT,
+	                      "table %s.%s: gave up after %d conflicting concurrent commits", ns,
+	                      name, MAX_ATTEMPTS);
+}
+
+int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                     const char *query, floe_write_mode mode, floe_write_result *res)
+{
+	floe_ice_metadata *base = NULL;
+	floe_ice_schema *cur = NULL, *schema = NULL;
+	floe_ice_data_file *files = NULL;
+	size_t nfiles = 0;
+	char *ident = NULL, *select = NULL, *full = NULL, *location = NULL, *data_dir = NULL;
+	const char *target;
+	int64_t target_size = 128LL * 1024 * 1024;
+	int rc, exists, next_id = 1;
+	bool committed = false;
+
+	res->snapshot_id = -1;
+	res->rows = 0;
+	res->files = 0;
+	res->attempts = 0;
+	res->skipped = false;
+	ident = floe_asprintf("%s.%s", ns, name);
+	if (ident == NULL)
+		return FLOE_ENOMEM;
+	exists = floe_catalog_table_exists(c, ns, name);
+	if (exists < 0) {
+		rc = exists;
+		goto done;
+	}
+	if (exists && mode == FLOE_WRITE_CREATE) {
+		rc = floe_error_set(FLOE_EEXISTS, "table %s already exists", ident);
+		goto done;
+	}
+	if (exists && mode == FLOE_WRITE_CREATE_IF_ABSENT) {
+		res->skipped = true;
+		rc = 0;
+		goto done;
+	}
+	if (!exists && mode == FLOE_WRITE_APPEND) {
+		rc = floe_error_set(FLOE_ENOTFOUND, "table %s does not exist", ident);
+		goto done;
+	}
+	if (!exists && (rc = floe_catalog_namespace_exists(c, ns)) <= 0) {
+		if (rc == 0)
+			rc = floe_error_set(FLOE_ENOTFOUND, "namespace %s does not exist", ns);
+		goto done;
+	}
+	if (exists) {
+		if ((rc = floe_catalog_load_table(c, ns, name, &base, NULL)) != 0)
+			goto done;
+		if ((rc = floe_ice_metadata_schema(base, -1, &cur)) != 0)
+			goto done;
+		location = floe_strdup(floe_ice_metadata_location(base));
+		next_id = floe_ice_metadata_last_column_id(base) + 1;
+		target = floe_ice_metadata_property(base, "write.target-file-size-bytes");
+		if (target != NULL &&
+		    (floe_parse_i64(&target_size, target) != 0 || target_size < 0)) {
+			rc = floe_error_set(FLOE_EINVAL,
+			                    "table %s: bad write.target-file-size-bytes '%s'",
+			                    ident, target);
+			goto done;
+		}
+	} else {
+		location = floe_catalog_default_location(c, ns, name);
+	}
+	if (location == NULL) {
+		rc = floe_error_code();
+		goto done;
+	}
+
+	if (mode == FLOE_WRITE_APPEND) {
+		rc = append_select(&full, e, query, cur, ident);
+		if (rc == 0)
+			schema = floe_ice_schema_clone(cur);
+		if (rc == 0 && schema == NULL)
+			rc = floe_error_code();
+	} else {
+		rc = floe_engine_describe(e, query, cur, &next_id, &schema, &select);
+		if (rc == 0)
+			full = floe_asprintf("SELECT %s FROM (%s) AS q", select, query);
+		if (rc == 0 && full == NULL)
+			rc = floe_error_code();
+	}
+	if (rc)
+		goto done;
+
+	data_dir = floe_storage_join(location, "data");
+	if (data_dir == NULL) {
+		rc = floe_error_code();
+		goto done;
+	}
+	rc = floe_engine_write_files(e, full, schema, data_dir, target_size, &files, &nfiles);
+	if (rc)
+		goto done;
+	res->rows = total_rows(files, nfiles);
+	res->files = nfiles;
+
+	if (!exists)
+		rc = create_with_files(c, ns, name, location, schema, files, nfiles, res);
+	else
+		rc = commit_files(c, ns, name, &base,
+		                  mode == FLOE_WRITE_APPEND ? FLOE_ICE_OP_APPEND
+		                                            : FLOE_ICE_OP_OVERWRITE,
+		                  mode == FLOE_WRITE_APPEND ? NULL : schema, files, nfiles, res);
+	committed = rc == 0;
+done:
+	if (rc && !committed && files != NULL)
+		remove_files(files, nfiles);
+	if (rc)
+		floe_error_prefix("table %s: ", ident ? ident : name);
+	if (rc)
+		res->snapshot_id = -1;
+	floe_ice_data_files_free(files, nfiles);
+	floe_ice_schema_free(schema);
+	floe_ice_schema_free(cur);
+	floe_ice_metadata_free(base);
+	floe_free(data_dir);
+	floe_free(location);
+	floe_free(full);
+	floe_free(select);
+	floe_free(ident);
+	return rc;
+}
+
+static int expose_at(floe_engine *e, const char *ns, const char *name, const floe_ice_metadata *m,
+                     int64_t snapshot_id)
+{
+	floe_ice_snapshot snap;
+	floe_ice_schema *schema = NULL;
+	floe_ice_data_file *files = NULL;
+	size_t n = 0;
+	int rc, schema_id = -1;
+	if (snapshot_id >= 0) {
+		if ((rc = floe_ice_metadata_snapshot_by_id(m, snapshot_id, &snap)) != 0)
+			return rc;
+		schema_id = snap.schema_id;
+	}
+	rc = floe_ice_metadata_schema(m, schema_id, &schema);
+	if (rc == FLOE_ENOTFOUND && schema_id >= 0)
+		rc = floe_ice_metadata_schema(m, -1, &schema);
+	if (rc == 0)
+		rc = floe_ice_scan_files(&files, &n, m, snapshot_id);
+	if (rc == 0)
+		rc = floe_engine_register_table(e, ns, name, schema, files, n);
+	floe_ice_data_files_free(files, n);
+	floe_ice_schema_free(schema);
+	return rc;
+}
+
+int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                      int64_t snapshot_id)
+{
+	floe_ice_metadata *m = NULL;
+	int rc = floe_catalog_load_table(c, ns, name, &m, NULL);
+	if (rc == 0)
+		rc = expose_at(e, ns, name, m, snapshot_id);
+	if (rc)
+		floe_error_prefix("table %s.%s: ", ns, name);
+	floe_ice_metadata_free(m);
+	return rc;
+}
+
+/* Expose the tables of ns and recurse into its children. */
+static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
+                            const floe_as_of *as_of, bool *snapshot_found)
+{
+	char **tables = NULL, **children = NULL;
+	size_t nt = 0, nc = 0;
+	int rc = floe_catalog_list_tables(c, ns, &tables, &nt);
+	for (size_t i = 0; rc == 0 && i < nt; i++) {
+		floe_ice_metadata *m = NULL;
+		int64_t snap = -1;
+		rc = floe_catalog_load_table(c, ns, tables[i], &m, NULL);
+		if (rc == 0 && as_of && as_of->snapshot_id >= 0) {
+			floe_ice_snapshot s;
+			if (floe_ice_metadata_snapshot_by_id(m, as_of->snapshot_id, &s) == 0) {
+				snap = as_of->snapshot_id;
+				*snapshot_found = true;
+			}
+		} else if (rc == 0 && as_of && as_of->as_of_ms >= 0) {
+			rc = floe_ice_metadata_snapshot_as_of(m, as_of->as_of_ms, &snap);
+			if (rc == FLOE_ENOTFOUND) { /* the table did not exist yet */
+				floe_ice_metadata_free(m);
+				floe_error_clear();
+				rc = 0;
+				continue;
+			}
+		}
+		if (rc == 0)
+			rc = expose_at(e, ns, tables[i], m, snap);
+		if (rc)
+			floe_error_prefix("table %s.%s: ", ns, tables[i]);
+		floe_ice_metadata_free(m);
+	}
+	if (rc == 0)
+		rc = floe_catalog_list_namespaces(c, ns, &children, &nc);
+	for (size_t i = 0; rc == 0 && i < nc; i++)
+		rc = expose_namespace(e, c, children[i], as_of, snapshot_found);
+	floe_catalog_strings_free(tables, nt);
+	floe_catalog_strings_free(children, nc);
+	return rc;
+}
+
+int floe_table_expose_all(floe_engine *e, floe_catalog *c, const floe_as_of *as_of)
+{
+	char **top = NULL;
+	size_t n = 0;
+	bool found = false;
+	int rc = floe_catalog_list_namespaces(c, NULL, &top, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = expose_namespace(e, c, top[i], as_of, &found);
+	floe_catalog_strings_free(top, n);
+	if (rc == 0 && as_of && as_of->snapshot_id >= 0 && !found)
+		rc = floe_error_set(FLOE_ENOTFOUND, "snapshot %lld not found in any table",
+		                    (long long)as_of->snapshot_id);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/*
+ * Exposing a table snapshot to SQL: the view "<ns>"."<table>" over the
+ * snapshot's data files through read_parquet(..., schema = MAP{field id:
+ * {name, type, default_value}}), so top-level columns bind by Iceberg field
+ * id, not by name (DUCKDB-FACTS.md sections 5 and 7). A table without data
+ * files is a typed view with no rows.
+ */
+#include <string.h>
+
+#include "engine_internal.h"
+
+static int put_view_head(floe_buf *b, const char *ns, const char *name)
+{
+	int rc = floe_buf_puts(b, "CREATE SCHEMA IF NOT EXISTS ");
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(b, ns);
+	if (rc == 0)
+		rc = floe_buf_puts(b, "; CREATE OR REPLACE VIEW ");
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(b, ns);
+	if (rc == 0)
+		rc = floe_buf_putc(b, '.');
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(b, name);
+	return rc ? rc : floe_buf_puts(b, " AS ");
+}
+
+int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
+                               const floe_ice_schema *schema, const floe_ice_data_file *files,
+                               size_t n)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	const floe_ice_type *root = schema->root;
+	int rc = put_view_head(&b, ns, name);
+	if (rc == 0 && n == 0) {
+		rc = floe_buf_puts(&b, "SELECT ");
+		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
+			char *ty = floe_engine_duckdb_type(root->fields[i].type);
+			rc = ty ? floe_buf_printf(&b, "%sCAST(NULL AS %s) AS ", i ? ", " : "", ty)
+			        : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = floe_buf_put_sql_ident(&b, root->fields[i].name);
+			floe_free(ty);
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&b, " WHERE false");
+	} else if (rc == 0) {
+		rc = floe_buf_puts(&b, "SELECT ");
+		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
+			if (i)
+				rc = floe_buf_puts(&b, ", ");
+			if (rc == 0)
+				rc = floe_buf_put_sql_ident(&b, root->fields[i].name);
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&b, " FROM read_parquet([");
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			char *path = floe_storage_local_path(files[i].path);
+			if (path == NULL)
+				rc = floe_error_code();
+			if (rc == 0 && i)
+				rc = floe_buf_puts(&b, ", ");
+			if (rc == 0)
+				rc = floe_buf_put_sql_string(&b, path);
+			floe_free(path);
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&b, "], schema = MAP {");
+		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
+			char *ty = floe_engine_duckdb_type(root->fields[i].type);
+			rc = ty ? floe_buf_printf(&b, "%s%d: {name: ", i ? ", " : "",
+			                          root->fields[i].id)
+			        : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = floe_buf_put_sql_string(&b, root->fields[i].name);
+			if (rc == 0)
+				rc = floe_buf_puts(&b, ", type: ");
+			if (rc == 0)
+				rc = floe_buf_put_sql_string(&b, ty);
+			if (rc == 0)
+				rc = floe_buf_puts(&b, ", default_value: NULL}");
+			floe_free(ty);
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&b, "})");
+	}
+	if (rc == 0)
+		rc = floe_engine_exec(e, b.ptr);
+	if (rc)
+		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
+	floe_buf_free(&b);
+	return rc;
+}

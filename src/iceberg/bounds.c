@@ -1,0 +1,197 @@
+/*
+ * Column bounds in Iceberg's single-value binary serialization (spec,
+ * Appendix D) and the truncation of string and binary bounds that the Java
+ * reference applies (metrics mode truncate(16)): a lower bound is a prefix,
+ * an upper bound a prefix whose last unit is incremented, or no bound at all
+ * when nothing can be incremented.
+ */
+#include <string.h>
+
+#include "floe/iceberg.h"
+
+size_t floe_ice_bound_bool(uint8_t *out, bool v)
+{
+	out[0] = v ? 1 : 0;
+	return 1;
+}
+
+size_t floe_ice_bound_i32(uint8_t *out, int32_t v)
+{
+	uint32_t u = (uint32_t)v;
+	for (int i = 0; i < 4; i++)
+		out[i] = (uint8_t)(u >> (8 * i));
+	return 4;
+}
+
+size_t floe_ice_bound_i64(uint8_t *out, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(u >> (8 * i));
+	return 8;
+}
+
+size_t floe_ice_bound_f32(uint8_t *out, float v)
+{
+	uint32_t u;
+	memcpy(&u, &v, 4);
+	return floe_ice_bound_i32(out, (int32_t)u);
+}
+
+size_t floe_ice_bound_f64(uint8_t *out, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, 8);
+	return floe_ice_bound_i64(out, (int64_t)u);
+}
+
+size_t floe_ice_bound_decimal(uint8_t *out, __int128 unscaled)
+{
+	uint8_t be[16];
+	unsigned __int128 u = (unsigned __int128)unscaled;
+	size_t start = 0;
+	for (int i = 15; i >= 0; i--) {
+		be[i] = (uint8_t)(u & 0xFF);
+		u >>= 8;
+	}
+	/* drop leading bytes that only repeat the sign */
+	while (start < 15 && ((be[start] == 0x00 && !(be[start + 1] & 0x80)) ||
+	                      (be[start] == 0xFF && (be[start + 1] & 0x80))))
+		start++;
+	memcpy(out, be + start, 16 - start);
+	return 16 - start;
+}
+
+/* Length of the UTF-8 sequence starting with byte c (1 for stray bytes). */
+static size_t u8len(uint8_t c)
+{
+	if (c >= 0xF0)
+		return 4;
+	if (c >= 0xE0)
+		return 3;
+	if (c >= 0xC0)
+		return 2;
+	return 1;
+}
+
+/* Byte length of the first `width` code points of s (never cuts inside a
+ * sequence), and whether the string is longer than that. */
+static size_t prefix_len(const char *s, size_t len, size_t width, bool *longer)
+{
+	size_t pos = 0, cps = 0;
+	while (pos < len && cps < width) {
+		size_t n = u8len((uint8_t)s[pos]);
+		if (pos + n > len)
+			n = len - pos;
+		pos += n;
+		cps++;
+	}
+	*longer = pos < len;
+	return pos;
+}
+
+int floe_ice_truncate_string_lower(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                   size_t width)
+{
+	bool longer;
+	size_t n = prefix_len(s, len, width, &longer);
+	memcpy(out, s, n);
+	*out_len = n;
+	return 0;
+}
+
+static uint32_t decode_cp(const uint8_t *p, size_t n)
+{
+	switch (n) {
+	case 1: return p[0];
+	case 2: return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+	case 3: return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	default:
+		return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+		       (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+	}
+}
+
+static size_t encode_cp(uint8_t *p, uint32_t cp)
+{
+	if (cp < 0x80) {
+		p[0] = (uint8_t)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = (uint8_t)(0xC0 | cp >> 6);
+		p[1] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = (uint8_t)(0xE0 | cp >> 12);
+		p[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+		p[2] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	p[0] = (uint8_t)(0xF0 | cp >> 18);
+	p[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+	p[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+	p[3] = (uint8_t)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+int floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                   size_t width)
+{
+	bool longer;
+	size_t n = prefix_len(s, len, width, &longer);
+	size_t starts[64], ncp = 0, pos = 0;
+	memcpy(out, s, n);
+	*out_len = n;
+	if (!longer)
+		return 0;
+	while (pos < n && ncp < 64) {
+		starts[ncp++] = pos;
+		pos += u8len((uint8_t)s[pos]);
+	}
+	/* increment the last code point that can be incremented, drop the rest */
+	while (ncp > 0) {
+		size_t at = starts[ncp - 1];
+		size_t cl = u8len((uint8_t)s[at]);
+		uint32_t cp = decode_cp((const uint8_t *)s + at, cl) + 1;
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			cp = 0xE000; /* skip the surrogate range */
+		if (cp <= 0x10FFFF) {
+			*out_len = at + encode_cp(out + at, cp);
+			return 0;
+		}
+		ncp--;
+	}
+	*out_len = 0; /* nothing to increment: no upper bound */
+	return 0;
+}
+
+int floe_ice_truncate_binary_lower(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                   size_t width)
+{
+	size_t n = len < width ? len : width;
+	memcpy(out, p, n);
+	*out_len = n;
+	return 0;
+}
+
+int floe_ice_truncate_binary_upper(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                   size_t width)
+{
+	size_t n = len < width ? len : width;
+	memcpy(out, p, n);
+	*out_len = n;
+	if (len <= width)
+		return 0;
+	while (n > 0) {
+		if (out[n - 1] != 0xFF) {
+			out[n - 1]++;
+			*out_len = n;
+			return 0;
+		}
+		n--;
+	}
+	*out_len = 0;
+	return 0;
+}

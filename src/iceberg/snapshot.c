@@ -1,0 +1,455 @@
+/*
+ * Snapshot production and scan planning (spec: "Snapshots", "Manifest
+ * Lists", "Scan Planning"; ICEBERG-NOTES.md section 7). An append writes a
+ * manifest of ADDED entries and a manifest list that carries the parent's
+ * manifests forward unchanged; an overwrite writes the ADDED manifest plus
+ * one of DELETED entries for every live file of the parent. The result is a
+ * REST-style list of requirements and updates for the catalog to commit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "floe/iceberg.h"
+
+static int read_list(floe_ice_manifest_file **out, size_t *n, const char *uri)
+{
+	floe_buf b;
+	int rc = floe_storage_read(&b, uri, 0);
+	if (rc)
+		return rc;
+	rc = floe_ice_manifest_list_decode(out, n, b.ptr, b.len, uri);
+	floe_buf_free(&b);
+	return rc;
+}
+
+static int read_manifest(floe_ice_manifest_entry **out, size_t *n, const floe_ice_manifest_file *mf)
+{
+	floe_buf b;
+	int rc = floe_storage_read(&b, mf->path, 0);
+	if (rc)
+		return rc;
+	rc = floe_ice_manifest_decode(out, n, b.ptr, b.len, mf->path, mf);
+	floe_buf_free(&b);
+	return rc;
+}
+
+/* Live entries (ADDED/EXISTING) of a snapshot's data manifests. */
+static int live_entries(floe_ice_manifest_entry **out, size_t *n, const char *manifest_list)
+{
+	floe_ice_manifest_file *mfs = NULL;
+	floe_ice_manifest_entry *all = NULL;
+	size_t nmf = 0, cnt = 0, cap = 0;
+	int rc = read_list(&mfs, &nmf, manifest_list);
+	for (size_t i = 0; rc == 0 && i < nmf; i++) {
+		floe_ice_manifest_entry *e = NULL;
+		size_t ne = 0;
+		if (mfs[i].content != 0)
+			continue; /* delete manifests: floe writes none; readers of others' v2
+			             tables with deletes are a later issue */
+		if ((rc = read_manifest(&e, &ne, &mfs[i])) != 0)
+			break;
+		for (size_t k = 0; k < ne; k++) {
+			if (e[k].status == 2 || e[k].file.content != 0) {
+				floe_ice_data_file_dispose(&e[k].file);
+				continue;
+			}
+			if (cnt == cap) {
+				floe_ice_manifest_entry *g;
+				cap = cap ? cap * 2 : 16;
+				if ((g = floe_realloc(all, cap * sizeof(*all))) == NULL) {
+					rc = FLOE_ENOMEM;
+					for (size_t j = k; j < ne; j++)
+						floe_ice_data_file_dispose(&e[j].file);
+					break;
+				}
+				all = g;
+			}
+			all[cnt++] = e[k]; /* moves the file's memory */
+		}
+		floe_free(e);
+	}
+	floe_ice_manifest_files_free(mfs, nmf);
+	if (rc) {
+		floe_ice_manifest_entries_free(all, cnt);
+		return rc;
+	}
+	*out = all;
+	*n = cnt;
+	return 0;
+}
+
+int floe_ice_scan_files(floe_ice_data_file **out, size_t *n, const floe_ice_metadata *m,
+                        int64_t snapshot_id)
+{
+	floe_ice_snapshot snap;
+	floe_ice_manifest_entry *e = NULL;
+	floe_ice_data_file *files;
+	size_t ne = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (snapshot_id < 0)
+		snapshot_id = floe_ice_metadata_current_snapshot_id(m);
+	if (snapshot_id < 0)
+		return 0;
+	if ((rc = floe_ice_metadata_snapshot_by_id(m, snapshot_id, &snap)) != 0)
+		return rc;
+	if ((rc = live_entries(&e, &ne, snap.manifest_list)) != 0)
+		return rc;
+	files = floe_calloc(ne ? ne : 1, sizeof(*files));
+	if (files == NULL) {
+		floe_ice_manifest_entries_free(e, ne);
+		return FLOE_ENOMEM;
+	}
+	for (size_t i = 0; i < ne; i++)
+		files[i] = e[i].file; /* move */
+	floe_free(e);
+	*out = files;
+	*n = ne;
+	return 0;
+}
+
+/* ---- producing a snapshot ---- */
+
+static int64_t fresh_snapshot_id(const floe_ice_metadata *m)
+{
+	for (;;) {
+		floe_ice_snapshot s;
+		int64_t id = (int64_t)(floe_random_u64() & (uint64_t)INT64_MAX);
+		if (id != 0 && floe_ice_metadata_snapshot_by_id(m, id, &s) != 0) {
+			floe_error_clear();
+			return id;
+		}
+	}
+}
+
+static char *new_uuid(void)
+{
+	uint8_t u[16];
+	char s[37];
+	floe_uuid_v4(u);
+	floe_uuid_format(u, s);
+	return floe_strdup(s);
+}
+
+/* Write one manifest and describe it for the manifest list. */
+static int write_manifest(floe_ice_manifest_file *mf, char **written, const char *metadir,
+                          const char *uuid, int idx, const floe_ice_schema *schema,
+                          const floe_ice_manifest_entry *e, size_t n, int64_t snapshot_id,
+                          int64_t seq)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	char rel[80];
+	int rc;
+	memset(mf, 0, sizeof(*mf));
+	snprintf(rel, sizeof(rel), "%s-m%d.avro", uuid, idx);
+	mf->path = floe_storage_join(metadir, rel);
+	if (mf->path == NULL)
+		return FLOE_ENOMEM;
+	rc = floe_ice_manifest_encode(&b, schema, e, n);
+	if (rc == 0)
+		rc = floe_storage_write(mf->path, b.ptr, b.len);
+	if (rc == 0)
+		*written = floe_strdup(mf->path);
+	mf->length = (int64_t)b.len;
+	mf->spec_id = 0;
+	mf->content = 0;
+	mf->sequence_number = seq;
+	mf->min_sequence_number = seq;
+	mf->added_snapshot_id = snapshot_id;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].status == 1) {
+			mf->added_files++;
+			mf->added_rows += e[i].file.record_count;
+		} else if (e[i].status == 0) {
+			mf->existing_files++;
+			mf->existing_rows += e[i].file.record_count;
+		} else {
+			mf->deleted_files++;
+			mf->deleted_rows += e[i].file.record_count;
+		}
+		if (e[i].status != 1 && e[i].sequence_number >= 0 &&
+		    e[i].sequence_number < mf->min_sequence_number)
+			mf->min_sequence_number = e[i].sequence_number;
+	}
+	floe_buf_free(&b);
+	return rc;
+}
+
+static int64_t summary_total(const floe_ice_snapshot *parent, const char *key, int64_t fallback)
+{
+	const char *v;
+	int64_t n;
+	if (parent == NULL)
+		return 0;
+	v = json_string_value(json_object_get(parent->summary, key));
+	if (v == NULL || floe_parse_i64(&n, v) != 0) {
+		floe_error_clear();
+		return fallback;
+	}
+	return n;
+}
+
+static void set_num(json_t *summary, const char *key, int64_t v, bool always)
+{
+	char s[24];
+	if (!always && v == 0)
+		return;
+	snprintf(s, sizeof(s), "%lld", (long long)v);
+	json_object_set_new(summary, key, json_string(s));
+}
+
+typedef struct {
+	int64_t files, records, bytes;
+} totals;
+
+static void add_totals(totals *t, const floe_ice_data_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		t->files++;
+		t->records += f[i].record_count;
+		t->bytes += f[i].file_size;
+	}
+}
+
+static json_t *make_summary(floe_ice_op op, const totals *added, const totals *removed,
+                            const floe_ice_snapshot *parent, const totals *parent_live,
+                            const json_t *extra)
+{
+	json_t *s = json_object();
+	const char *k;
+	json_t *v;
+	json_object_set_new(s, "operation",
+	                    json_string(op == FLOE_ICE_OP_APPEND ? "append" : "overwrite"));
+	set_num(s, "added-data-files", added->files, false);
+	set_num(s, "added-records", added->records, false);
+	set_num(s, "added-files-size", added->bytes, false);
+	set_num(s, "deleted-data-files", removed->files, false);
+	set_num(s, "deleted-records", removed->records, false);
+	set_num(s, "removed-files-size", removed->bytes, false);
+	set_num(s, "total-data-files",
+	        summary_total(parent, "total-data-files", parent_live->files) + added->files -
+	            removed->files,
+	        true);
+	set_num(s, "total-records",
+	        summary_total(parent, "total-records", parent_live->records) + added->records -
+	            removed->records,
+	        true);
+	set_num(s, "total-files-size",
+	        summary_total(parent, "total-files-size", parent_live->bytes) + added->bytes -
+	            removed->bytes,
+	        true);
+	json_object_set_new(s, "total-delete-files", json_string("0"));
+	json_object_set_new(s, "total-position-deletes", json_string("0"));
+	json_object_set_new(s, "total-equality-deletes", json_string("0"));
+	json_object_set_new(s, "engine-name", json_string("floe"));
+	json_object_set_new(s, "engine-version", json_string("0.1.0"));
+	if (extra)
+		json_object_foreach((json_t *)extra, k, v) json_object_set(s, k, v);
+	return s;
+}
+
+/* The schema id the updates will give new_schema: an equal existing one, or
+ * max + 1 (the rule floe_ice_updates_apply follows). */
+static int schema_id_for(const floe_ice_metadata *base, const floe_ice_schema *s, bool *is_new)
+{
+	const json_t *schemas = json_object_get(floe_ice_metadata_json(base), "schemas"), *e;
+	int max = -1;
+	size_t i;
+	json_array_foreach(schemas, i, e)
+	{
+		floe_ice_schema *have = NULL;
+		int id = (int)json_integer_value(json_object_get(e, "schema-id"));
+		if (id > max)
+			max = id;
+		if (floe_ice_schema_from_json(&have, e) == 0 && floe_ice_schema_equal(have, s) &&
+		    have->nidentifier == s->nidentifier) {
+			floe_ice_schema_free(have);
+			*is_new = false;
+			return id;
+		}
+		floe_ice_schema_free(have);
+	}
+	floe_error_clear();
+	*is_new = true;
+	return max + 1;
+}
+
+int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *snapshot_id_out,
+                              const floe_ice_metadata *base, floe_ice_op op,
+                              const floe_ice_data_file *files, size_t n,
+                              const floe_ice_schema *new_schema, const json_t *extra_summary)
+{
+	floe_ice_snapshot parent_snap, *parent = NULL;
+	floe_ice_manifest_file *parent_mfs = NULL, mfs[2];
+	floe_ice_manifest_file *list = NULL;
+	floe_ice_manifest_entry *added = NULL, *gone = NULL;
+	floe_ice_schema *cur = NULL;
+	size_t nparent_mfs = 0, ngone = 0, nlist = 0, nmfs = 0;
+	char *written[3] = {NULL, NULL, NULL};
+	char *uuid = NULL, *metadir = NULL, *list_path = NULL;
+	totals t_added = {0, 0, 0}, t_removed = {0, 0, 0}, t_parent = {0, 0, 0};
+	json_t *snap = NULL, *upd = NULL, *req = NULL, *summary = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	int64_t parent_id = floe_ice_metadata_current_snapshot_id(base);
+	int64_t seq = floe_ice_metadata_last_sequence_number(base) + 1;
+	int64_t sid = fresh_snapshot_id(base), now = floe_time_now_ms();
+	int schema_id, rc;
+	bool schema_new = false;
+	char rel[96];
+
+	*requirements = *updates = NULL;
+	memset(mfs, 0, sizeof(mfs));
+	if ((rc = floe_ice_metadata_schema(base, -1, &cur)) != 0)
+		goto done;
+	if (new_schema && !floe_ice_schema_equal(new_schema, cur))
+		schema_id = schema_id_for(base, new_schema, &schema_new);
+	else
+		schema_id = cur->schema_id;
+	if (parent_id >= 0) {
+		if ((rc = floe_ice_metadata_snapshot_by_id(base, parent_id, &parent_snap)) != 0)
+			goto done;
+		parent = &parent_snap;
+	}
+	uuid = new_uuid();
+	metadir = floe_storage_join(floe_ice_metadata_location(base), "metadata");
+	if (uuid == NULL || metadir == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+
+	/* ADDED entries for the new files */
+	if (n > 0) {
+		added = floe_calloc(n, sizeof(*added));
+		if (added == NULL) {
+			rc = FLOE_ENOMEM;
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++) {
+			added[i].status = 1;
+			added[i].snapshot_id = sid;
+			added[i].sequence_number = -1; /* inherited (spec) */
+			added[i].file_sequence_number = -1;
+			added[i].file = files[i]; /* borrowed: not freed below */
+		}
+		add_totals(&t_added, files, n);
+		rc = write_manifest(&mfs[nmfs], &written[0], metadir, uuid, 0,
+		                    new_schema ? new_schema : cur, added, n, sid, seq);
+		nmfs++;
+		if (rc)
+			goto done;
+	}
+	if (parent) {
+		if (op == FLOE_ICE_OP_APPEND) {
+			rc = read_list(&parent_mfs, &nparent_mfs, parent->manifest_list);
+		} else {
+			rc = live_entries(&gone, &ngone, parent->manifest_list);
+			for (size_t i = 0; rc == 0 && i < ngone; i++) {
+				gone[i].status = 2;
+				gone[i].snapshot_id = sid;
+				t_removed.files++;
+				t_removed.records += gone[i].file.record_count;
+				t_removed.bytes += gone[i].file.file_size;
+			}
+			if (rc == 0 && ngone > 0) {
+				rc = write_manifest(&mfs[nmfs], &written[1], metadir, uuid, 1, cur,
+				                    gone, ngone, sid, seq);
+				nmfs++;
+			}
+			t_parent = t_removed;
+		}
+		if (rc)
+			goto done;
+	}
+
+	/* manifest list: new manifests first, then the parent's (append) */
+	nlist = nmfs + nparent_mfs;
+	list = floe_calloc(nlist ? nlist : 1, sizeof(*list));
+	if (list == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	memcpy(list, mfs, nmfs * sizeof(*list));
+	if (nparent_mfs)
+		memcpy(list + nmfs, parent_mfs, nparent_mfs * sizeof(*list));
+	rc = floe_ice_manifest_list_encode(&b, sid, parent_id, seq, list, nlist);
+	if (rc)
+		goto done;
+	snprintf(rel, sizeof(rel), "snap-%lld-1-%s.avro", (long long)sid, uuid);
+	if ((list_path = floe_storage_join(metadir, rel)) == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	if ((rc = floe_storage_write(list_path, b.ptr, b.len)) != 0)
+		goto done;
+	written[2] = floe_strdup(list_path);
+
+	summary = make_summary(op, &t_added, &t_removed, parent, &t_parent, extra_summary);
+	snap = json_pack("{s:I,s:I,s:I,s:s,s:o,s:i}", "snapshot-id", (json_int_t)sid,
+	                 "sequence-number", (json_int_t)seq, "timestamp-ms", (json_int_t)now,
+	                 "manifest-list", list_path, "summary", summary, "schema-id", schema_id);
+	summary = NULL;
+	if (snap && parent_id >= 0)
+		json_object_set_new(snap, "parent-snapshot-id", json_integer(parent_id));
+	upd = json_array();
+	if (snap == NULL || upd == NULL) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (schema_new) {
+		json_t *sj = floe_ice_schema_to_json(new_schema);
+		int last = floe_ice_metadata_last_column_id(base);
+		if (floe_ice_schema_max_id(new_schema) > last)
+			last = floe_ice_schema_max_id(new_schema);
+		json_object_set_new(sj, "schema-id", json_integer(schema_id));
+		json_array_append_new(upd, json_pack("{s:s,s:o,s:i}", "action", "add-schema",
+		                                     "schema", sj, "last-column-id", last));
+		json_array_append_new(
+		    upd, json_pack("{s:s,s:i}", "action", "set-current-schema", "schema-id", -1));
+	} else if (schema_id != cur->schema_id) {
+		json_array_append_new(upd, json_pack("{s:s,s:i}", "action", "set-current-schema",
+		                                     "schema-id", schema_id));
+	}
+	json_array_append_new(upd,
+	                      json_pack("{s:s,s:O}", "action", "add-snapshot", "snapshot", snap));
+	json_array_append_new(upd, json_pack("{s:s,s:s,s:s,s:I}", "action", "set-snapshot-ref",
+	                                     "ref-name", "main", "type", "branch", "snapshot-id",
+	                                     (json_int_t)sid));
+	req =
+	    json_pack("[{s:s,s:s},{s:s,s:s,s:o}]", "type", "assert-table-uuid", "uuid",
+	              floe_ice_metadata_uuid(base), "type", "assert-ref-snapshot-id", "ref", "main",
+	              "snapshot-id", parent_id >= 0 ? json_integer(parent_id) : json_null());
+	if (req == NULL) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	*requirements = req;
+	*updates = upd;
+	*snapshot_id_out = sid;
+	req = upd = NULL;
+done:
+	if (rc) {
+		for (int i = 0; i < 3; i++)
+			if (written[i])
+				floe_storage_delete(written[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		floe_free(written[i]);
+	json_decref(summary);
+	json_decref(snap);
+	json_decref(upd);
+	json_decref(req);
+	floe_buf_free(&b);
+	for (size_t i = 0; i < nmfs; i++)
+		floe_free(mfs[i].path);
+	floe_free(list);
+	floe_ice_manifest_files_free(parent_mfs, nparent_mfs);
+	floe_free(added);
+	floe_ice_manifest_entries_free(gone, ngone);
+	floe_ice_schema_free(cur);
+	floe_free(list_path);
+	floe_free(metadir);
+	floe_free(uuid);
+	return rc;
+}
