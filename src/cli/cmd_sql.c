@@ -358,6 +358,42 @@ static int print_query(floe_cli *cli, floe_engine *eng, const char *sql, size_t 
 	return rc;
 }
 
+/* Tables written by earlier statements of a script are re-exposed lazily,
+ * before the next statement runs: a failure there then fails a statement that
+ * has not done anything yet, never one whose commit already landed. */
+static char *stale[64];
+static size_t nstale;
+
+static int mark_stale(const char *ns, const char *name)
+{
+	if (nstale == sizeof(stale) / sizeof(stale[0]))
+		return floe_error_set(FLOE_EINVAL, "too many tables written in one script");
+	stale[nstale] = floe_asprintf("%s.%s", ns, name);
+	return stale[nstale] ? (nstale++, 0) : FLOE_ENOMEM;
+}
+
+static void clear_stale(void)
+{
+	for (size_t i = 0; i < nstale; i++)
+		floe_free(stale[i]);
+	nstale = 0;
+}
+
+static int refresh_stale(floe_catalog *cat, floe_engine *eng)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nstale; i++) {
+		char *ns = NULL, *name = NULL;
+		rc = floe_catalog_split_ident(stale[i], &ns, &name);
+		if (rc == 0)
+			rc = floe_table_expose(eng, cat, ns, name, -1);
+		floe_free(ns);
+		floe_free(name);
+	}
+	clear_stale();
+	return rc;
+}
+
 static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, const char *sql)
 {
 	sql_head h;
@@ -378,7 +414,7 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 		if (rc == 0)
 			report_write(h.or_replace ? "replaced" : "created", h.ns, h.name, &res, t0);
 		if (rc == 0 && !res.skipped)
-			rc = floe_table_expose(eng, cat, h.ns, h.name, -1);
+			rc = mark_stale(h.ns, h.name);
 		break;
 	case H_INSERT:
 		if (h.columns != NULL)
@@ -389,7 +425,7 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 		if (rc == 0)
 			report_write("inserted into", h.ns, h.name, &res, t0);
 		if (rc == 0)
-			rc = floe_table_expose(eng, cat, h.ns, h.name, -1);
+			rc = mark_stale(h.ns, h.name);
 		break;
 	case H_DROP:
 		rc = floe_catalog_drop_table(cat, h.ns, h.name, false);
@@ -459,10 +495,13 @@ int cmd_sql(floe_cli *cli, const cli_args *a)
 	if (rc == 0)
 		rc = cli_sql_split(&stmts, &n, script ? script : a->pos[0]);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = run_statement(cli, cat, eng, stmts[i]);
+		rc = refresh_stale(cat, eng);
+		if (rc == 0)
+			rc = run_statement(cli, cat, eng, stmts[i]);
 		if (rc && n > 1)
 			floe_error_prefix("statement %zu of %zu: ", i + 1, n);
 	}
+	clear_stale();
 	cli_sql_free(stmts, n);
 	floe_free(script);
 	return rc;
@@ -540,13 +579,15 @@ int cmd_load(floe_cli *cli, const cli_args *a)
 	rc = floe_buf_puts(&q, "SELECT * FROM read_csv(");
 	if (rc == 0)
 		rc = floe_buf_put_sql_string(&q, local);
+	/* RFC 4180 by default: the sniffer may otherwise pick a dialect (no
+	 * quoting, skipped rows) under which a malformed file parses */
 	if (rc == 0)
-		rc = floe_buf_printf(&q, ", header = %s",
+		rc = floe_buf_printf(&q, ", header = %s, skip = 0, quote = '\"', escape = '\"'",
 		                     cli_flag(a, "--no-header") ? "false" : "true");
-	if (rc == 0 && delim != NULL) {
+	if (rc == 0) {
 		rc = floe_buf_puts(&q, ", delim = ");
 		if (rc == 0)
-			rc = floe_buf_put_sql_string(&q, delim);
+			rc = floe_buf_put_sql_string(&q, delim ? delim : ",");
 	}
 	if (rc == 0)
 		rc = floe_buf_puts(&q, ")");

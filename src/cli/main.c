@@ -197,6 +197,33 @@ static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, in
 	return 0;
 }
 
+/* One line: DuckDB's multi-line messages are cut before their advice
+ * sections and their remaining lines joined. */
+static void print_error(const char *msg)
+{
+	static const char *cuts[] = {"\nPossible fixes", "\nThe search space",
+	                             "\n  file = ", "\nCandidate bindings"};
+	size_t n = strlen(msg);
+	fputs("floe: error: ", stderr);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		const char *c = strstr(msg, cuts[i]);
+		if (c && (size_t)(c - msg) < n)
+			n = (size_t)(c - msg);
+	}
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		if (msg[i] == '\n') {
+			while (i + 1 < n && msg[i + 1] == '\n')
+				i++;
+			fputs(" | ", stderr);
+		} else {
+			fputc(msg[i], stderr);
+		}
+	}
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	floe_cli cli = {0};
@@ -278,7 +305,7 @@ int main(int argc, char **argv)
 		        cmd->usage);
 		rc = 2;
 	} else if (rc != 0) {
-		fprintf(stderr, "floe: error: %s\n", floe_error_message());
+		print_error(floe_error_message());
 		rc = 1;
 	}
 	floe_engine_free(cli.eng);

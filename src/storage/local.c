@@ -76,17 +76,35 @@ int floe_storage_read(floe_buf *out, const char *uri, size_t max)
 		rc = io_error("cannot read", path);
 		goto done;
 	}
+	if ((uint64_t)st.st_size > out->max) {
+		rc = floe_error_set(FLOE_EINVAL, "%s is larger than %zu bytes", path, out->max);
+		goto done;
+	}
 	if ((rc = floe_buf_grow(out, (size_t)st.st_size)) != 0) {
 		floe_error_prefix("%s: ", path);
 		goto done;
 	}
 	for (;;) {
 		ssize_t got;
-		if ((rc = floe_buf_grow(out, 65536)) != 0) {
-			floe_error_prefix("%s: ", path);
-			goto done;
+		size_t room = out->max - out->len;
+		char probe;
+		if (room == 0) {
+			/* at the cap: one more byte means the file is too large */
+			got = read(fd, &probe, 1);
+			if (got > 0) {
+				rc = floe_error_set(FLOE_EINVAL, "%s is larger than %zu bytes",
+				                    path, out->max);
+				goto done;
+			}
+			if (got == 0)
+				break;
+		} else {
+			if ((rc = floe_buf_grow(out, room < 65536 ? room : 65536)) != 0) {
+				floe_error_prefix("%s: ", path);
+				goto done;
+			}
+			got = read(fd, out->ptr + out->len, room < 65536 ? room : 65536);
 		}
-		got = read(fd, out->ptr + out->len, 65536);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -97,6 +115,8 @@ int floe_storage_read(floe_buf *out, const char *uri, size_t max)
 			break;
 		out->len += (size_t)got;
 	}
+	if ((rc = floe_buf_grow(out, 0)) != 0)
+		goto done;
 	out->ptr[out->len] = '\0';
 done:
 	if (fd >= 0)
