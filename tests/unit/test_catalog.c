@@ -1,0 +1,252 @@
+/* Unit tests of the catalog layer on both backends (SQLite in the JDBC
+ * layout, hadoop fs): namespaces, tables, commits with compare-and-swap,
+ * conflicts between two handles, the exact JDBC table layout and a V0 file
+ * without iceberg_type. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <cmocka.h>
+
+#include "floe/catalog.h"
+
+static char dir[64];
+static const char *uri;
+
+static int setup_sql(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/floe-cat-XXXXXX");
+	uri = NULL;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int setup_fs(void **state)
+{
+	int rc = setup_sql(state);
+	uri = "fs:";
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return floe_storage_delete_tree(dir);
+}
+
+static json_t *create_updates(floe_catalog *c, const char *ns, const char *name)
+{
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s;
+	char *loc = floe_catalog_default_location(c, ns, name);
+	json_t *u;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	u = floe_ice_create_updates(loc, s, NULL);
+	floe_ice_schema_free(s);
+	floe_free(loc);
+	return u;
+}
+
+/* the updates of a snapshot on top of m, with the REST requirements */
+static void snapshot_change(const floe_ice_metadata *m, json_t **req, json_t **upd)
+{
+	int64_t sid;
+	assert_int_equal(
+	    floe_ice_snapshot_produce(req, upd, &sid, m, FLOE_ICE_OP_APPEND, NULL, 0, NULL, NULL),
+	    0);
+}
+
+static void test_namespaces(void **state)
+{
+	floe_catalog *c = NULL;
+	char **v = NULL;
+	size_t n = 0;
+	json_t *props = json_pack("{s:s}", "owner", "data-team"), *got = NULL;
+	json_t *set = json_pack("{s:s}", "x", "1"), *rm = json_pack("[s]", "owner");
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "seeds", props), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "seeds", NULL), FLOE_EEXISTS);
+	assert_int_equal(floe_catalog_create_namespace(c, "a.b", NULL), FLOE_ENOTFOUND);
+	assert_int_equal(floe_catalog_create_namespace(c, "marts", NULL), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "marts.finance", NULL), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "bad name", NULL), FLOE_EINVAL);
+	assert_int_equal(floe_catalog_namespace_exists(c, "marts.finance"), 1);
+	assert_int_equal(floe_catalog_namespace_exists(c, "nope"), 0);
+	assert_int_equal(floe_catalog_list_namespaces(c, NULL, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "marts");
+	assert_string_equal(v[1], "seeds");
+	floe_catalog_strings_free(v, n);
+	assert_int_equal(floe_catalog_list_namespaces(c, "marts", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "marts.finance");
+	floe_catalog_strings_free(v, n);
+	assert_int_equal(floe_catalog_namespace_properties(c, "seeds", &got), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "owner")), "data-team");
+	json_decref(got);
+	assert_int_equal(floe_catalog_update_namespace(c, "seeds", set, rm), 0);
+	assert_int_equal(floe_catalog_namespace_properties(c, "seeds", &got), 0);
+	assert_null(json_object_get(got, "owner"));
+	assert_string_equal(json_string_value(json_object_get(got, "x")), "1");
+	json_decref(got);
+	assert_int_equal(floe_catalog_drop_namespace(c, "marts"), FLOE_EINVAL); /* not empty */
+	assert_int_equal(floe_catalog_drop_namespace(c, "marts.finance"), 0);
+	assert_int_equal(floe_catalog_drop_namespace(c, "marts"), 0);
+	assert_int_equal(floe_catalog_namespace_exists(c, "marts"), 0);
+	json_decref(props);
+	json_decref(set);
+	json_decref(rm);
+	floe_catalog_free(c);
+}
+
+static void test_tables_and_commits(void **state)
+{
+	floe_catalog *c = NULL, *c2 = NULL;
+	floe_ice_metadata *m = NULL, *m2 = NULL;
+	json_t *u, *req = NULL, *upd = NULL, *req2 = NULL, *upd2 = NULL;
+	char *loc = NULL, *loc2 = NULL, **v = NULL;
+	size_t n = 0;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
+	assert_int_equal(floe_catalog_open(&c2, uri, dir), 0);
+	u = create_updates(c, "seeds", "t");
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "t", u, NULL, NULL), FLOE_ENOTFOUND);
+	assert_non_null(strstr(floe_error_message(), "seeds"));
+	assert_int_equal(floe_catalog_create_namespace(c, "seeds", NULL), 0);
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "t", u, NULL, &loc), 0);
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "t", u, NULL, NULL), FLOE_EEXISTS);
+	json_decref(u);
+	assert_int_equal(floe_catalog_table_exists(c, "seeds", "t"), 1);
+	assert_int_equal(floe_catalog_list_tables(c, "seeds", &v, &n), 0);
+	assert_int_equal(n, 1);
+	floe_catalog_strings_free(v, n);
+
+	/* both handles load the same version; the first commit wins, the
+	 * second fails its requirement and leaves the table as the first left it */
+	assert_int_equal(floe_catalog_load_table(c, "seeds", "t", &m, NULL), 0);
+	assert_int_equal(floe_catalog_load_table(c2, "seeds", "t", &m2, NULL), 0);
+	snapshot_change(m, &req, &upd);
+	snapshot_change(m2, &req2, &upd2);
+	assert_int_equal(floe_catalog_commit_table(c, "seeds", "t", req, upd, NULL, &loc2), 0);
+	assert_int_equal(floe_catalog_commit_table(c2, "seeds", "t", req2, upd2, NULL, NULL),
+	                 FLOE_ECONFLICT);
+	floe_free(loc);
+	assert_int_equal(floe_catalog_load_table(c2, "seeds", "t", NULL, &loc), 0);
+	assert_string_equal(loc, loc2);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_catalog_load_table(c2, "seeds", "t", &m, NULL), 0);
+	assert_int_equal(
+	    json_array_size(json_object_get(floe_ice_metadata_json(m), "metadata-log")), 1);
+	assert_int_equal(floe_ice_metadata_snapshot_count(m), 1);
+	floe_free(loc);
+	floe_free(loc2);
+	json_decref(req);
+	json_decref(upd);
+	json_decref(req2);
+	json_decref(upd2);
+	floe_ice_metadata_free(m);
+	floe_ice_metadata_free(m2);
+
+	/* drop and purge */
+	m = NULL;
+	assert_int_equal(floe_catalog_load_table(c, "seeds", "t", &m, NULL), 0);
+	{
+		char *tl = floe_storage_local_path(floe_ice_metadata_location(m));
+		assert_int_equal(floe_catalog_drop_table(c, "seeds", "t", true), 0);
+		assert_int_equal(floe_storage_exists(tl), 0);
+		floe_free(tl);
+	}
+	assert_int_equal(floe_catalog_load_table(c, "seeds", "t", NULL, NULL), FLOE_ENOTFOUND);
+	assert_non_null(strstr(floe_error_message(), "seeds.t"));
+	floe_ice_metadata_free(m);
+	floe_catalog_free(c);
+	floe_catalog_free(c2);
+}
+
+static void test_jdbc_layout(void **state)
+{
+	floe_catalog *c = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char path[128], cols[512] = "";
+	json_t *u;
+	(void)state;
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	/* a V0 file as Java's JdbcCatalog creates it: no iceberg_type column */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "CREATE TABLE iceberg_tables (catalog_name VARCHAR(255) NOT "
+	                              "NULL, table_namespace VARCHAR(255) NOT NULL, table_name "
+	                              "VARCHAR(255) NOT NULL, metadata_location VARCHAR(1000), "
+	                              "previous_metadata_location VARCHAR(1000), PRIMARY KEY "
+	                              "(catalog_name, table_namespace, table_name))",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), 0);
+	assert_string_equal(floe_catalog_kind(c), "sql");
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	u = create_updates(c, "ns", "t");
+	assert_int_equal(floe_catalog_create_table(c, "ns", "t", u, NULL, NULL), 0);
+	json_decref(u);
+	assert_int_equal(floe_catalog_table_exists(c, "ns", "t"), 1);
+	floe_catalog_free(c);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT group_concat(name, ',') FROM "
+	                                    "pragma_table_info('iceberg_namespace_properties')",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(cols, sizeof(cols), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	assert_string_equal(cols, "catalog_name,namespace,property_key,property_value");
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT catalog_name, table_namespace, table_name, "
+	                                    "metadata_location, previous_metadata_location FROM "
+	                                    "iceberg_tables",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "floe");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "ns");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "t");
+	assert_non_null(strstr((const char *)sqlite3_column_text(st, 3), "/ns/t/metadata/00000-"));
+	assert_null(sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_names(void **state)
+{
+	char *ns = NULL, *name = NULL;
+	(void)state;
+	assert_int_equal(floe_catalog_split_ident("a.b.c", &ns, &name), 0);
+	assert_string_equal(ns, "a.b");
+	assert_string_equal(name, "c");
+	floe_free(ns);
+	floe_free(name);
+	assert_int_equal(floe_catalog_split_ident("nodot", &ns, &name), FLOE_EINVAL);
+	assert_int_equal(floe_catalog_split_ident("a..b", &ns, &name), FLOE_EINVAL);
+	assert_int_equal(floe_catalog_check_name("table", "x;drop"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "x;drop"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_namespaces, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_namespaces, setup_fs, teardown),
+	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_fs, teardown),
+	    cmocka_unit_test_setup_teardown(test_jdbc_layout, setup_sql, teardown),
+	    cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+/* Unit tests of the engine layer against the real DuckDB: type mapping and
+ * casts, refused types, Parquet files with field ids and Iceberg metrics,
+ * views binding by field id, and no leftovers after a failing query. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "floe/engine.h"
+
+static floe_engine *eng;
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/floe-eng-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return floe_engine_open(&eng, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	floe_engine_free(eng);
+	return floe_storage_delete_tree(dir);
+}
+
+static char *scalar(const char *sql)
+{
+	floe_engine_rows *r = NULL;
+	char *v;
+	assert_int_equal(floe_engine_query_rows(eng, sql, 0, &r), 0);
+	assert_int_equal(r->nrows, 1);
+	v = floe_strdup(r->rows[0][0] ? r->rows[0][0] : "NULL");
+	floe_engine_rows_free(r);
+	return v;
+}
+
+static void test_describe_types(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL, buf[64];
+	int next = 1;
+	const char *want[] = {"int",           "int",           "long",         "long",
+	                      "decimal(20,0)", "decimal(38,0)", "decimal(9,2)", "decimal(38,4)",
+	                      "float",         "double",        "boolean",      "string",
+	                      "string",        "binary",        "date",         "time",
+	                      "timestamp",     "timestamp",     "timestamptz",  "uuid"};
+	(void)state;
+	assert_int_equal(
+	    floe_engine_describe(
+	        eng,
+	        "SELECT 1::TINYINT a, 1::USMALLINT b, 1::UINTEGER c, 1::BIGINT d, "
+	        "1::UBIGINT e, 1::HUGEINT f, 1::DECIMAL(9,2) g, 1::DECIMAL(20,4) h, "
+	        "1::FLOAT i, 1::DOUBLE j, true k, 'x' l, 'x'::ENUM('x') m, 'x'::BLOB n, "
+	        "DATE '2024-01-01' o, TIME '10:00' p, TIMESTAMP_MS '2024-01-01' q, "
+	        "TIMESTAMP '2024-01-01' r, TIMESTAMPTZ '2024-01-01' s, uuid() t",
+	        NULL, &next, &s, &sel),
+	    0);
+	assert_int_equal(s->root->nfields, 20);
+	for (size_t i = 0; i < 20; i++) {
+		floe_ice_type_string(s->root->fields[i].type, buf, sizeof(buf));
+		if (strcmp(buf, want[i]) != 0)
+			fail_msg("column %zu: %s, expected %s", i, buf, want[i]);
+		assert_int_equal(s->root->fields[i].id, (int)i + 1);
+	}
+	assert_non_null(strstr(sel, "CAST(\"f\" AS DECIMAL(38,0)) AS \"f\""));
+	assert_non_null(strstr(sel, "CAST(\"q\" AS TIMESTAMP) AS \"q\""));
+	assert_non_null(strstr(sel, "CAST(\"m\" AS VARCHAR) AS \"m\""));
+	floe_free(sel);
+	floe_ice_schema_free(s);
+}
+
+static void test_describe_nested_and_reuse(void **state)
+{
+	floe_ice_schema *base = NULL, *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	assert_int_equal(
+	    floe_engine_describe(eng,
+	                         "SELECT 1 AS id, {'a': 1, 'b': 'x'} AS st, [1, 2] AS l, "
+	                         "MAP {'k': 1} AS m",
+	                         NULL, &next, &base, &sel),
+	    0);
+	floe_free(sel);
+	assert_int_equal(base->root->fields[1].type->kind, FLOE_ICE_STRUCT);
+	assert_int_equal(base->root->fields[2].type->kind, FLOE_ICE_LIST);
+	assert_int_equal(base->root->fields[3].type->kind, FLOE_ICE_MAP);
+	assert_int_equal(floe_ice_schema_max_id(base), next - 1);
+	/* the same names keep their ids, a new column gets the next id */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT 'n' AS extra, 2 AS id", base, &next, &s, &sel), 0);
+	assert_int_equal(s->root->fields[1].id, 1);
+	assert_int_equal(s->root->fields[0].id, floe_ice_schema_max_id(base) + 1);
+	floe_free(sel);
+	floe_ice_schema_free(s);
+	floe_ice_schema_free(base);
+}
+
+static void test_refused_types(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT INTERVAL 1 DAY AS d", NULL, &next, &s, &sel),
+	    FLOE_EUNSUPPORTED);
+	assert_non_null(strstr(floe_error_message(), "\"d\" has type INTERVAL"));
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT TIMETZ '10:00+02' AS t", NULL, &next, &s, &sel),
+	    FLOE_EUNSUPPORTED);
+	assert_non_null(strstr(floe_error_message(), "TIMETZ"));
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT nope FROM range(1)", NULL, &next, &s, &sel),
+	    FLOE_EENGINE);
+	assert_null(s);
+}
+
+static const floe_ice_column_stats *stats_of(const floe_ice_data_file *f, int id)
+{
+	for (size_t i = 0; i < f->nstats; i++)
+		if (f->stats[i].field_id == id)
+			return &f->stats[i];
+	return NULL;
+}
+
+static void test_write_files_and_view(void **state)
+{
+	const char *q =
+	    "SELECT i::INTEGER AS i, CASE WHEN i % 10 = 0 THEN NULL ELSE 'name ' || i END "
+	    "AS s, (i / 4)::DECIMAL(9,2) AS d, TIMESTAMP '2024-01-01' + INTERVAL (i) "
+	    "SECOND AS ts, CASE WHEN i = 5 THEN 'NaN'::DOUBLE ELSE i / 2 END AS f, "
+	    "repeat('z', 20) AS long_s, [i, i] AS l FROM range(1, 101) t(i)";
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *files = NULL;
+	char *sel = NULL, *full, *uri = floe_asprintf("file://%s/data", dir), *v;
+	const floe_ice_column_stats *c;
+	int next = 1;
+	size_t n = 0;
+	int64_t size;
+	(void)state;
+	assert_int_equal(floe_engine_describe(eng, q, NULL, &next, &s, &sel), 0);
+	full = floe_asprintf("SELECT %s FROM (%s) AS q", sel, q);
+	assert_int_equal(floe_engine_write_files(eng, full, s, uri, 0, &files, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(files[0].record_count == 100);
+	assert_int_equal(floe_storage_size(&size, files[0].path), 0);
+	assert_true(size == files[0].file_size);
+	c = stats_of(&files[0], 1); /* i: 1..100 */
+	assert_non_null(c);
+	assert_true(c->value_count == 100 && c->null_count == 0);
+	assert_memory_equal(c->lower, ((uint8_t[]){1, 0, 0, 0}), 4);
+	assert_memory_equal(c->upper, ((uint8_t[]){100, 0, 0, 0}), 4);
+	c = stats_of(&files[0], 2); /* s: 10 NULLs */
+	assert_true(c->null_count == 10);
+	assert_memory_equal(c->lower, "name 1", 6);
+	c = stats_of(&files[0], 3); /* decimal 0.25 .. 25.00 -> unscaled 25 .. 2500 */
+	assert_int_equal(c->lower_len, 1);
+	assert_int_equal(c->lower[0], 25);
+	assert_memory_equal(c->upper, ((uint8_t[]){0x09, 0xc4}), 2);
+	c = stats_of(&files[0], 4); /* timestamp µs since epoch */
+	{
+		uint8_t want[8];
+		floe_ice_bound_i64(want, 1704067201000000LL);
+		assert_memory_equal(c->lower, want, 8);
+	}
+	c = stats_of(&files[0], 5); /* NaN present: no NaN count claimed, bounds not NaN */
+	assert_true(c->nan_count == -1);
+	c = stats_of(&files[0], 6); /* 20 x 'z': truncated to 16, upper incremented */
+	assert_int_equal(c->lower_len, 16);
+	assert_int_equal(c->upper_len, 16);
+	assert_int_equal(c->upper[15], '{');
+	c = stats_of(&files[0], 8); /* list element: no counts, no bounds */
+	assert_non_null(c);
+	assert_true(c->value_count == -1 && c->lower == NULL);
+	/* field ids are in the Parquet file */
+	{
+		char *path = floe_storage_local_path(files[0].path);
+		char *sql =
+		    floe_asprintf("SELECT string_agg(name || ':' || field_id, ',' ORDER BY "
+		                  "field_id) FROM parquet_schema('%s') WHERE field_id IS NOT "
+		                  "NULL",
+		                  path);
+		v = scalar(sql);
+		assert_string_equal(v, "i:1,s:2,d:3,ts:4,f:5,long_s:6,l:7,element:8");
+		floe_free(v);
+		floe_free(sql);
+		floe_free(path);
+	}
+	/* a view binds by id: rename column 1 in the schema and it still reads */
+	floe_free(s->root->fields[0].name);
+	s->root->fields[0].name = floe_strdup("renamed");
+	assert_int_equal(floe_engine_register_table(eng, "ns", "t", s, files, n), 0);
+	v = scalar("SELECT sum(renamed) FROM ns.t");
+	assert_string_equal(v, "5050");
+	floe_free(v);
+	assert_int_equal(floe_engine_register_table(eng, "ns", "empty", s, NULL, 0), 0);
+	v = scalar("SELECT count(*) FROM ns.empty");
+	assert_string_equal(v, "0");
+	floe_free(v);
+	v = scalar("SELECT typeof(d) FROM ns.empty UNION ALL SELECT 'x' LIMIT 1");
+	floe_free(v);
+	floe_ice_data_files_free(files, n);
+	floe_free(full);
+	floe_free(sel);
+	floe_free(uri);
+	floe_ice_schema_free(s);
+}
+
+static void test_failed_write_leaves_nothing(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *files = NULL;
+	char *sel = NULL, *uri = floe_asprintf("file://%s/fail", dir), *v, *sql;
+	int next = 1;
+	size_t n = 0;
+	const char *q = "SELECT i, CASE WHEN i = 150000 THEN error('boom') ELSE 'x' END AS s FROM "
+	                "range(300000) t(i)";
+	(void)state;
+	assert_int_equal(floe_engine_describe(eng, q, NULL, &next, &s, &sel), 0);
+	assert_int_equal(floe_engine_write_files(eng, q, s, uri, 1024, &files, &n), FLOE_EENGINE);
+	assert_non_null(strstr(floe_error_message(), "boom"));
+	sql = floe_asprintf("SELECT count(*) FROM glob('%s/fail/**')", dir);
+	v = scalar(sql);
+	assert_string_equal(v, "0");
+	floe_free(v);
+	floe_free(sql);
+	floe_free(sel);
+	floe_free(uri);
+	floe_ice_schema_free(s);
+}
+
+static void test_query_json(void **state)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	(void)state;
+	assert_int_equal(
+	    floe_engine_query_json(eng, "SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, NULL", &b), 0);
+	assert_string_equal(b.ptr, "[{\"a\":1,\"b\":\"x\"},{\"a\":2,\"b\":null}]");
+	floe_buf_free(&b);
+	assert_int_equal(floe_engine_exec(eng, "CREATE TABLE x AS SELECT 1; SELECT * FROM nope"),
+	                 FLOE_EENGINE);
+	assert_non_null(strstr(floe_error_message(), "statement 2"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_describe_types),
+	    cmocka_unit_test(test_describe_nested_and_reuse),
+	    cmocka_unit_test(test_refused_types),
+	    cmocka_unit_test(test_write_files_and_view),
+	    cmocka_unit_test(test_failed_write_leaves_nothing),
+	    cmocka_unit_test(test_query_json),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
