@@ -275,7 +275,8 @@ int floe_catalog_list_namespaces(floe_catalog *c, const char *parent, char ***ou
 		else
 			res[nres++] = child;
 	}
-	qsort(res, nres, sizeof(char *), cmp_str);
+	if (nres > 1)
+		qsort(res, nres, sizeof(char *), cmp_str);
 done:
 	floe_catalog_strings_free(all, nall);
 	if (rc) {
@@ -333,7 +334,7 @@ int floe_catalog_list_tables(floe_catalog *c, const char *ns, char ***out, size_
 	int rc = must_exist(c, ns);
 	*out = NULL;
 	*n = 0;
-	if (rc == 0 && (rc = c->ops->tbl_list(c, ns, out, n)) == 0)
+	if (rc == 0 && (rc = c->ops->tbl_list(c, ns, out, n)) == 0 && *n > 1)
 		qsort(*out, *n, sizeof(char *), cmp_str);
 	return rc;
 }

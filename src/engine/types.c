@@ -255,7 +255,7 @@ int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schem
 	}
 	ncols = duckdb_prepared_statement_column_count(ps);
 	for (idx_t c = 0; rc == 0 && c < ncols; c++) {
-		const char *name = duckdb_prepared_statement_column_name(ps, c);
+		char *name = (char *)duckdb_prepared_statement_column_name(ps, c);
 		duckdb_logical_type lt = duckdb_prepared_statement_column_logical_type(ps, c);
 		const floe_ice_field *bf = NULL;
 		floe_ice_type *t = NULL;
@@ -273,12 +273,15 @@ int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schem
 		fid = bf ? bf->id : next(next_id);
 		rc = map_type(&t, &cast, lt, bf ? bf->type : NULL, next_id, name);
 		duckdb_destroy_logical_type(&lt);
-		if (rc)
+		if (rc) {
+			duckdb_free(name);
 			break;
+		}
 		/* a nested type whose shape changed gets fresh ids; simple rule:
 		 * reuse only when the kinds agree */
 		if ((rc = floe_ice_struct_add(root, fid, name, false, t)) != 0) {
 			floe_ice_type_free(t);
+			duckdb_free(name);
 			break;
 		}
 		if (c)
@@ -294,6 +297,7 @@ int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schem
 		}
 		if (rc == 0)
 			rc = floe_buf_put_sql_ident(&sel, name);
+		duckdb_free(name);
 	}
 	if (rc == 0 && ncols == 0)
 		rc = floe_error_set(FLOE_EINVAL, "the query returns no columns");

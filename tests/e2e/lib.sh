@@ -48,6 +48,10 @@ expect_fail() {
         fail "$what: stderr lacks [$needle]: $(cat "$WORK/err")"
         return
     fi
+    if grep -q "Sanitizer" "$WORK/err"; then
+        fail "$what: sanitizer report: $(head -20 "$WORK/err")"
+        return
+    fi
     if [ "$(grep -c 'error' "$WORK/err")" -gt 1 ]; then
         fail "$what: more than one error line: $(cat "$WORK/err")"
         return

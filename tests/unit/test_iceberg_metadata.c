@@ -214,6 +214,8 @@ static void test_parse_roundtrip_and_corrupt(void **state)
 	text = json_dumps(root, JSON_COMPACT);
 	assert_int_equal(floe_ice_metadata_parse(&p, text, strlen(text), "m.json"), 0);
 	assert_int_equal(floe_ice_metadata_serialize(p, &b), 0);
+	floe_ice_metadata_free(p);
+	p = NULL;
 	assert_non_null(strstr(b.ptr, "x-other-writer"));
 	assert_int_equal(floe_ice_metadata_parse(&q, b.ptr, b.len, "m.json"), 0);
 	assert_int_equal(floe_ice_metadata_serialize(q, &b2), 0);

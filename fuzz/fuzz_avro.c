@@ -1,0 +1,26 @@
+/*
+ * libFuzzer driver for the Avro reader (floe_avro_reader_open/next), the
+ * parser that reads manifests and manifest lists written by anyone.
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
+ *        fuzz/fuzz_avro.c src/avro/\*.c src/base/\*.c -ljansson -lz
+ * Run:   ./a.out fuzz/corpus/avro
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "floe/avro.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	floe_avro_reader *r = NULL;
+	const floe_avro_value *v;
+	int n = 0;
+	if (floe_avro_reader_open(&r, data, size, "fuzz") == 0) {
+		while (n++ < 100000 && floe_avro_reader_next(r, &v) == 1)
+			(void)floe_avro_value_field(v, "data_file");
+	}
+	floe_avro_reader_free(r);
+	return 0;
+}
