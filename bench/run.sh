@@ -30,8 +30,7 @@ done
 wf=$(median <"$W/wf"); wb=$(median <"$W/wb")
 echo "write: floe ${wf} ms, duckdb COPY ${wb} ms, ratio $(awk -v a="$wf" -v b="$wb" 'BEGIN {printf "%.3f", a/b}')"
 
-files=$("$floe" query --json "SELECT 1" >/dev/null; find "$FLOE_WAREHOUSE/bench/big/data" -name '*.parquet' -newer "$W/wf" | sort)
-# only the files of the current snapshot (the last replace)
+# the files of the current snapshot: the newest total-data-files files
 cur=$("$floe" show bench.big --json | grep -o '"current_snapshot_id": [0-9]*' | grep -o '[0-9]*$')
 list=$(ls -t "$FLOE_WAREHOUSE"/bench/big/data/*.parquet | head -n "$("$floe" show bench.big --json | sed -n 's/.*"total-data-files": "\([0-9]*\)".*/\1/p' | head -1)" | sed "s/.*/'&'/" | paste -sd,)
 AGG="count(*), sum(i), avg(d), max(s), count(DISTINCT k)"

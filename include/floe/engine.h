@@ -93,6 +93,19 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
                                const floe_ice_schema *schema, const floe_ice_data_file *files,
                                size_t n);
 
+/*
+ * The same view, binding columns by name: only for files whose Parquet
+ * column names are known to equal the Iceberg names of the same field ids
+ * (the caller checks the table's schema history: no id ever had another
+ * name, no name another id). DuckDB scans a file read with schema= on one
+ * thread (DUCKDB-FACTS.md section 5); by name it scans row groups in
+ * parallel. evolved: the table has had several schemas, so columns may be
+ * missing from older files (union_by_name) or have narrower types (cast).
+ */
+int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const char *name,
+                                       const floe_ice_schema *schema,
+                                       const floe_ice_data_file *files, size_t n, bool evolved);
+
 /* DuckDB type name of an Iceberg type ("BIGINT", "DECIMAL(38,0)",
  * "STRUCT(a INTEGER)", ...). Caller frees. */
 char *floe_engine_duckdb_type(const floe_ice_type *t);

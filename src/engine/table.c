@@ -8,6 +8,7 @@
  * catalog with compare-and-swap. A lost race is retried on top of the new
  * version; any failure removes the files written and commits nothing.
  */
+#include <string.h>
 #include <time.h>
 
 #include "floe/engine.h"
@@ -269,6 +270,45 @@ done:
 	return rc;
 }
 
+/* Name binding equals id binding when no field id ever had two names and no
+ * name two ids across the table's schemas (floe writes each file with the
+ * Iceberg names of its schema, as the spec's writers do). */
+static bool names_stable(const floe_ice_metadata *m, bool *evolved)
+{
+	const json_t *schemas = json_object_get(floe_ice_metadata_json(m), "schemas"), *sj;
+	floe_ice_schema *first = NULL;
+	bool ok = true;
+	size_t i;
+	*evolved = json_array_size(schemas) > 1;
+	json_array_foreach(schemas, i, sj)
+	{
+		floe_ice_schema *s = NULL;
+		if (floe_ice_schema_from_json(&s, sj) != 0) {
+			floe_error_clear();
+			ok = false;
+			break;
+		}
+		if (first == NULL) {
+			first = s;
+			continue;
+		}
+		for (size_t a = 0; ok && a < s->root->nfields; a++) {
+			const floe_ice_field *fa = &s->root->fields[a];
+			for (size_t k = 0; ok && k < first->root->nfields; k++) {
+				const floe_ice_field *fk = &first->root->fields[k];
+				if ((fa->id == fk->id) != (strcmp(fa->name, fk->name) == 0) ||
+				    (fa->id == fk->id && !floe_ice_type_is_primitive(fa->type)))
+					ok = false;
+			}
+		}
+		floe_ice_schema_free(s);
+	}
+	/* nested types bind by name inside DuckDB in both paths; compare the
+	 * top level only, and keep id binding whenever a nested field evolved */
+	floe_ice_schema_free(first);
+	return ok;
+}
+
 static int expose_at(floe_engine *e, const char *ns, const char *name, const floe_ice_metadata *m,
                      int64_t snapshot_id)
 {
@@ -287,8 +327,14 @@ static int expose_at(floe_engine *e, const char *ns, const char *name, const flo
 		rc = floe_ice_metadata_schema(m, -1, &schema);
 	if (rc == 0)
 		rc = floe_ice_scan_files(&files, &n, m, snapshot_id);
-	if (rc == 0)
-		rc = floe_engine_register_table(e, ns, name, schema, files, n);
+	if (rc == 0) {
+		bool evolved = false;
+		if (names_stable(m, &evolved))
+			rc = floe_engine_register_table_by_name(e, ns, name, schema, files, n,
+			                                        evolved);
+		else
+			rc = floe_engine_register_table(e, ns, name, schema, files, n);
+	}
 	floe_ice_data_files_free(files, n);
 	floe_ice_schema_free(schema);
 	return rc;

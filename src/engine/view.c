@@ -91,3 +91,59 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 	floe_buf_free(&b);
 	return rc;
 }
+
+static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
+{
+	int rc = floe_buf_puts(b, " FROM read_parquet([");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char *path = floe_storage_local_path(files[i].path);
+		if (path == NULL)
+			rc = floe_error_code();
+		if (rc == 0 && i)
+			rc = floe_buf_puts(b, ", ");
+		if (rc == 0)
+			rc = floe_buf_put_sql_string(b, path);
+		floe_free(path);
+	}
+	return rc ? rc : floe_buf_puts(b, "]");
+}
+
+int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const char *name,
+                                       const floe_ice_schema *schema,
+                                       const floe_ice_data_file *files, size_t n, bool evolved)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	const floe_ice_type *root = schema->root;
+	int rc;
+	if (n == 0)
+		return floe_engine_register_table(e, ns, name, schema, files, n);
+	rc = put_view_head(&b, ns, name);
+	if (rc == 0)
+		rc = floe_buf_puts(&b, "SELECT ");
+	for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
+		const char *col = root->fields[i].name;
+		if (i)
+			rc = floe_buf_puts(&b, ", ");
+		if (rc == 0 && evolved) {
+			char *ty = floe_engine_duckdb_type(root->fields[i].type);
+			rc = ty ? floe_buf_puts(&b, "CAST(") : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = floe_buf_put_sql_ident(&b, col);
+			if (rc == 0)
+				rc = floe_buf_printf(&b, " AS %s) AS ", ty);
+			floe_free(ty);
+		}
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(&b, col);
+	}
+	if (rc == 0)
+		rc = put_files(&b, files, n);
+	if (rc == 0)
+		rc = floe_buf_puts(&b, evolved ? ", union_by_name = true)" : ")");
+	if (rc == 0)
+		rc = floe_engine_exec(e, b.ptr);
+	if (rc)
+		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
+	floe_buf_free(&b);
+	return rc;
+}
