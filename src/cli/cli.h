@@ -69,5 +69,6 @@ int cmd_show(floe_cli *cli, const cli_args *a);
 int cmd_history(floe_cli *cli, const cli_args *a);
 int cmd_drop(floe_cli *cli, const cli_args *a);
 int cmd_generate(floe_cli *cli, const cli_args *a);
+int cmd_properties(floe_cli *cli, const cli_args *a);
 
 #endif

@@ -376,3 +376,72 @@ int cmd_generate(floe_cli *cli, const cli_args *a)
 		           (long long)counts.payments, cli_seconds_since(t0));
 	return rc;
 }
+
+/* floe properties NS.TABLE [--set K=V]... [--unset K]...: table properties
+ * (e.g. write.target-file-size-bytes), changed with a REST-style commit. */
+int cmd_properties(floe_cli *cli, const cli_args *a)
+{
+	floe_catalog *cat;
+	floe_ice_metadata *m = NULL;
+	json_t *set = json_object(), *unset = json_array(), *ups = json_array();
+	char *ns = NULL, *name = NULL;
+	int rc;
+	if (a->npos != 1)
+		return cli_usage_error("give one table as NS.TABLE");
+	if (set == NULL || unset == NULL || ups == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < a->nopt; i++) {
+		const char *v = a->opt_value[i], *eq;
+		if (strcmp(a->opt_name[i], "--unset") == 0) {
+			json_array_append_new(unset, json_string(v));
+		} else if (strcmp(a->opt_name[i], "--set") == 0) {
+			char *k;
+			if ((eq = strchr(v, '=')) == NULL || eq == v) {
+				rc = cli_usage_error("--set needs KEY=VALUE, got '%s'", v);
+				goto done;
+			}
+			k = floe_strndup(v, (size_t)(eq - v));
+			json_object_set_new(set, k ? k : "", json_string(eq + 1));
+			floe_free(k);
+		}
+	}
+	if ((rc = floe_catalog_split_ident(a->pos[0], &ns, &name)) != 0 ||
+	    (rc = cli_catalog(cli, &cat)) != 0)
+		goto done;
+	if (json_object_size(set) > 0)
+		json_array_append_new(
+		    ups, json_pack("{s:s,s:O}", "action", "set-properties", "updates", set));
+	if (json_array_size(unset) > 0)
+		json_array_append_new(
+		    ups, json_pack("{s:s,s:O}", "action", "remove-properties", "removals", unset));
+	if (json_array_size(ups) > 0) {
+		rc = floe_catalog_commit_table(cat, ns, name, NULL, ups, &m, NULL);
+		if (rc == 0)
+			cli_status("OK", "updated the properties of %s.%s", ns, name);
+	} else {
+		rc = floe_catalog_load_table(cat, ns, name, &m, NULL);
+	}
+	if (rc == 0) {
+		const json_t *props = json_object_get(floe_ice_metadata_json(m), "properties");
+		if (cli->json) {
+			cli_print_json(props ? json_deep_copy(props) : json_object());
+		} else {
+			const char *k;
+			json_t *v;
+			json_object_foreach((json_t *)props, k, v)
+			{
+				printf("%s=%s\n", k, json_string_value(v));
+			}
+		}
+	}
+done:
+	floe_ice_metadata_free(m);
+	json_decref(set);
+	json_decref(unset);
+	json_decref(ups);
+	floe_free(ns);
+	floe_free(name);
+	return rc;
+}

@@ -46,6 +46,9 @@ static const cli_opt gen_opts[] = {{"--scale", true, "scale factor (default 1)"}
                                    {"--out", true, "output directory (default ./jaffle-data)"},
                                    {NULL, false, NULL}};
 static const cli_opt no_opts[] = {{NULL, false, NULL}};
+static const cli_opt prop_opts[] = {{"--set", true, "KEY=VALUE to set (repeatable)"},
+                                    {"--unset", true, "KEY to remove (repeatable)"},
+                                    {NULL, false, NULL}};
 
 static const cli_cmd commands[] = {
     {"namespace", "namespace create|list|show|drop [NAME] [--property K=V]",
@@ -63,6 +66,9 @@ static const cli_cmd commands[] = {
     {"history", "history NS.TABLE", "list a table's snapshots", no_opts, cmd_history},
     {"drop", "drop NS.TABLE [--purge]", "drop a table (with --purge delete its files)", drop_opts,
      cmd_drop},
+    {"properties", "properties NS.TABLE [--set K=V]... [--unset K]...",
+     "show or change table properties (e.g. write.target-file-size-bytes)", prop_opts,
+     cmd_properties},
     {"generate", "generate jaffle [--scale N] [--out DIR]",
      "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate},
     {NULL, NULL, NULL, NULL, NULL}};

@@ -69,8 +69,20 @@ loc=$(floe show marts.gone --json | node -e 'let s="";process.stdin.on("data",d=
 floe drop marts.gone --purge 2>/dev/null
 if [ -e "$loc" ]; then fail "purge left $loc"; else pass; fi
 
+# table properties: write.target-file-size-bytes splits the data files
+floe sql "CREATE TABLE marts.split AS SELECT 1 AS i, 'x' AS s" 2>/dev/null
+floe properties marts.split --set write.target-file-size-bytes=200000 --set owner=me 2>/dev/null >/dev/null
+assert_eq "properties" "owner=me write.target-file-size-bytes=200000" "$(floe properties marts.split | sort | tr '\n' ' ' | sed 's/ $//')"
+floe sql "INSERT INTO marts.split SELECT i, md5(i::VARCHAR) FROM range(300000) t(i)" 2>/dev/null
+files=$(floe show marts.split --json | sed -n 's/.*"added-data-files": "\([0-9]*\)".*/\1/p' | head -1)
+[ "${files:-0}" -gt 1 ] && pass || fail "target file size not honoured: $files files"
+assert_eq "split rows" 300001 "$(scalar 'SELECT count(*) FROM marts.split')"
+third_party_check marts.split
+floe properties marts.split --unset owner 2>/dev/null >/dev/null
+assert_eq "unset property" "write.target-file-size-bytes=200000" "$(floe properties marts.split)"
+
 # --help lists every verb
-for v in namespace load sql query tables show history drop generate; do
+for v in namespace load sql query tables show history drop generate properties; do
     if floe --help | grep -q "^  $v "; then pass; else fail "--help lacks $v"; fi
     floe "$v" --help >/dev/null || fail "floe $v --help failed"
 done

@@ -106,6 +106,10 @@ expect_fail "read-only catalog" "read-only" floe --catalog "sqlite:$FLOE_WAREHOU
 assert_eq "read-only: snapshot unchanged" "$good" "$(current_snapshot m.t)"
 assert_eq "read-only catalog still reads" 1 "$(floe --catalog "sqlite:$FLOE_WAREHOUSE/catalog.db?mode=ro" query --json 'SELECT count(*) AS n FROM m.a' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].n))')"
 
+# every table left behind is still valid for a third-party reader
+third_party_check m.t
+third_party_check m.a
+
 # usage errors exit 2
 rc=0; floe load >/dev/null 2>&1 || rc=$?
 assert_eq "usage exit code" 2 "$rc"

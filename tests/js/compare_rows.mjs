@@ -8,6 +8,16 @@ import { readFileSync } from 'node:fs';
 
 const tsRe = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?))?(Z|[+-]00(?::?00)?)?$/;
 
+// integers exactly (as BigInt text); other numbers to 12 significant digits,
+// since readers compute decimals as floating point (icebird: unscaled / 10^s)
+function num(x) {
+  const t = String(x);
+  if (/^-?\d+$/.test(t)) return 'n:' + BigInt(t).toString();
+  const n = Number(t);
+  if (Number.isInteger(n) && Math.abs(n) < 2 ** 53) return 'n:' + String(n);
+  return 'n:' + String(Number(n.toPrecision(12)));
+}
+
 function norm(v) {
   if (v === null || v === undefined) return null;
   if (Array.isArray(v)) return v.map(norm);
@@ -16,9 +26,16 @@ function norm(v) {
     for (const k of Object.keys(v).sort()) out[k] = norm(v[k]);
     return out;
   }
-  if (typeof v === 'number') return 'n:' + String(Number(v));
+  if (typeof v === 'number') return num(v);
   if (typeof v === 'string') {
-    if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v)) return 'n:' + String(Number(v));
+    if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v)) return num(v);
+    const t = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(v);
+    if (t) {
+      // time of day: Iceberg stores microseconds since midnight
+      const us = ((Number(t[1]) * 60 + Number(t[2])) * 60 + Number(t[3])) * 1e6 + Number((t[4] || '').padEnd(6, '0'));
+      return 'n:' + String(us);
+    }
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) return 's:' + v.replace(/-/g, '');
     const m = tsRe.exec(v);
     if (m) {
       const frac = m[2] ? m[2] : '00:00:00';
