@@ -1,0 +1,78 @@
+/*
+ * floe project layer: what a dbt-style project needs before anything runs.
+ *
+ * - YAML (dbt_project.yml, profiles.yml, schema files) read with libyaml
+ *   into jansson values
+ * - a Jinja interpreter for the subset dbt projects use: {{ }}, {% %}, {# #},
+ *   whitespace control, if/elif/else, for with loop, set (incl. block set),
+ *   macro with defaults and keyword arguments, call/caller, do, filters and
+ *   tests, and functions the caller registers (ref, source, config, var ...)
+ *
+ * Values are jansson values (null, bool, integer, real, string, array,
+ * object); callables are objects carrying an internal marker key. Built on
+ * base and jansson; the dbt graph and runner come on top of this.
+ */
+#ifndef FLOE_PROJECT_H
+#define FLOE_PROJECT_H
+
+#include <jansson.h>
+
+#include "floe/engine.h"
+
+/* ======================= YAML ======================= */
+
+/*
+ * Parse one YAML document into JSON: mappings become objects (keys must be
+ * scalars), sequences arrays, plain scalars are typed as YAML 1.1 core does
+ * for what dbt files use (true/false/yes/no/on/off, null/~/empty, integers,
+ * floats), quoted scalars stay strings. Anchors and aliases are resolved.
+ * An empty document is JSON null. Errors are FLOE_EINVAL naming
+ * `name:line:column` and what libyaml expected. New reference in *out.
+ */
+int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name);
+/* Read and parse a file (FLOE_ENOTFOUND when absent). */
+int floe_yaml_load(json_t **out, const char *path);
+
+/* ======================= Jinja ======================= */
+
+typedef struct floe_jinja floe_jinja;
+
+/*
+ * A function callable from templates. args: array of positional values;
+ * kwargs: object of keyword values (both borrowed). Return a new reference
+ * in *result (json_null() for "nothing"), or a negative code with the error
+ * set. userdata is what was given at registration.
+ */
+typedef int (*floe_jinja_fn)(json_t **result, floe_jinja *j, const json_t *args,
+                             const json_t *kwargs, void *userdata);
+
+/* A new interpreter with the built-in filters, tests and functions (range,
+ * dict, list, zip, namespace, log (to floe_log), exceptions.raise_compiler_error,
+ * return). Free with floe_jinja_free. */
+int floe_jinja_new(floe_jinja **out);
+void floe_jinja_free(floe_jinja *j);
+/* Register a global function (replaces an existing one of that name). The
+ * name may be dotted ("adapter.dispatch") to live inside an object. */
+int floe_jinja_register(floe_jinja *j, const char *name, floe_jinja_fn fn, void *userdata);
+/* Set a global variable (value copied). Dotted names are not split. */
+int floe_jinja_set_global(floe_jinja *j, const char *name, const json_t *value);
+/* Load macros from a template (its output is discarded), making every
+ * {% macro %} it defines callable from later renders. `name` is used in
+ * errors. */
+int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name);
+/* true if a macro of that name has been loaded */
+bool floe_jinja_has_macro(const floe_jinja *j, const char *name);
+/*
+ * Render a template. The output (NUL-terminated) is appended to out.
+ * Errors are FLOE_EINVAL "name:line: message" (syntax: what was expected;
+ * runtime: undefined call, bad filter, type errors).
+ */
+int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_buf *out);
+/* Call a loaded macro or registered function by name with positional args
+ * (array, may be NULL); result as a new reference. */
+int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args);
+
+/* Truthiness as Jinja defines it (undefined/null/false/0/""/[]/{} false). */
+bool floe_jinja_truthy(const json_t *v);
+
+#endif
