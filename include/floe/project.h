@@ -72,7 +72,48 @@ int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_bu
  * (array, may be NULL); result as a new reference. */
 int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args);
 
+/* The value of a global, macro or function by name (callables included),
+ * as a new reference, or NULL when undefined. */
+json_t *floe_jinja_lookup(floe_jinja *j, const char *name);
+
 /* Truthiness as Jinja defines it (undefined/null/false/0/""/[]/{} false). */
 bool floe_jinja_truthy(const json_t *v);
+
+/* ======================= dbt projects ======================= */
+
+typedef struct floe_dbt floe_dbt;
+
+typedef struct {
+	const char *project_dir;  /* NULL = current directory */
+	const char *profiles_dir; /* NULL = project dir, then ~/.dbt */
+	const char *target;       /* NULL = the profile's default */
+	const char *vars;         /* YAML/JSON mapping given with --vars, or NULL */
+	const char *select;       /* dbt selection syntax, or NULL for all */
+	const char *exclude;
+	int threads; /* 0 = the profile's */
+	bool full_refresh;
+	const char *warehouse; /* overrides the profile's warehouse */
+	const char *catalog;   /* overrides the profile's catalog */
+} floe_dbt_options;
+
+/* Load a project: dbt_project.yml, profiles.yml, macros, seeds, models,
+ * schema files and tests; render every node once to collect ref/source/
+ * config, resolve schemas and aliases (the project's generate_schema_name
+ * when it has one), and check the graph (missing refs, cycles) before
+ * anything runs. Errors name the file (and line for YAML/Jinja). */
+int floe_dbt_load(floe_dbt **out, const floe_dbt_options *opts);
+void floe_dbt_free(floe_dbt *d);
+
+typedef struct {
+	int pass, warn, error, skip, total;
+} floe_dbt_summary;
+
+/* Run "seed", "run", "test", "build", "compile" or "ls" over the selected
+ * nodes in dependency order, printing dbt-style progress lines through
+ * floe_log. A failing node is ERROR and its descendants SKIP; every table
+ * keeps its last good snapshot. Writes target/run_results.json and
+ * target/manifest.json. Returns 0 when the command ran (check the summary
+ * for failures), negative when it could not run. */
+int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *summary);
 
 #endif

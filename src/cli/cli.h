@@ -70,5 +70,13 @@ int cmd_history(floe_cli *cli, const cli_args *a);
 int cmd_drop(floe_cli *cli, const cli_args *a);
 int cmd_generate(floe_cli *cli, const cli_args *a);
 int cmd_properties(floe_cli *cli, const cli_args *a);
+int cmd_dbt_seed(floe_cli *cli, const cli_args *a);
+int cmd_dbt_run(floe_cli *cli, const cli_args *a);
+int cmd_dbt_test(floe_cli *cli, const cli_args *a);
+int cmd_dbt_build(floe_cli *cli, const cli_args *a);
+int cmd_dbt_compile(floe_cli *cli, const cli_args *a);
+int cmd_dbt_ls(floe_cli *cli, const cli_args *a);
+int cmd_dbt_debug(floe_cli *cli, const cli_args *a);
+int cmd_dbt_clean(floe_cli *cli, const cli_args *a);
 
 #endif

@@ -46,6 +46,15 @@ static const cli_opt gen_opts[] = {{"--scale", true, "scale factor (default 1)"}
                                    {"--out", true, "output directory (default ./jaffle-data)"},
                                    {NULL, false, NULL}};
 static const cli_opt no_opts[] = {{NULL, false, NULL}};
+static const cli_opt dbt_opts[] = {
+    {"--project-dir", true, "the dbt project (default: current directory)"},
+    {"--profiles-dir", true, "where profiles.yml is (default: project dir, then ~/.dbt)"},
+    {"--target", true, "the profile output to use"},
+    {"--vars", true, "YAML mapping overriding vars, e.g. '{x: 1}'"},
+    {"--select", true, "nodes to run (dbt syntax: name, +name, name+, tag:, path:, ...)"},
+    {"--exclude", true, "nodes to leave out (same syntax)"},
+    {"--full-refresh", false, "rebuild incremental models (floe always rebuilds)"},
+    {NULL, false, NULL}};
 static const cli_opt prop_opts[] = {{"--set", true, "KEY=VALUE to set (repeatable)"},
                                     {"--unset", true, "KEY to remove (repeatable)"},
                                     {NULL, false, NULL}};
@@ -69,6 +78,19 @@ static const cli_cmd commands[] = {
     {"properties", "properties NS.TABLE [--set K=V]... [--unset K]...",
      "show or change table properties (e.g. write.target-file-size-bytes)", prop_opts,
      cmd_properties},
+    {"seed", "seed [--select S] [--project-dir DIR]", "load a dbt project's seeds", dbt_opts,
+     cmd_dbt_seed},
+    {"run", "run [--select S] [--exclude S] [--vars Y]", "build a dbt project's models", dbt_opts,
+     cmd_dbt_run},
+    {"test", "test [--select S]", "run a dbt project's tests", dbt_opts, cmd_dbt_test},
+    {"build", "build [--select S] [--exclude S] [--target T] [--vars Y]",
+     "seeds, models and tests of a dbt project in DAG order", dbt_opts, cmd_dbt_build},
+    {"compile", "compile [--select S]", "render a dbt project's SQL into target/compiled", dbt_opts,
+     cmd_dbt_compile},
+    {"ls", "ls [--select S]", "list a dbt project's nodes", dbt_opts, cmd_dbt_ls},
+    {"debug", "debug [--project-dir DIR]", "check a dbt project and its profile", dbt_opts,
+     cmd_dbt_debug},
+    {"clean", "clean [--project-dir DIR]", "remove target/ and logs/", dbt_opts, cmd_dbt_clean},
     {"generate", "generate jaffle [--scale N] [--out DIR]",
      "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate},
     {NULL, NULL, NULL, NULL, NULL}};
@@ -166,6 +188,8 @@ static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, in
 		if (arg[0] != '-' || arg[1] != '-' || arg[2] == '\0') {
 			if (strcmp(arg, "-h") == 0)
 				arg = "--help";
+			else if (strcmp(arg, "-s") == 0)
+				arg = "--select";
 			else if (strcmp(arg, "-q") == 0)
 				arg = "--quiet";
 			else {

@@ -1252,3 +1252,8 @@ json_t *jj_docs(floe_jinja *j)
 {
 	return j->docs;
 }
+
+json_t *floe_jinja_lookup(floe_jinja *j, const char *name)
+{
+	return lookup(j, name);
+}

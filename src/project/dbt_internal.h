@@ -1,0 +1,63 @@
+/*
+ * Private declarations of the dbt project code: the node graph (loaded in
+ * dbt_load.c) and the runner (dbt_run.c).
+ */
+#ifndef FLOE_DBT_INTERNAL_H
+#define FLOE_DBT_INTERNAL_H
+
+#include "floe/project.h"
+
+typedef enum { DBT_SEED = 0, DBT_MODEL = 1, DBT_TEST = 2 } dbt_kind;
+
+typedef enum { ST_NONE, ST_PASS, ST_WARN, ST_ERROR, ST_SKIP, ST_FAIL } dbt_status;
+
+typedef struct {
+	dbt_kind kind;
+	char *name;
+	char *path; /* relative to the project */
+	char *unique_id;
+	char *raw; /* SQL text (models, singular tests) */
+	json_t *config;
+	json_t *deps;    /* names of nodes this one refs */
+	json_t *sources; /* "source.table" names */
+	json_t *fqn;
+	json_t *yaml; /* the model's properties entry, if any */
+	char *schema, *alias;
+	char *compiled;
+	bool disabled, selected;
+	/* tests */
+	char *test_kind; /* unique, not_null, ..., singular (owned) */
+	const char *test_model;
+	char *test_column;
+	json_t *test_args;
+	/* run state */
+	dbt_status status;
+	double seconds;
+	char *message;
+	int64_t rows;
+} dbt_node;
+
+struct floe_dbt {
+	floe_dbt_options opts;
+	char *dir;
+	json_t *project;
+	char *project_name;
+	char *profile_path;
+	json_t *output; /* the profile's chosen output */
+	char *target_name;
+	char *target_schema;
+	json_t *vars;
+	json_t *sources; /* "src.table" -> {schema, identifier} */
+	dbt_node *nodes;
+	size_t nnodes;
+	size_t *order; /* topological order, indexes into nodes */
+	floe_jinja *jinja;
+	floe_engine *engine;
+	floe_catalog *catalog;
+	dbt_node *current; /* node being rendered */
+	bool parsing;
+};
+
+dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: seed or model */
+
+#endif

@@ -1,0 +1,740 @@
+/*
+ * Loading a dbt project (docs.getdbt.com: dbt_project.yml, profiles.yml,
+ * properties files): project and profile, macros, seeds, models, schema
+ * files with generic tests, singular tests, the config hierarchy
+ * (+materialized, +schema, +alias, +tags, +enabled, ...), a parse render
+ * of every node to collect ref/source/config, schema and alias resolution
+ * and the graph checks (missing refs, cycles) before anything runs.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dbt_internal.h"
+
+static int read_text(char **out, const char *path)
+{
+	floe_buf b;
+	int rc = floe_storage_read(&b, path, 64u << 20);
+	*out = NULL;
+	if (rc)
+		return rc;
+	*out = floe_buf_detach(&b, NULL);
+	return *out ? 0 : FLOE_ENOMEM;
+}
+
+/* ---- files ---- */
+
+typedef struct {
+	char **v;
+	size_t n;
+} strlist;
+
+static int strlist_add(strlist *l, char *s)
+{
+	char **g;
+	if (s == NULL)
+		return FLOE_ENOMEM;
+	g = floe_realloc(l->v, (l->n + 1) * sizeof(char *));
+	if (g == NULL) {
+		floe_free(s);
+		return FLOE_ENOMEM;
+	}
+	l->v = g;
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static void strlist_free(strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		floe_free(l->v[i]);
+	floe_free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* relative paths (to the project) of files under dir ending in ext */
+static int find_files(strlist *out, const char *root, const char *dir, const char *ext, int depth)
+{
+	char *full = floe_asprintf("%s/%s", root, dir);
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+	if (full == NULL)
+		return FLOE_ENOMEM;
+	d = depth < 32 ? opendir(full) : NULL;
+	floe_free(full);
+	if (d == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *rel, *abs;
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		rel = floe_asprintf("%s/%s", dir, de->d_name);
+		abs = rel ? floe_asprintf("%s/%s", root, rel) : NULL;
+		if (abs == NULL) {
+			floe_free(rel);
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		if (stat(abs, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = find_files(out, root, rel, ext, depth + 1);
+		else if (floe_str_ends_with(de->d_name, ext))
+			rc = strlist_add(out, floe_strdup(rel));
+		floe_free(rel);
+		floe_free(abs);
+	}
+	closedir(d);
+	if (rc == 0 && depth == 0 && out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), cmp_str);
+	return rc;
+}
+
+static const char *path_list(const json_t *project, const char *key, const char *dflt, size_t i)
+{
+	const json_t *v = json_object_get(project, key);
+	if (json_is_array(v))
+		return json_string_value(json_array_get(v, i));
+	return i == 0 ? dflt : NULL;
+}
+
+/* ---- nodes ---- */
+
+static dbt_node *add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path)
+{
+	dbt_node *g = floe_realloc(d->nodes, (d->nnodes + 1) * sizeof(*g));
+	dbt_node *n;
+	static const char *kinds[] = {"seed", "model", "test"};
+	if (g == NULL)
+		return NULL;
+	d->nodes = g;
+	n = &g[d->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->name = floe_strdup(name);
+	n->path = floe_strdup(path ? path : "");
+	n->unique_id = floe_asprintf("%s.%s.%s", kinds[kind], d->project_name, name);
+	n->config = json_object();
+	n->deps = json_array();
+	n->sources = json_array();
+	n->fqn = json_array();
+	if (n->name == NULL || n->path == NULL || n->unique_id == NULL || n->config == NULL ||
+	    n->deps == NULL)
+		return NULL;
+	d->nnodes++;
+	return n;
+}
+
+dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < d->nnodes; i++)
+		if ((int)kind < 0 ? d->nodes[i].kind != DBT_TEST : d->nodes[i].kind == kind)
+			if (strcmp(d->nodes[i].name, name) == 0)
+				return &d->nodes[i];
+	return NULL;
+}
+
+/* dbt config hierarchy: project-level tree for the node's fqn path;
+ * keys with '+' always apply, plain keys apply unless they name a child */
+static void apply_tree(json_t *config, const json_t *tree, const json_t *fqn, size_t level)
+{
+	const char *k;
+	json_t *v;
+	if (!json_is_object(tree))
+		return;
+	json_object_foreach((json_t *)tree, k, v)
+	{
+		if (k[0] == '+')
+			json_object_set(config, k + 1, v);
+		else if (!json_is_object(v))
+			json_object_set(config, k, v);
+	}
+	if (level < json_array_size(fqn) - 1) {
+		const char *part = json_string_value(json_array_get(fqn, level));
+		apply_tree(config, json_object_get(tree, part), fqn, level + 1);
+	}
+}
+
+static void project_config(floe_dbt *d, dbt_node *n, const char *section)
+{
+	const json_t *tree = json_object_get(json_object_get(d->project, section), d->project_name);
+	/* fqn = [project, dirs..., name]; the tree below the project name is
+	 * matched against the directories */
+	json_t *dirs = json_array();
+	for (size_t i = 1; i < json_array_size(n->fqn); i++)
+		json_array_append(dirs, json_array_get(n->fqn, i));
+	apply_tree(n->config, tree, dirs, 0);
+	json_decref(dirs);
+}
+
+static int set_fqn(floe_dbt *d, dbt_node *n, const char *rel, const char *root_dir)
+{
+	/* rel: models/staging/stg.sql -> [project, staging, stg] */
+	char *copy = floe_strdup(rel + strlen(root_dir) + (rel[strlen(root_dir)] == '/'));
+	char *p, *slash;
+	if (copy == NULL)
+		return FLOE_ENOMEM;
+	json_array_append_new(n->fqn, json_string(d->project_name));
+	for (p = copy; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+		*slash = '\0';
+		json_array_append_new(n->fqn, json_string(p));
+	}
+	json_array_append_new(n->fqn, json_string(n->name));
+	floe_free(copy);
+	return 0;
+}
+
+static char *stem(const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	const char *dot;
+	base = base ? base + 1 : rel;
+	dot = strrchr(base, '.');
+	return floe_strndup(base, dot ? (size_t)(dot - base) : strlen(base));
+}
+
+static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *dflt,
+                      const char *ext, const char *section)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0; i++) {
+		const char *dir = path_list(d->project, key, dflt, i);
+		strlist files = {NULL, 0};
+		if (dir == NULL)
+			break;
+		rc = find_files(&files, d->dir, dir, ext, 0);
+		for (size_t k = 0; rc == 0 && k < files.n; k++) {
+			char *name = stem(files.v[k]);
+			dbt_node *n;
+			if (name == NULL) {
+				rc = FLOE_ENOMEM;
+				break;
+			}
+			if (dbt_find(d, kind == DBT_TEST ? DBT_TEST : (dbt_kind)-1, name) != NULL &&
+			    kind != DBT_TEST) {
+				rc = floe_error_set(
+				    FLOE_EINVAL,
+				    "%s: a node named '%s' already exists (dbt names "
+				    "must be unique)",
+				    files.v[k], name);
+				floe_free(name);
+				break;
+			}
+			n = add_node(d, kind, name, files.v[k]);
+			floe_free(name);
+			if (n == NULL) {
+				rc = FLOE_ENOMEM;
+				break;
+			}
+			rc = set_fqn(d, n, files.v[k], dir);
+			if (rc == 0 && section)
+				project_config(d, n, section);
+			if (rc == 0 && kind != DBT_SEED) {
+				char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]);
+				rc = abs ? read_text(&n->raw, abs) : FLOE_ENOMEM;
+				floe_free(abs);
+			}
+			if (kind == DBT_TEST)
+				n->test_kind = floe_strdup("singular");
+		}
+		strlist_free(&files);
+	}
+	return rc;
+}
+
+static int load_macros(floe_dbt *d)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0; i++) {
+		const char *dir = path_list(d->project, "macro-paths", "macros", i);
+		strlist files = {NULL, 0};
+		if (dir == NULL)
+			break;
+		rc = find_files(&files, d->dir, dir, ".sql", 0);
+		for (size_t k = 0; rc == 0 && k < files.n; k++) {
+			char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]), *text = NULL;
+			rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = floe_jinja_load_macros(d->jinja, text, files.v[k]);
+			floe_free(text);
+			floe_free(abs);
+		}
+		strlist_free(&files);
+	}
+	return rc;
+}
+
+/* ---- schema files: columns, generic tests, sources ---- */
+
+/* model is an index: adding nodes may move d->nodes */
+static int add_generic_test(floe_dbt *d, size_t mi, const char *column, const json_t *t)
+{
+	dbt_node *model = &d->nodes[mi];
+	const char *tname = json_is_string(t) ? json_string_value(t) : NULL;
+	const json_t *args = NULL;
+	dbt_node *n;
+	char *name;
+	if (json_is_object(t) && json_object_size(t) >= 1) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)t, k, v)
+		{
+			tname = k;
+			args = v;
+			break;
+		}
+	}
+	if (tname == NULL)
+		return floe_error_set(FLOE_EINVAL,
+		                      "%s: a test of %s is neither a name nor a mapping",
+		                      model->path, model->name);
+	name = floe_asprintf("%s_%s_%s", tname, model->name, column ? column : "model");
+	if (name == NULL)
+		return FLOE_ENOMEM;
+	/* dbt de-duplicates test names with a suffix */
+	for (int k = 2; dbt_find(d, DBT_TEST, name) != NULL; k++) {
+		char *next =
+		    floe_asprintf("%s_%s_%s_%d", tname, model->name, column ? column : "model", k);
+		floe_free(name);
+		if ((name = next) == NULL)
+			return FLOE_ENOMEM;
+	}
+	n = add_node(d, DBT_TEST, name, model->path);
+	floe_free(name);
+	if (n == NULL)
+		return FLOE_ENOMEM;
+	model = &d->nodes[mi];
+	/* a test runs after its model (and after what it refers to) */
+	json_array_append_new(n->deps, json_string(model->name));
+	n->test_kind = floe_strdup(tname);
+	n->test_model = model->name;
+	n->test_column = column ? floe_strdup(column) : NULL;
+	/* newer dbt puts the arguments under `arguments:`; config separately */
+	if (json_is_object(args)) {
+		const json_t *a = json_object_get(args, "arguments");
+		n->test_args = json_deep_copy(json_is_object(a) ? a : args);
+		json_object_del(n->test_args, "config");
+		if (json_is_object(json_object_get(args, "config")))
+			json_object_update(n->config, json_object_get(args, "config"));
+		json_object_del(n->test_args, "arguments");
+	} else {
+		n->test_args = json_object();
+	}
+	json_array_append_new(n->fqn, json_string(d->project_name));
+	json_array_append_new(n->fqn, json_string(n->name));
+	project_config(d, n, "data_tests");
+	project_config(d, n, "tests");
+	return 0;
+}
+
+static int load_schema_file(floe_dbt *d, const char *rel, const json_t *doc)
+{
+	size_t i;
+	const json_t *m, *src;
+	int rc = 0;
+	json_array_foreach(json_object_get(doc, "models"), i, m)
+	{
+		const char *name = json_string_value(json_object_get(m, "name"));
+		dbt_node *model = name ? dbt_find(d, DBT_MODEL, name) : NULL;
+		size_t mi = model ? (size_t)(model - d->nodes) : 0;
+		const json_t *cols = json_object_get(m, "columns"), *c, *tests;
+		size_t k;
+		if (model == NULL) {
+			floe_log(FLOE_LOG_WARN, "%s: model '%s' has properties but no SQL file",
+			         rel, name ? name : "?");
+			continue;
+		}
+		if (json_is_object(json_object_get(m, "config")))
+			json_object_update(model->config, json_object_get(m, "config"));
+		json_decref(model->yaml);
+		model->yaml = json_deep_copy(m);
+		json_array_foreach(cols, k, c)
+		{
+			const char *col = json_string_value(json_object_get(c, "name"));
+			size_t t;
+			const json_t *tt;
+			tests = json_object_get(c, "data_tests");
+			if (tests == NULL)
+				tests = json_object_get(c, "tests");
+			json_array_foreach(tests, t, tt) if (rc == 0) rc =
+			    add_generic_test(d, mi, col, tt);
+		}
+		tests = json_object_get(m, "data_tests");
+		if (tests == NULL)
+			tests = json_object_get(m, "tests");
+		json_array_foreach(tests, k, c) if (rc == 0) rc = add_generic_test(d, mi, NULL, c);
+	}
+	json_array_foreach(json_object_get(doc, "sources"), i, src)
+	{
+		const char *sname = json_string_value(json_object_get(src, "name"));
+		const char *schema = json_string_value(json_object_get(src, "schema"));
+		const json_t *tables = json_object_get(src, "tables"), *t;
+		size_t k;
+		if (sname == NULL)
+			return floe_error_set(FLOE_EINVAL, "%s: a source without a name", rel);
+		json_array_foreach(tables, k, t)
+		{
+			const char *tn = json_string_value(json_object_get(t, "name"));
+			const char *ident = json_string_value(json_object_get(t, "identifier"));
+			json_t *entry;
+			if (tn == NULL)
+				continue;
+			entry = json_pack("{s:s,s:s}", "schema", schema ? schema : sname,
+			                  "identifier", ident ? ident : tn);
+			json_object_set_new(d->sources, "", json_null());
+			json_object_del(d->sources, "");
+			{
+				char *key = floe_asprintf("%s.%s", sname, tn);
+				if (key)
+					json_object_set_new(d->sources, key, entry);
+				else
+					json_decref(entry);
+				floe_free(key);
+			}
+		}
+	}
+	return rc;
+}
+
+static int load_schema_files(floe_dbt *d)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0; i++) {
+		const char *dir = path_list(d->project, "model-paths", "models", i);
+		strlist files = {NULL, 0};
+		if (dir == NULL)
+			break;
+		rc = find_files(&files, d->dir, dir, ".yml", 0);
+		if (rc == 0)
+			rc = find_files(&files, d->dir, dir, ".yaml", 0);
+		for (size_t k = 0; rc == 0 && k < files.n; k++) {
+			char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]);
+			json_t *doc = NULL;
+			rc = abs ? floe_yaml_load(&doc, abs) : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = load_schema_file(d, files.v[k], doc);
+			json_decref(doc);
+			floe_free(abs);
+		}
+		strlist_free(&files);
+	}
+	return rc;
+}
+
+/* ---- profile ---- */
+
+static const char *known_output_keys[] = {"type",
+                                          "path",
+                                          "schema",
+                                          "database",
+                                          "threads",
+                                          "extensions",
+                                          "settings",
+                                          "warehouse",
+                                          "catalog",
+                                          "attach",
+                                          "plugins",
+                                          "filesystems",
+                                          "external_root",
+                                          "use_credential_provider",
+                                          "module_paths",
+                                          "secrets",
+                                          "disable_transactions",
+                                          "retries",
+                                          "keep_open",
+                                          NULL};
+
+static int load_profile(floe_dbt *d, const floe_dbt_options *o)
+{
+	const char *pname = json_string_value(json_object_get(d->project, "profile"));
+	const char *home = getenv("HOME");
+	char *candidates[3] = {NULL, NULL, NULL};
+	json_t *profiles = NULL, *profile, *outputs;
+	const char *target, *k;
+	json_t *v;
+	int rc = FLOE_ENOTFOUND;
+	if (o->profiles_dir)
+		candidates[0] = floe_asprintf("%s/profiles.yml", o->profiles_dir);
+	candidates[1] = floe_asprintf("%s/profiles.yml", d->dir);
+	if (home)
+		candidates[2] = floe_asprintf("%s/.dbt/profiles.yml", home);
+	for (int i = 0; i < 3 && rc == FLOE_ENOTFOUND; i++) {
+		if (candidates[i] == NULL || floe_storage_exists(candidates[i]) != 1)
+			continue;
+		rc = floe_yaml_load(&profiles, candidates[i]);
+		if (rc == 0)
+			d->profile_path = floe_strdup(candidates[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		floe_free(candidates[i]);
+	if (rc == FLOE_ENOTFOUND)
+		return floe_error_set(
+		    FLOE_ENOTFOUND, "no profiles.yml found (looked in --profiles-dir, the project "
+		                    "directory and ~/.dbt)");
+	if (rc)
+		return rc;
+	profile = json_object_get(profiles, pname ? pname : "");
+	if (!json_is_object(profile)) {
+		json_decref(profiles);
+		return floe_error_set(FLOE_ENOTFOUND, "%s: no profile named '%s'", d->profile_path,
+		                      pname ? pname : "(dbt_project.yml has no profile)");
+	}
+	target = o->target ? o->target : json_string_value(json_object_get(profile, "target"));
+	outputs = json_object_get(profile, "outputs");
+	d->output = json_deep_copy(json_object_get(outputs, target ? target : "dev"));
+	d->target_name = floe_strdup(target ? target : "dev");
+	json_decref(profiles);
+	if (!json_is_object(d->output))
+		return floe_error_set(FLOE_ENOTFOUND, "%s: profile '%s' has no output '%s'",
+		                      d->profile_path, pname, target ? target : "dev");
+	json_object_foreach(d->output, k, v)
+	{
+		bool known = false;
+		for (int i = 0; known_output_keys[i]; i++)
+			known |= strcmp(k, known_output_keys[i]) == 0;
+		if (!known)
+			floe_log(FLOE_LOG_WARN, "%s: unknown key '%s' in output '%s' (ignored)",
+			         d->profile_path, k, d->target_name);
+	}
+	{
+		const char *type = json_string_value(json_object_get(d->output, "type"));
+		if (type && strcmp(type, "duckdb") != 0)
+			return floe_error_set(FLOE_EUNSUPPORTED,
+			                      "%s: output type '%s' is not supported (floe runs "
+			                      "dbt-duckdb profiles)",
+			                      d->profile_path, type);
+	}
+	return 0;
+}
+
+/* ---- parse render: collect refs, sources, config ---- */
+
+int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
+
+static int visit(floe_dbt *d, size_t i, int *state, size_t *order, size_t *k)
+{
+	dbt_node *n = &d->nodes[i];
+	size_t di;
+	json_t *dep;
+	if (state[i] == 2)
+		return 0;
+	if (state[i] == 1)
+		return floe_error_set(FLOE_EINVAL, "dependency cycle through %s (%s)", n->unique_id,
+		                      n->path);
+	state[i] = 1;
+	json_array_foreach(n->deps, di, dep)
+	{
+		dbt_node *target = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+		int rc;
+		if (target == NULL)
+			return floe_error_set(FLOE_EINVAL,
+			                      "%s: %s depends on '%s', which was not found",
+			                      n->path, n->unique_id, json_string_value(dep));
+		if ((rc = visit(d, (size_t)(target - d->nodes), state, order, k)) != 0)
+			return rc;
+	}
+	state[i] = 2;
+	order[(*k)++] = i;
+	return 0;
+}
+
+static int sort_graph(floe_dbt *d)
+{
+	int *state = floe_calloc(d->nnodes ? d->nnodes : 1, sizeof(int));
+	size_t k = 0;
+	int rc = 0;
+	d->order = floe_calloc(d->nnodes ? d->nnodes : 1, sizeof(size_t));
+	if (state == NULL || d->order == NULL) {
+		floe_free(state);
+		return FLOE_ENOMEM;
+	}
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
+		rc = visit(d, i, state, d->order, &k);
+	floe_free(state);
+	return rc;
+}
+
+static int resolve_names(floe_dbt *d, dbt_node *n)
+{
+	const json_t *custom = json_object_get(n->config, "schema");
+	const char *alias = json_string_value(json_object_get(n->config, "alias"));
+	json_t *args, *res = NULL;
+	int rc = 0;
+	if (floe_jinja_has_macro(d->jinja, "generate_schema_name")) {
+		json_t *node = json_pack("{s:s,s:s,s:O}", "name", n->name, "resource_type",
+		                         n->kind == DBT_SEED    ? "seed"
+		                         : n->kind == DBT_MODEL ? "model"
+		                                                : "test",
+		                         "fqn", n->fqn);
+		args = json_pack("[O,o]", custom ? custom : json_null(), node);
+		rc = floe_jinja_call(&res, d->jinja, "generate_schema_name", args);
+		json_decref(args);
+		if (rc == 0) {
+			json_t *s = json_is_string(res) ? res : NULL;
+			char *trimmed = floe_strdup(s ? json_string_value(s) : d->target_schema);
+			char *p = trimmed, *e;
+			if (trimmed == NULL)
+				rc = FLOE_ENOMEM;
+			while (p && (*p == ' ' || *p == '\n' || *p == '\t'))
+				p++;
+			e = p ? p + strlen(p) : NULL;
+			while (e && e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t'))
+				e--;
+			if (rc == 0)
+				n->schema = floe_strndup(p, (size_t)(e - p));
+			floe_free(trimmed);
+		}
+		json_decref(res);
+	} else if (json_is_string(custom)) {
+		n->schema = floe_asprintf("%s_%s", d->target_schema, json_string_value(custom));
+	} else {
+		n->schema = floe_strdup(d->target_schema);
+	}
+	if (rc == 0)
+		n->alias = floe_strdup(alias ? alias : n->name);
+	if (rc == 0 && (n->schema == NULL || n->alias == NULL))
+		rc = FLOE_ENOMEM;
+	if (rc)
+		floe_error_prefix("%s: ", n->path);
+	return rc;
+}
+
+int dbt_register_context(floe_dbt *d);
+
+int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
+{
+	floe_dbt *d = floe_calloc(1, sizeof(*d));
+	char *path = NULL;
+	int rc;
+	*out = NULL;
+	if (d == NULL)
+		return FLOE_ENOMEM;
+	d->opts = *o;
+	d->dir = floe_strdup(o->project_dir ? o->project_dir : ".");
+	d->sources = json_object();
+	d->vars = json_object();
+	if (d->dir == NULL || d->sources == NULL || d->vars == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	path = floe_asprintf("%s/dbt_project.yml", d->dir);
+	if (path == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	if ((rc = floe_yaml_load(&d->project, path)) != 0) {
+		if (rc == FLOE_ENOTFOUND)
+			rc =
+			    floe_error_set(FLOE_ENOTFOUND, "%s not found: not a dbt project", path);
+		goto done;
+	}
+	if (!json_is_object(d->project) || !json_is_string(json_object_get(d->project, "name"))) {
+		rc = floe_error_set(FLOE_EINVAL, "%s: 'name' is required", path);
+		goto done;
+	}
+	d->project_name = floe_strdup(json_string_value(json_object_get(d->project, "name")));
+	if (json_is_object(json_object_get(d->project, "vars")))
+		json_object_update(d->vars, json_object_get(d->project, "vars"));
+	if (o->vars) {
+		json_t *cli_vars = NULL;
+		if ((rc = floe_yaml_parse(&cli_vars, o->vars, strlen(o->vars), "--vars")) != 0)
+			goto done;
+		if (!json_is_object(cli_vars)) {
+			json_decref(cli_vars);
+			rc = floe_error_set(FLOE_EINVAL, "--vars must be a YAML mapping");
+			goto done;
+		}
+		json_object_update(d->vars, cli_vars);
+		json_decref(cli_vars);
+	}
+	if ((rc = load_profile(d, o)) != 0)
+		goto done;
+	d->target_schema = floe_strdup(json_string_value(json_object_get(d->output, "schema"))
+	                                   ? json_string_value(json_object_get(d->output, "schema"))
+	                                   : "main");
+	if ((rc = floe_jinja_new(&d->jinja)) != 0 || (rc = dbt_register_context(d)) != 0 ||
+	    (rc = load_macros(d)) != 0)
+		goto done;
+	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
+	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||
+	    (rc = load_nodes(d, DBT_TEST, "test-paths", "tests", ".sql", NULL)) != 0 ||
+	    (rc = load_schema_files(d)) != 0)
+		goto done;
+	/* parse render: ref/source/config calls fill deps and config */
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		char *sql = NULL;
+		if (n->kind == DBT_SEED)
+			continue;
+		rc = dbt_render(d, n, true, &sql);
+		floe_free(sql);
+	}
+	/* disabled nodes drop out */
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
+		if (json_is_false(json_object_get(d->nodes[i].config, "enabled")))
+			d->nodes[i].disabled = true;
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
+		if (d->nodes[i].kind != DBT_TEST)
+			rc = resolve_names(d, &d->nodes[i]);
+	if (rc == 0)
+		rc = sort_graph(d);
+done:
+	floe_free(path);
+	if (rc) {
+		floe_dbt_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+void floe_dbt_free(floe_dbt *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		floe_free(n->name);
+		floe_free(n->path);
+		floe_free(n->unique_id);
+		floe_free(n->raw);
+		floe_free(n->schema);
+		floe_free(n->alias);
+		floe_free(n->compiled);
+		floe_free(n->test_column);
+		floe_free(n->test_kind);
+		floe_free(n->message);
+		json_decref(n->config);
+		json_decref(n->deps);
+		json_decref(n->sources);
+		json_decref(n->fqn);
+		json_decref(n->test_args);
+		json_decref(n->yaml);
+	}
+	floe_free(d->nodes);
+	floe_free(d->order);
+	floe_jinja_free(d->jinja);
+	floe_engine_free(d->engine);
+	floe_catalog_free(d->catalog);
+	json_decref(d->project);
+	json_decref(d->output);
+	json_decref(d->sources);
+	json_decref(d->vars);
+	floe_free(d->dir);
+	floe_free(d->project_name);
+	floe_free(d->profile_path);
+	floe_free(d->target_name);
+	floe_free(d->target_schema);
+	floe_free(d);
+}

@@ -1,0 +1,921 @@
+/*
+ * Running a dbt project: the Jinja context (ref, source, config, var,
+ * env_var, this, target, is_incremental, run_query), node selection, the
+ * materializations (seed, table, view, ephemeral; dbt-duckdb's external
+ * with format iceberg and table_format iceberg land as Iceberg tables),
+ * generic and singular tests, dbt-style progress lines and the artifacts
+ * in target/ (run_results.json, manifest.json, compiled SQL).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dbt_internal.h"
+
+/* ---- Jinja context ---- */
+
+static char *relation(const dbt_node *n)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	floe_buf_put_sql_ident(&b, n->schema ? n->schema : "main");
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, n->alias ? n->alias : n->name);
+	return floe_buf_detach(&b, NULL);
+}
+
+static const char *mat_of(const dbt_node *n)
+{
+	const char *m = json_string_value(json_object_get(n->config, "materialized"));
+	if (n->kind == DBT_SEED)
+		return "seed";
+	if (n->kind == DBT_TEST)
+		return "test";
+	return m ? m : "view";
+}
+
+static int fn_ref(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	floe_dbt *d = ud;
+	size_t n = json_array_size(args);
+	const char *name = json_string_value(json_array_get(args, n >= 2 ? 1 : 0));
+	dbt_node *target;
+	(void)j;
+	if (name == NULL)
+		return floe_error_set(FLOE_EINVAL, "ref() needs a model name");
+	if (d->parsing) {
+		if (d->current)
+			json_array_append_new(d->current->deps, json_string(name));
+		*out = json_string(name);
+		return 0;
+	}
+	target = dbt_find(d, (dbt_kind)-1, name);
+	if (target == NULL)
+		return floe_error_set(FLOE_EINVAL, "ref('%s'): no such model or seed", name);
+	if (strcmp(mat_of(target), "ephemeral") == 0) {
+		*out = json_pack("s++", "(", target->compiled ? target->compiled : "select 1", ")");
+		return 0;
+	}
+	{
+		char *r = relation(target);
+		*out = r ? json_string(r) : NULL;
+		floe_free(r);
+	}
+	return *out ? 0 : FLOE_ENOMEM;
+}
+
+static int fn_source(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                     void *ud)
+{
+	floe_dbt *d = ud;
+	const char *src = json_string_value(json_array_get(args, 0));
+	const char *tbl = json_string_value(json_array_get(args, 1));
+	char *key;
+	const json_t *e;
+	floe_buf b = FLOE_BUF_INIT;
+	(void)j;
+	if (src == NULL || tbl == NULL)
+		return floe_error_set(FLOE_EINVAL, "source() needs a source and a table name");
+	key = floe_asprintf("%s.%s", src, tbl);
+	if (key == NULL)
+		return FLOE_ENOMEM;
+	e = json_object_get(d->sources, key);
+	if (d->parsing && d->current)
+		json_array_append_new(d->current->sources, json_string(key));
+	floe_free(key);
+	if (e == NULL)
+		return floe_error_set(FLOE_EINVAL,
+		                      "source('%s', '%s') is not defined in any sources: "
+		                      "block",
+		                      src, tbl);
+	floe_buf_put_sql_ident(&b, json_string_value(json_object_get(e, "schema")));
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, json_string_value(json_object_get(e, "identifier")));
+	*out = json_string(b.ptr);
+	floe_buf_free(&b);
+	return 0;
+}
+
+static int fn_config(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                     void *ud)
+{
+	floe_dbt *d = ud;
+	(void)j;
+	if (d->parsing && d->current) {
+		json_object_update(d->current->config, (json_t *)kwargs);
+		if (json_is_object(json_array_get(args, 0)))
+			json_object_update(d->current->config, json_array_get(args, 0));
+	}
+	*out = json_string("");
+	return 0;
+}
+
+static int fn_var(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	floe_dbt *d = ud;
+	const char *name = json_string_value(json_array_get(args, 0));
+	const json_t *v = name ? json_object_get(d->vars, name) : NULL;
+	(void)j;
+	if (v == NULL) {
+		const json_t *dflt = json_array_get(args, 1);
+		if (dflt == NULL)
+			return floe_error_set(FLOE_EINVAL,
+			                      "var('%s') is not defined (dbt_project.yml "
+			                      "vars: or --vars)",
+			                      name ? name : "?");
+		v = dflt;
+	}
+	*out = json_incref((json_t *)v);
+	return 0;
+}
+
+static int fn_env_var(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                      void *ud)
+{
+	const char *name = json_string_value(json_array_get(args, 0));
+	const char *v = name ? getenv(name) : NULL;
+	(void)j;
+	(void)ud;
+	if (v == NULL) {
+		const json_t *dflt = json_array_get(args, 1);
+		if (dflt == NULL)
+			return floe_error_set(FLOE_EINVAL,
+			                      "env_var('%s') is not set and has no default",
+			                      name ? name : "?");
+		*out = json_incref((json_t *)dflt);
+		return 0;
+	}
+	*out = json_string(v);
+	return 0;
+}
+
+static int fn_false(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	*out = json_false();
+	return 0;
+}
+
+/* run_query(sql): rows as a list of objects (columns by name), like agate
+ * rows enough for {% for row in results %}; during parsing it returns none */
+static int fn_run_query(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                        void *ud)
+{
+	floe_dbt *d = ud;
+	const char *sql = json_string_value(json_array_get(args, 0));
+	floe_buf b = FLOE_BUF_INIT;
+	json_error_t err;
+	int rc;
+	if (d->parsing || d->engine == NULL) {
+		*out = json_null();
+		return 0;
+	}
+	if (sql == NULL)
+		return floe_error_set(FLOE_EINVAL, "run_query() needs SQL text");
+	rc = floe_engine_query_json(d->engine, sql, &b);
+	if (rc == 0) {
+		*out = json_loadb(b.ptr, b.len, 0, &err);
+		if (*out == NULL)
+			rc = floe_error_set(FLOE_EENGINE, "run_query: %s", err.text);
+	}
+	floe_buf_free(&b);
+	return rc;
+}
+
+static int fn_dispatch(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                       void *ud)
+{
+	/* adapter.dispatch('name', 'package') gives the macro dbt would pick:
+	 * duckdb__name, default__name or name */
+	const char *name = json_string_value(json_array_get(args, 0));
+	const char *pfx[] = {"duckdb__", "default__", ""};
+	(void)ud;
+	(void)kwargs;
+	for (int i = 0; name && i < 3; i++) {
+		char *m = floe_asprintf("%s%s", pfx[i], name);
+		if (m == NULL)
+			return FLOE_ENOMEM;
+		if (floe_jinja_has_macro(j, m)) {
+			*out = floe_jinja_lookup(j, m);
+			floe_free(m);
+			return *out ? 0 : FLOE_ENOMEM;
+		}
+		floe_free(m);
+	}
+	return floe_error_set(FLOE_EINVAL, "adapter.dispatch: no macro for '%s'",
+	                      name ? name : "?");
+}
+
+int dbt_register_context(floe_dbt *d)
+{
+	json_t *target =
+	    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s}", "name", d->target_name, "schema",
+	              d->target_schema, "type", "duckdb", "threads",
+	              (json_int_t)(d->opts.threads ? d->opts.threads : 1), "profile_name",
+	              json_string_value(json_object_get(d->project, "profile"))
+	                  ? json_string_value(json_object_get(d->project, "profile"))
+	                  : "",
+	              "database", "memory");
+	int rc = target ? floe_jinja_set_global(d->jinja, "target", target) : FLOE_ENOMEM;
+	json_t *pn = json_string(d->project_name);
+	json_decref(target);
+	if (rc == 0)
+		rc = floe_jinja_set_global(d->jinja, "project_name", pn);
+	json_decref(pn);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "ref", fn_ref, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "source", fn_source, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "config", fn_config, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "var", fn_var, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "env_var", fn_env_var, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "is_incremental", fn_false, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "run_query", fn_run_query, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "adapter.dispatch", fn_dispatch, d);
+	return rc;
+}
+
+/* ---- generic tests as SQL returning failing rows ---- */
+
+static int test_sql(floe_dbt *d, dbt_node *t, char **out)
+{
+	dbt_node *model = dbt_find(d, (dbt_kind)-1, t->test_model);
+	const char *col = t->test_column;
+	const char *where = json_string_value(json_object_get(t->config, "where"));
+	floe_buf b = FLOE_BUF_INIT;
+	char *rel, *from;
+	int rc = 0;
+	*out = NULL;
+	if (strcmp(t->test_kind, "singular") == 0) {
+		*out = floe_strdup(t->compiled ? t->compiled : "");
+		return *out ? 0 : FLOE_ENOMEM;
+	}
+	if (model == NULL)
+		return floe_error_set(FLOE_EINVAL, "%s: test on unknown model %s", t->path,
+		                      t->test_model ? t->test_model : "?");
+	rel = relation(model);
+	from = where ? floe_asprintf("(select * from %s where %s) as m", rel, where)
+	             : floe_asprintf("%s as m", rel);
+	if (rel == NULL || from == NULL) {
+		floe_free(rel);
+		floe_free(from);
+		return FLOE_ENOMEM;
+	}
+	if (strcmp(t->test_kind, "not_null") == 0) {
+		floe_buf_printf(&b, "select * from %s where \"%s\" is null", from, col ? col : "");
+	} else if (strcmp(t->test_kind, "unique") == 0) {
+		floe_buf_printf(
+		    &b,
+		    "select \"%s\" as unique_field, count(*) as n_records from %s where "
+		    "\"%s\" is not null group by \"%s\" having count(*) > 1",
+		    col, from, col, col);
+	} else if (strcmp(t->test_kind, "accepted_values") == 0) {
+		const json_t *vals = json_object_get(t->test_args, "values"), *v;
+		bool quote = !json_is_false(json_object_get(t->test_args, "quote"));
+		size_t i;
+		floe_buf_printf(&b,
+		                "select \"%s\" as value_field, count(*) as n_records from %s where "
+		                "\"%s\" not in (",
+		                col, from, col);
+		json_array_foreach(vals, i, v)
+		{
+			json_t *s = json_is_string(v)
+			                ? json_incref((json_t *)v)
+			                : json_sprintf("%lld", (long long)json_integer_value(v));
+			if (i)
+				floe_buf_puts(&b, ", ");
+			if (quote)
+				floe_buf_put_sql_string(&b, json_string_value(s));
+			else
+				floe_buf_puts(&b, json_string_value(s));
+			json_decref(s);
+		}
+		if (json_array_size(vals) == 0)
+			floe_buf_puts(&b, "NULL");
+		floe_buf_printf(&b, ") group by \"%s\"", col);
+	} else if (strcmp(t->test_kind, "relationships") == 0) {
+		const char *to = json_string_value(json_object_get(t->test_args, "to"));
+		const char *field = json_string_value(json_object_get(t->test_args, "field"));
+		char *to_rel = NULL;
+		if (to && field) {
+			/* the YAML gives an expression, e.g. ref('customers') */
+			floe_buf tb = FLOE_BUF_INIT;
+			char *expr = floe_asprintf("{{ %s }}", to);
+			d->parsing = false;
+			rc = expr ? floe_jinja_render(d->jinja, expr, t->path, &tb) : FLOE_ENOMEM;
+			if (rc == 0)
+				to_rel = floe_strdup(tb.ptr ? tb.ptr : "");
+			floe_free(expr);
+			floe_buf_free(&tb);
+		}
+		if (rc == 0 && to_rel == NULL)
+			rc = floe_error_set(
+			    FLOE_EINVAL, "%s: relationships test needs 'to' and 'field'", t->path);
+		if (rc == 0)
+			floe_buf_printf(
+			    &b,
+			    "select c.\"%s\" as from_field from (select \"%s\" from %s "
+			    "where \"%s\" is not null) as c left join %s as p on c.\"%s\" "
+			    "= p.\"%s\" where p.\"%s\" is null",
+			    col, col, from, col, to_rel, col, field, field);
+		floe_free(to_rel);
+	} else if (strcmp(t->test_kind, "singular") == 0) {
+		floe_buf_puts(&b, t->compiled ? t->compiled : "");
+	} else {
+		/* a project or package generic test: {% test name(model, column_name) %} */
+		char *macro = floe_asprintf("test_%s", t->test_kind);
+		if (macro && floe_jinja_has_macro(d->jinja, macro)) {
+			json_t *args = json_pack("[s,s*]", rel, col), *res = NULL;
+			json_object_set_new(t->test_args, "model", json_string(rel));
+			if (col)
+				json_object_set_new(t->test_args, "column_name", json_string(col));
+			rc = floe_jinja_call(&res, d->jinja, macro, args);
+			if (rc == 0)
+				floe_buf_puts(&b,
+				              json_string_value(res) ? json_string_value(res) : "");
+			json_decref(args);
+			json_decref(res);
+		} else {
+			rc = floe_error_set(FLOE_EUNSUPPORTED, "%s: unknown generic test '%s'",
+			                    t->path, t->test_kind);
+		}
+		floe_free(macro);
+	}
+	floe_free(rel);
+	floe_free(from);
+	if (rc == 0)
+		*out = floe_buf_detach(&b, NULL);
+	floe_buf_free(&b);
+	return rc;
+}
+
+/* ---- rendering ---- */
+
+int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	json_t *this_rel = NULL;
+	int rc;
+	*out = NULL;
+	d->parsing = parsing;
+	d->current = n;
+	if (!parsing) {
+		char *r = relation(n);
+		this_rel = r ? json_string(r) : NULL;
+		floe_free(r);
+		if (this_rel)
+			floe_jinja_set_global(d->jinja, "this", this_rel);
+		json_decref(this_rel);
+	}
+	rc = floe_jinja_render(d->jinja, n->raw ? n->raw : "", n->path, &b);
+	d->current = NULL;
+	d->parsing = false;
+	if (rc == 0)
+		*out = floe_buf_detach(&b, NULL);
+	floe_buf_free(&b);
+	return rc;
+}
+
+/* ---- selection ---- */
+
+static bool matches(floe_dbt *d, const dbt_node *n, const char *sel)
+{
+	if (floe_str_starts_with(sel, "tag:")) {
+		const json_t *tags = json_object_get(n->config, "tags"), *t;
+		size_t i;
+		if (json_is_string(tags))
+			return strcmp(json_string_value(tags), sel + 4) == 0;
+		json_array_foreach(tags, i,
+		                   t) if (floe_str_eq(json_string_value(t), sel + 4)) return true;
+		return false;
+	}
+	if (floe_str_starts_with(sel, "path:"))
+		return floe_str_starts_with(n->path, sel + 5);
+	if (floe_str_starts_with(sel, "resource_type:"))
+		return strcmp(sel + 14, n->kind == DBT_SEED    ? "seed"
+		                        : n->kind == DBT_MODEL ? "model"
+		                                               : "test") == 0;
+	if (n->kind == DBT_TEST) /* tests follow their model */
+		return n->test_model && strcmp(n->test_model, sel) == 0;
+	(void)d;
+	return strcmp(n->name, sel) == 0;
+}
+
+static void mark_up(floe_dbt *d, dbt_node *n, bool *sel)
+{
+	size_t i;
+	json_t *dep;
+	json_array_foreach(n->deps, i, dep)
+	{
+		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+		if (p && !sel[p - d->nodes]) {
+			sel[p - d->nodes] = true;
+			mark_up(d, p, sel);
+		}
+	}
+}
+
+static void mark_down(floe_dbt *d, dbt_node *n, bool *sel)
+{
+	for (size_t i = 0; i < d->nnodes; i++) {
+		size_t k;
+		json_t *dep;
+		if (sel[i])
+			continue;
+		json_array_foreach(d->nodes[i].deps, k, dep)
+		{
+			if (strcmp(json_string_value(dep), n->name) == 0) {
+				sel[i] = true;
+				mark_down(d, &d->nodes[i], sel);
+				break;
+			}
+		}
+	}
+}
+
+/* one selector (a+, +a, tag:x, ...) into sel[] */
+static void select_one(floe_dbt *d, const char *word, bool *sel)
+{
+	char buf[512];
+	size_t n = strlen(word);
+	bool up = word[0] == '+', down = n > 0 && word[n - 1] == '+';
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n - up - down), word + up);
+	for (size_t i = 0; i < d->nnodes; i++) {
+		if (!matches(d, &d->nodes[i], buf))
+			continue;
+		sel[i] = true;
+		if (up)
+			mark_up(d, &d->nodes[i], sel);
+		if (down)
+			mark_down(d, &d->nodes[i], sel);
+	}
+}
+
+/* space = union, comma = intersection (dbt's syntax) */
+static int apply_selection(floe_dbt *d, const char *spec, bool *out)
+{
+	char *copy = floe_strdup(spec), *save = NULL, *tok;
+	bool *acc = floe_calloc(d->nnodes + 1, sizeof(bool));
+	bool *part = floe_calloc(d->nnodes + 1, sizeof(bool));
+	if (copy == NULL || acc == NULL || part == NULL) {
+		floe_free(copy);
+		floe_free(acc);
+		floe_free(part);
+		return FLOE_ENOMEM;
+	}
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *isave = NULL, *w;
+		bool first = true;
+		bool *inter = floe_calloc(d->nnodes + 1, sizeof(bool));
+		if (inter == NULL)
+			break;
+		for (w = strtok_r(tok, ",", &isave); w; w = strtok_r(NULL, ",", &isave)) {
+			memset(part, 0, d->nnodes * sizeof(bool));
+			select_one(d, w, part);
+			for (size_t i = 0; i < d->nnodes; i++)
+				inter[i] = first ? part[i] : inter[i] && part[i];
+			first = false;
+		}
+		for (size_t i = 0; i < d->nnodes; i++)
+			acc[i] |= inter[i];
+		floe_free(inter);
+	}
+	memcpy(out, acc, d->nnodes * sizeof(bool));
+	floe_free(copy);
+	floe_free(acc);
+	floe_free(part);
+	return 0;
+}
+
+static int select_nodes(floe_dbt *d, const char *command)
+{
+	bool *sel = floe_calloc(d->nnodes + 1, sizeof(bool));
+	bool *exc = floe_calloc(d->nnodes + 1, sizeof(bool));
+	int rc = 0;
+	if (sel == NULL || exc == NULL) {
+		floe_free(sel);
+		floe_free(exc);
+		return FLOE_ENOMEM;
+	}
+	if (d->opts.select)
+		rc = apply_selection(d, d->opts.select, sel);
+	else
+		for (size_t i = 0; i < d->nnodes; i++)
+			sel[i] = true;
+	if (rc == 0 && d->opts.exclude)
+		rc = apply_selection(d, d->opts.exclude, exc);
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		bool kind_ok = strcmp(command, "build") == 0 || strcmp(command, "compile") == 0 ||
+		               strcmp(command, "ls") == 0 ||
+		               (strcmp(command, "seed") == 0 && n->kind == DBT_SEED) ||
+		               (strcmp(command, "run") == 0 && n->kind == DBT_MODEL) ||
+		               (strcmp(command, "test") == 0 && n->kind == DBT_TEST);
+		n->selected = sel[i] && !exc[i] && !n->disabled && kind_ok;
+	}
+	floe_free(sel);
+	floe_free(exc);
+	return rc;
+}
+
+/* ---- execution ---- */
+
+static int open_runtime(floe_dbt *d)
+{
+	const char *wh = d->opts.warehouse;
+	const char *cat = d->opts.catalog;
+	char *whpath = NULL;
+	floe_engine_options eo = {d->opts.threads, NULL, NULL};
+	int rc;
+	if (wh == NULL)
+		wh = json_string_value(json_object_get(d->output, "warehouse"));
+	if (cat == NULL)
+		cat = json_string_value(json_object_get(d->output, "catalog"));
+	if (wh == NULL)
+		wh = "warehouse";
+	whpath = wh[0] == '/' || strstr(wh, "://") ? floe_strdup(wh)
+	                                           : floe_asprintf("%s/%s", d->dir, wh);
+	if (whpath == NULL)
+		return FLOE_ENOMEM;
+	rc = floe_catalog_open(&d->catalog, cat, whpath);
+	floe_free(whpath);
+	if (rc == 0)
+		rc = floe_engine_open(&d->engine, &eo);
+	if (rc == 0)
+		rc = floe_table_expose_all(d->engine, d->catalog, NULL);
+	return rc;
+}
+
+static int ensure_namespace(floe_dbt *d, const char *ns)
+{
+	int rc = floe_catalog_namespace_exists(d->catalog, ns);
+	if (rc == 0)
+		rc = floe_catalog_create_namespace(d->catalog, ns, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+static bool is_iceberg_external(const dbt_node *n)
+{
+	const char *fmt = json_string_value(json_object_get(n->config, "format"));
+	const char *tf = json_string_value(json_object_get(n->config, "table_format"));
+	return (fmt && strcmp(fmt, "iceberg") == 0) || (tf && strcmp(tf, "iceberg") == 0);
+}
+
+static int seed_query(floe_dbt *d, dbt_node *n, char **out)
+{
+	floe_buf q = FLOE_BUF_INIT;
+	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
+	const json_t *types = json_object_get(n->config, "column_types");
+	const char *delim = json_string_value(json_object_get(n->config, "delimiter"));
+	int rc = abs ? 0 : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_buf_puts(&q, "SELECT * FROM read_csv(");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(&q, abs);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, ", header = true, quote = '\"', escape = '\"', delim = ");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(&q, delim ? delim : ",");
+	if (rc == 0 && json_object_size(types) > 0) {
+		const char *k;
+		json_t *v;
+		bool first = true;
+		rc = floe_buf_puts(&q, ", types = {");
+		json_object_foreach((json_t *)types, k, v)
+		{
+			if (!first)
+				floe_buf_puts(&q, ", ");
+			first = false;
+			floe_buf_put_sql_string(&q, k);
+			floe_buf_puts(&q, ": ");
+			floe_buf_put_sql_string(&q, json_string_value(v) ? json_string_value(v)
+			                                                 : "VARCHAR");
+		}
+		floe_buf_puts(&q, "}");
+	}
+	if (rc == 0)
+		rc = floe_buf_puts(&q, ")");
+	floe_free(abs);
+	if (rc == 0)
+		*out = floe_buf_detach(&q, NULL);
+	floe_buf_free(&q);
+	return rc;
+}
+
+static void status_line(floe_dbt *d, size_t idx, size_t total, const dbt_node *n, const char *what)
+{
+	static const char *names[] = {"", "OK", "WARN", "ERROR", "SKIP", "FAIL"};
+	char label[300];
+	int w;
+	if (n->kind == DBT_TEST)
+		snprintf(label, sizeof(label), "%s %s", what, n->name);
+	else
+		snprintf(label, sizeof(label), "%s %s.%s", what, n->schema, n->alias);
+	w = 60 - (int)strlen(label);
+	{
+		const char *st =
+		    n->status == ST_PASS && n->kind == DBT_TEST ? "PASS" : names[n->status];
+		floe_log(FLOE_LOG_INFO, "%zu of %zu %-5s %s %.*s [%s in %.2fs]", idx, total, st,
+		         label, w > 3 ? w : 3,
+		         "............................................................", st,
+		         n->seconds);
+	}
+	if ((n->status == ST_ERROR || n->status == ST_FAIL || n->status == ST_WARN) && n->message)
+		floe_log(FLOE_LOG_INFO, "  %s", n->message);
+	(void)d;
+}
+
+static int write_compiled(floe_dbt *d, const dbt_node *n)
+{
+	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
+	char *p = floe_asprintf(
+	    "%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target", d->project_name,
+	    n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0 ? n->name : n->path);
+	int rc;
+	if (p == NULL)
+		return FLOE_ENOMEM;
+	if (n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0) {
+		char *q = floe_asprintf("%s.sql", p);
+		floe_free(p);
+		p = q;
+		if (p == NULL)
+			return FLOE_ENOMEM;
+	}
+	rc = floe_storage_write(p, n->compiled ? n->compiled : "",
+	                        n->compiled ? strlen(n->compiled) : 0);
+	floe_free(p);
+	return rc;
+}
+
+static bool upstream_failed(floe_dbt *d, const dbt_node *n)
+{
+	size_t i;
+	json_t *dep;
+	json_array_foreach(n->deps, i, dep)
+	{
+		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+		if (p && (p->status == ST_ERROR || p->status == ST_SKIP))
+			return true;
+	}
+	if (n->kind == DBT_TEST && n->test_model) {
+		dbt_node *m = dbt_find(d, (dbt_kind)-1, n->test_model);
+		if (m && (m->status == ST_ERROR || m->status == ST_SKIP))
+			return true;
+	}
+	return false;
+}
+
+static void fail_node(dbt_node *n, dbt_status st)
+{
+	n->status = st;
+	floe_free(n->message);
+	n->message = floe_strdup(floe_error_message());
+	floe_error_clear();
+}
+
+static int run_node(floe_dbt *d, dbt_node *n)
+{
+	floe_write_result res;
+	char *query = NULL;
+	const char *mat = mat_of(n);
+	int rc = 0;
+	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
+	    n->kind == DBT_TEST) {
+		rc = test_sql(d, n, &n->compiled);
+	} else if (n->kind != DBT_SEED) {
+		floe_free(n->compiled);
+		n->compiled = NULL;
+		rc = dbt_render(d, n, false, &n->compiled);
+		if (rc == 0 && n->kind == DBT_TEST) {
+			char *c = NULL;
+			rc = test_sql(d, n, &c);
+			floe_free(n->compiled);
+			n->compiled = c;
+		}
+	}
+	if (rc == 0 && n->compiled)
+		rc = write_compiled(d, n);
+	if (rc)
+		return rc;
+	if (n->kind == DBT_TEST) {
+		char *count_sql =
+		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
+		floe_engine_rows *r = NULL;
+		const char *sev = json_string_value(json_object_get(n->config, "severity"));
+		rc = count_sql ? floe_engine_query_rows(d->engine, count_sql, 1, &r) : FLOE_ENOMEM;
+		floe_free(count_sql);
+		if (rc == 0) {
+			n->rows = r->nrows && r->rows[0][0] ? strtoll(r->rows[0][0], NULL, 10) : 0;
+			if (n->rows == 0) {
+				n->status = ST_PASS;
+			} else {
+				n->status = sev && strcasecmp(sev, "warn") == 0 ? ST_WARN : ST_FAIL;
+				floe_free(n->message);
+				n->message =
+				    floe_asprintf("Got %lld result%s, configured to %s if != 0",
+				                  (long long)n->rows, n->rows == 1 ? "" : "s",
+				                  n->status == ST_WARN ? "warn" : "fail");
+			}
+		}
+		floe_engine_rows_free(r);
+		return rc;
+	}
+	if ((rc = ensure_namespace(d, n->schema)) != 0)
+		return rc;
+	if (n->kind == DBT_SEED) {
+		rc = seed_query(d, n, &query);
+	} else if (strcmp(mat, "ephemeral") == 0) {
+		n->status = ST_PASS;
+		return 0;
+	} else if (strcmp(mat, "view") == 0) {
+		/* a view over the current snapshots, for this run's later models */
+		char *rel = relation(n);
+		char *sql =
+		    rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
+		                        "VIEW %s AS %s",
+		                        n->schema, rel, n->compiled)
+		        : NULL;
+		rc = sql ? floe_engine_exec(d->engine, sql) : FLOE_ENOMEM;
+		floe_free(sql);
+		floe_free(rel);
+		n->status = rc ? ST_ERROR : ST_PASS;
+		return rc;
+	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 ||
+	           (strcmp(mat, "external") == 0)) {
+		if (strcmp(mat, "external") == 0 && !is_iceberg_external(n))
+			floe_log(
+			    FLOE_LOG_WARN,
+			    "%s: materialized external with format '%s' is written as an Iceberg "
+			    "table",
+			    n->path,
+			    json_string_value(json_object_get(n->config, "format"))
+			        ? json_string_value(json_object_get(n->config, "format"))
+			        : "parquet");
+		query = floe_strdup(n->compiled);
+		if (query == NULL)
+			rc = FLOE_ENOMEM;
+	} else {
+		return floe_error_set(FLOE_EUNSUPPORTED,
+		                      "%s: materialization '%s' is not supported", n->path, mat);
+	}
+	if (rc == 0)
+		rc = floe_table_write(d->engine, d->catalog, n->schema, n->alias, query,
+		                      FLOE_WRITE_REPLACE, &res);
+	if (rc == 0)
+		rc = floe_table_expose(d->engine, d->catalog, n->schema, n->alias, -1);
+	if (rc == 0) {
+		n->rows = res.rows;
+		n->status = ST_PASS;
+	}
+	floe_free(query);
+	return rc;
+}
+
+static const char *what_of(const dbt_node *n)
+{
+	const char *m = mat_of(n);
+	if (n->kind == DBT_SEED)
+		return "loaded seed file";
+	if (n->kind == DBT_TEST)
+		return "test";
+	if (strcmp(m, "view") == 0)
+		return "created sql view model";
+	if (strcmp(m, "ephemeral") == 0)
+		return "compiled ephemeral model";
+	return "created sql table model";
+}
+
+static int write_artifacts(floe_dbt *d, const char *command, double elapsed)
+{
+	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
+	json_t *results = json_array(), *nodes = json_object(), *run, *manifest;
+	char *p1 = floe_asprintf("%s/%s/run_results.json", d->dir, tp ? tp : "target");
+	char *p2 = floe_asprintf("%s/%s/manifest.json", d->dir, tp ? tp : "target");
+	char *t1 = NULL, *t2 = NULL;
+	char now[32];
+	int rc = 0;
+	floe_time_format_ms(floe_time_now_ms(), now);
+	for (size_t i = 0; i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		static const char *st[] = {"", "success", "warn", "error", "skipped", "fail"};
+		const char *status =
+		    n->status == ST_PASS && n->kind == DBT_TEST ? "pass" : st[n->status];
+		json_object_set_new(
+		    nodes, n->unique_id,
+		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:O,s:O,s:{s:O},s:s?,s:s?}",
+		              "unique_id", n->unique_id, "name", n->name, "resource_type",
+		              n->kind == DBT_SEED    ? "seed"
+		              : n->kind == DBT_MODEL ? "model"
+		                                     : "test",
+		              "package_name", d->project_name, "original_file_path", n->path,
+		              "schema", n->schema, "alias", n->alias, "fqn", n->fqn, "config",
+		              n->config, "depends_on", "nodes", n->deps, "raw_code", n->raw,
+		              "compiled_code", n->compiled));
+		if (!n->selected)
+			continue;
+		json_array_append_new(results,
+		                      json_pack("{s:s,s:s,s:f,s:s?,s:I,s:[],s:{}}", "unique_id",
+		                                n->unique_id, "status", status, "execution_time",
+		                                n->seconds, "message", n->message, "failures",
+		                                (json_int_t)(n->kind == DBT_TEST ? n->rows : 0),
+		                                "timing", "adapter_response"));
+	}
+	run = json_pack("{s:{s:s,s:s,s:s},s:o,s:f,s:{s:s}}", "metadata", "dbt_schema_version",
+	                "https://schemas.getdbt.com/dbt/run-results/v6.json", "dbt_version",
+	                "floe-0.1.0", "generated_at", now, "results", results, "elapsed_time",
+	                elapsed, "args", "which", command);
+	manifest = json_pack("{s:{s:s,s:s,s:s,s:s},s:o,s:{},s:{},s:{},s:{},s:{}}", "metadata",
+	                     "dbt_schema_version",
+	                     "https://schemas.getdbt.com/dbt/manifest/v12.json", "dbt_version",
+	                     "floe-0.1.0", "generated_at", now, "project_name", d->project_name,
+	                     "nodes", nodes, "sources", "macros", "docs", "exposures", "metrics");
+	if (run)
+		t1 = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (manifest)
+		t2 = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (p1 == NULL || p2 == NULL || t1 == NULL || t2 == NULL)
+		rc = floe_error_set(FLOE_ENOMEM, "cannot build the run artifacts");
+	if (rc == 0)
+		rc = floe_storage_write(p1, t1, strlen(t1));
+	if (rc == 0)
+		rc = floe_storage_write(p2, t2, strlen(t2));
+	free(t1);
+	free(t2);
+	floe_free(p1);
+	floe_free(p2);
+	json_decref(run);
+	json_decref(manifest);
+	return rc;
+}
+
+int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
+{
+	size_t total = 0, k = 0;
+	int64_t t0 = floe_time_mono_us();
+	int rc;
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = select_nodes(d, command)) != 0)
+		return rc;
+	for (size_t i = 0; i < d->nnodes; i++)
+		total += d->nodes[i].selected;
+	if (strcmp(command, "ls") == 0) {
+		for (size_t i = 0; i < d->nnodes; i++)
+			if (d->nodes[i].selected)
+				floe_log(FLOE_LOG_INFO, "%s", d->nodes[i].unique_id);
+		return 0;
+	}
+	if (strcmp(command, "compile") == 0) {
+		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
+			dbt_node *n = &d->nodes[d->order[oi]];
+			if (!n->selected || n->kind == DBT_SEED)
+				continue;
+			rc = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0
+			         ? test_sql(d, n, &n->compiled)
+			         : dbt_render(d, n, false, &n->compiled);
+			if (rc == 0)
+				rc = write_compiled(d, n);
+		}
+		if (rc == 0)
+			floe_log(FLOE_LOG_INFO, "Compiled %zu nodes into %s/target/compiled", total,
+			         d->dir);
+		return rc;
+	}
+	if ((rc = open_runtime(d)) != 0)
+		return rc;
+	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
+	         d->target_name);
+	for (size_t oi = 0; oi < d->nnodes; oi++) {
+		dbt_node *n = &d->nodes[d->order[oi]];
+		int64_t s0;
+		if (!n->selected)
+			continue;
+		k++;
+		s0 = floe_time_mono_us();
+		if (upstream_failed(d, n)) {
+			n->status = ST_SKIP;
+			sum->skip++;
+		} else if (run_node(d, n) != 0) {
+			fail_node(n, ST_ERROR);
+			sum->error++;
+		} else if (n->status == ST_WARN) {
+			sum->warn++;
+		} else if (n->status == ST_FAIL) {
+			sum->error++;
+		} else {
+			sum->pass++;
+		}
+		n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
+		status_line(d, k, total, n, what_of(n));
+	}
+	sum->total = (int)total;
+	rc = write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
+	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
+	         sum->warn, sum->error, sum->skip, sum->total);
+	return rc;
+}
