@@ -1,0 +1,86 @@
+#!/bin/bash
+# dbt projects: examples/jaffle_shop builds into Iceberg tables whose marts
+# and ddi results equal an independent plain-DuckDB computation over the same
+# CSVs; icebird reads them; failing projects fail the way dbt does.
+source "$(dirname "$0")/lib.sh"
+unset FLOE_WAREHOUSE
+P="$WORK/jaffle"
+cp -r "$FLOE_SOURCE_DIR/examples/jaffle_shop" "$P"
+rm -rf "$P/target" "$P/warehouse"
+floe generate jaffle --out "$P/seeds" 2>/dev/null
+cd "$P"
+rc=0
+floe build >"$WORK/build.out" 2>&1 || rc=$?
+assert_eq "floe build exit" 0 "$rc"
+grep -q "Done. PASS=29 WARN=0 ERROR=0 SKIP=0 TOTAL=29" "$WORK/build.out" && pass || fail "build summary: $(tail -3 "$WORK/build.out")"
+grep -qE "^4 of 29 OK    created sql table model staging\.stg_[a-z]+ \.+ \[OK in [0-9.]+s\]$" "$WORK/build.out" && pass || fail "progress line format: $(sed -n 5p "$WORK/build.out")"
+export FLOE_WAREHOUSE="$P/warehouse"
+
+# independent computation over the CSVs (no model SQL, no Iceberg)
+C="read_csv('$P/seeds/raw_customers.csv')"; O="read_csv('$P/seeds/raw_orders.csv')"; Y="read_csv('$P/seeds/raw_payments.csv')"
+want=$(scalar "SELECT sum(amount) / 100.0 FROM $Y")
+assert_eq "orders: total amount" "$(echo "$want" | sed 's/0*$//;s/\.$//')" "$(scalar 'SELECT sum(amount) FROM marts.orders' | sed 's/0*$//;s/\.$//')"
+assert_eq "orders: per method" "$(scalar "SELECT sum(amount) FILTER (WHERE payment_method = 'coupon') / 100.0 FROM $Y" | sed 's/0*$//;s/\.$//')" "$(scalar 'SELECT sum(coupon_amount) FROM marts.orders' | sed 's/0*$//;s/\.$//')"
+assert_eq "customers: rows" 100 "$(scalar 'SELECT count(*) FROM marts.customers')"
+assert_eq "customers: lifetime value fingerprint" \
+  "$(scalar "SELECT string_agg(c.id || ':' || coalesce(x.v, 0)::DECIMAL(18,2) || ':' || coalesce(x.n, 0), ',' ORDER BY c.id) FROM $C c LEFT JOIN (SELECT o.user_id, sum(p.amount) / 100.0 AS v, count(DISTINCT o.id) AS n FROM $O o LEFT JOIN $Y p ON p.order_id = o.id GROUP BY o.user_id) x ON x.user_id = c.id")" \
+  "$(scalar "SELECT string_agg(customer_id || ':' || customer_lifetime_value::DECIMAL(18,2) || ':' || number_of_orders, ',' ORDER BY customer_id) FROM marts.customers")"
+assert_eq "at_risk_customers" \
+  "$(scalar "WITH l AS (SELECT user_id, max(order_date) AS last FROM $O GROUP BY user_id) SELECT string_agg(user_id::VARCHAR, ',' ORDER BY user_id) FROM l WHERE datediff('day', last, (SELECT max(order_date) FROM $O)) > 60")" \
+  "$(scalar "SELECT string_agg(customer_id::VARCHAR, ',' ORDER BY customer_id) FROM ddi.at_risk_customers")"
+assert_eq "rolling_30_day_orders" \
+  "$(scalar "WITH d AS (SELECT o.order_date, count(DISTINCT o.id) AS n, coalesce(sum(p.amount), 0) / 100.0 AS a FROM $O o LEFT JOIN $Y p ON p.order_id = o.id GROUP BY o.order_date), r AS (SELECT x.order_date, sum(y.n) AS n, sum(y.a)::DECIMAL(18,2) AS a FROM d x JOIN d y ON y.order_date > x.order_date - 30 AND y.order_date <= x.order_date GROUP BY x.order_date ORDER BY x.order_date DESC LIMIT 50) SELECT string_agg(order_date || '=' || n || '/' || a, ',' ORDER BY order_date) FROM r")" \
+  "$(scalar "SELECT string_agg(order_date || '=' || orders_30d || '/' || amount_30d, ',' ORDER BY order_date) FROM ddi.rolling_30_day_orders")"
+assert_eq "rolling type" "DECIMAL(18,2)" "$(scalar 'SELECT typeof(amount_30d) FROM ddi.rolling_30_day_orders LIMIT 1')"
+for t in marts.orders marts.customers ddi.at_risk_customers ddi.rolling_30_day_orders staging.stg_payments seeds.raw_orders; do
+    third_party_check "$t"
+done
+# artifacts
+node -e 'const r=require(process.argv[1]); if (r.results.length !== 29 || !r.metadata.dbt_schema_version.includes("run-results")) process.exit(1)' "$P/target/run_results.json" && pass || fail "run_results.json"
+node -e 'const m=require(process.argv[1]); if (!m.nodes["model.jaffle_shop.orders"] || !m.metadata.dbt_schema_version.includes("manifest")) process.exit(1)' "$P/target/manifest.json" && pass || fail "manifest.json"
+[ -f "$P/target/compiled/jaffle_shop/models/marts/orders.sql" ] && pass || fail "compiled SQL missing"
+
+# selection: stg_orders and what depends on it
+floe ls --select stg_orders+ 2>"$WORK/ls.out" >/dev/null
+assert_eq "selection" "model.jaffle_shop.at_risk_customers model.jaffle_shop.customers model.jaffle_shop.orders model.jaffle_shop.rolling_30_day_orders model.jaffle_shop.stg_orders" \
+  "$(grep '^model\.' "$WORK/ls.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+
+# a failing model mid-DAG: ERROR, its descendants SKIP, tables keep their snapshot
+before=$(current_snapshot marts.customers)
+cp "$P/models/marts/orders.sql" "$WORK/orders.sql.bak"
+echo "select nope from {{ ref('stg_orders') }}" >"$P/models/marts/orders.sql"
+rc=0
+floe run >"$WORK/run.out" 2>&1 || rc=$?
+assert_eq "failing run exit" 1 "$rc"
+grep -q "ERROR .*marts.orders" "$WORK/run.out" && pass || fail "no ERROR line: $(cat "$WORK/run.out")"
+grep -q "SKIP .*ddi.rolling_30_day_orders" "$WORK/run.out" && pass || fail "no SKIP line"
+grep -q "Done. PASS=4 WARN=0 ERROR=1 SKIP=2 TOTAL=7" "$WORK/run.out" && pass || fail "failing summary: $(tail -2 "$WORK/run.out")"
+grep -q 'nope' "$WORK/run.out" && pass || fail "the SQL error is not shown"
+assert_eq "customers rebuilt" 1 "$([ "$(current_snapshot marts.customers)" != "$before" ] && echo 1 || echo 0)"
+cp "$WORK/orders.sql.bak" "$P/models/marts/orders.sql"
+
+# errors before anything runs: missing ref, cycle, Jinja and YAML errors
+echo "select * from {{ ref('does_not_exist') }}" >"$P/models/marts/broken.sql"
+expect_fail "missing ref" "models/marts/broken.sql: model.jaffle_shop.broken depends on 'does_not_exist', which was not found" floe run
+echo "select * from {{ ref('broken2') }}" >"$P/models/marts/broken.sql"
+echo "select * from {{ ref('broken') }}" >"$P/models/marts/broken2.sql"
+expect_fail "cycle" "dependency cycle" floe run
+rm "$P/models/marts/broken2.sql"
+printf 'select 1\n{%% if true %%}\nselect 2\n' >"$P/models/marts/broken.sql"
+expect_fail "jinja error" "unexpected end of template, expected elif else endif" floe compile
+grep -q "models/marts/broken.sql:[0-9]*: " "$WORK/err" && pass || fail "jinja error names no file:line"
+rm "$P/models/marts/broken.sql"
+cp "$P/dbt_project.yml" "$WORK/p.bak"
+printf 'name: [unclosed\n' >"$P/dbt_project.yml"
+expect_fail "bad yaml" "dbt_project.yml:" floe build
+cp "$WORK/p.bak" "$P/dbt_project.yml"
+# a failing test is FAIL and exit 1
+cat >>"$P/models/schema.yml" <<'YAML'
+  - name: stg_customers_bad
+YAML
+printf 'select * from {{ ref("raw_orders") }} where status = %s\n' "'returned'" >"$P/tests/no_returns.sql"
+rc=0
+floe test >"$WORK/test.out" 2>&1 || rc=$?
+assert_eq "failing test exit" 1 "$rc"
+grep -q "FAIL  test no_returns" "$WORK/test.out" && pass || fail "no FAIL line: $(grep no_returns "$WORK/test.out")"
+finish
