@@ -58,6 +58,8 @@ struct floe_dbt {
 	bool parsing;
 };
 
+/* render env_var() calls inside the string values of a YAML document */
+int dbt_render_env(json_t *doc, const char *name);
 dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: seed or model */
 
 #endif

@@ -474,6 +474,8 @@ static int load_profile(floe_dbt *d, const floe_dbt_options *o)
 			continue;
 		rc = floe_yaml_load(&profiles, candidates[i]);
 		if (rc == 0)
+			rc = dbt_render_env(profiles, candidates[i]);
+		if (rc == 0)
 			d->profile_path = floe_strdup(candidates[i]);
 	}
 	for (int i = 0; i < 3; i++)
@@ -482,8 +484,10 @@ static int load_profile(floe_dbt *d, const floe_dbt_options *o)
 		return floe_error_set(
 		    FLOE_ENOTFOUND, "no profiles.yml found (looked in --profiles-dir, the project "
 		                    "directory and ~/.dbt)");
-	if (rc)
+	if (rc) {
+		json_decref(profiles);
 		return rc;
+	}
 	profile = json_object_get(profiles, pname ? pname : "");
 	if (!json_is_object(profile)) {
 		json_decref(profiles);
@@ -639,6 +643,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 			    floe_error_set(FLOE_ENOTFOUND, "%s not found: not a dbt project", path);
 		goto done;
 	}
+	if ((rc = dbt_render_env(d->project, path)) != 0)
+		goto done;
 	if (!json_is_object(d->project) || !json_is_string(json_object_get(d->project, "name"))) {
 		rc = floe_error_set(FLOE_EINVAL, "%s: 'name' is required", path);
 		goto done;

@@ -671,13 +671,33 @@ static bool upstream_failed(floe_dbt *d, const dbt_node *n)
 	return false;
 }
 
+/* The error as one line: DuckDB's advice sections cut, lines joined. */
 static void fail_node(dbt_node *n, dbt_status st)
 {
+	static const char *cuts[] = {"\nPossible fixes", "\nThe search space", "\n  file = "};
+	const char *msg = floe_error_message();
+	size_t len = strlen(msg);
+	floe_buf b = FLOE_BUF_INIT;
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		const char *c = strstr(msg, cuts[i]);
+		if (c && (size_t)(c - msg) < len)
+			len = (size_t)(c - msg);
+	}
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (msg[i] == '\n')
+			floe_buf_puts(&b, " | ");
+		else
+			floe_buf_putc(&b, msg[i]);
 	n->status = st;
 	floe_free(n->message);
-	n->message = floe_strdup(floe_error_message());
+	n->message = floe_buf_detach(&b, NULL);
 	floe_error_clear();
 }
+
+static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
+static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
 static int run_node(floe_dbt *d, dbt_node *n)
 {
@@ -764,17 +784,66 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		return floe_error_set(FLOE_EUNSUPPORTED,
 		                      "%s: materialization '%s' is not supported", n->path, mat);
 	}
+	if (rc == 0 && hook_config(n, "pre-hook", "pre_hook"))
+		rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
 	if (rc == 0)
 		rc = floe_table_write(d->engine, d->catalog, n->schema, n->alias, query,
 		                      FLOE_WRITE_REPLACE, &res);
 	if (rc == 0)
 		rc = floe_table_expose(d->engine, d->catalog, n->schema, n->alias, -1);
+	if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
+		rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 	if (rc == 0) {
 		n->rows = res.rows;
 		n->status = ST_PASS;
 	}
 	floe_free(query);
 	return rc;
+}
+
+/* Run hooks (a string or a list of strings): rendered with the node as
+ * `this`, executed in DuckDB. dbt's config key is pre-hook / post-hook
+ * (pre_hook / post_hook in config() calls). */
+static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what)
+{
+	size_t i;
+	const json_t *h;
+	json_t *list =
+	    json_is_string(hooks) ? json_pack("[O]", hooks) : json_incref((json_t *)hooks);
+	int rc = 0;
+	json_array_foreach(list, i, h)
+	{
+		const char *sql = json_string_value(h);
+		floe_buf b = FLOE_BUF_INIT;
+		if (json_is_object(h))
+			sql = json_string_value(json_object_get(h, "sql"));
+		if (sql == NULL)
+			continue;
+		if (n) {
+			char *r = relation(n);
+			json_t *rel = r ? json_string(r) : NULL;
+			if (rel)
+				floe_jinja_set_global(d->jinja, "this", rel);
+			json_decref(rel);
+			floe_free(r);
+		}
+		rc = floe_jinja_render(d->jinja, sql, what, &b);
+		if (rc == 0 && b.len > 0)
+			rc = floe_engine_exec(d->engine, b.ptr);
+		if (rc)
+			floe_error_prefix("%s: ", what);
+		floe_buf_free(&b);
+		if (rc)
+			break;
+	}
+	json_decref(list);
+	return rc;
+}
+
+static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under)
+{
+	const json_t *h = json_object_get(n->config, dash);
+	return h ? h : json_object_get(n->config, under);
 }
 
 static const char *what_of(const dbt_node *n)
@@ -890,6 +959,10 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		return rc;
 	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
 	         d->target_name);
+	if (json_object_get(d->project, "on-run-start") &&
+	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
+	                    "on-run-start")) != 0)
+		return rc;
 	for (size_t oi = 0; oi < d->nnodes; oi++) {
 		dbt_node *n = &d->nodes[d->order[oi]];
 		int64_t s0;
@@ -914,8 +987,70 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		status_line(d, k, total, n, what_of(n));
 	}
 	sum->total = (int)total;
+	if (json_object_get(d->project, "on-run-end") &&
+	    run_hooks(d, NULL, json_object_get(d->project, "on-run-end"), "on-run-end") != 0) {
+		floe_log(FLOE_LOG_ERROR, "%s", floe_error_message());
+		sum->error++;
+	}
 	rc = write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
+	return rc;
+}
+
+/* dbt renders env_var() inside dbt_project.yml and profiles.yml; floe does
+ * it for string values that call env_var (other Jinja in those files, such
+ * as hooks, is rendered when it runs). */
+static int render_env_values(floe_jinja *j, json_t *v, const char *name)
+{
+	size_t i;
+	const char *k;
+	json_t *x;
+	int rc = 0;
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+		{
+			if (json_is_string(x) && strstr(json_string_value(x), "env_var")) {
+				floe_buf b = FLOE_BUF_INIT;
+				rc = floe_jinja_render(j, json_string_value(x), name, &b);
+				if (rc == 0)
+					json_object_set_new(
+					    v, k, json_stringn(b.ptr ? b.ptr : "", b.len));
+				floe_buf_free(&b);
+			} else {
+				rc = render_env_values(j, x, name);
+			}
+			if (rc)
+				return rc;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (json_is_string(x) && strstr(json_string_value(x), "env_var")) {
+				floe_buf b = FLOE_BUF_INIT;
+				rc = floe_jinja_render(j, json_string_value(x), name, &b);
+				if (rc == 0)
+					json_array_set_new(v, i,
+					                   json_stringn(b.ptr ? b.ptr : "", b.len));
+				floe_buf_free(&b);
+			} else {
+				rc = render_env_values(j, x, name);
+			}
+			if (rc)
+				return rc;
+		}
+	}
+	return rc;
+}
+
+int dbt_render_env(json_t *doc, const char *name)
+{
+	floe_jinja *j = NULL;
+	int rc = floe_jinja_new(&j);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "env_var", fn_env_var, NULL);
+	if (rc == 0)
+		rc = render_env_values(j, doc, name);
+	floe_jinja_free(j);
 	return rc;
 }

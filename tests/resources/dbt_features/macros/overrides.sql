@@ -1,0 +1,3 @@
+{% materialization table, adapter='duckdb' %}
+  {{ return({'relations': []}) }}
+{% endmaterialization %}

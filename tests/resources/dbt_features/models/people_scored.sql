@@ -1,0 +1,5 @@
+{{ config(materialized='external', format='iceberg',
+          pre_hook="create or replace temp table hook_made as select 42 as answer") }}
+select p.id, p.name, doubled(p.score) * {{ var('factor') }} as scaled,
+       (select answer from hook_made) as answer
+from {{ ref('people_ephemeral') }} p
