@@ -33,7 +33,8 @@ test: setup-test configure
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@sh bench/run.sh $(BUILD)/floe
+	@bash bench/run.sh $(BUILD)/floe
+	@bash bench/jaffle.sh $(BUILD)/floe
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -526,6 +526,45 @@ static int select_nodes(floe_dbt *d, const char *command)
 
 /* ---- execution ---- */
 
+static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
+{
+	int rc = floe_catalog_table_exists(d->catalog, ns, name);
+	if (rc <= 0)
+		return rc;
+	return floe_table_expose(d->engine, d->catalog, ns, name, -1);
+}
+
+/* Only the tables this run reads without building them first: inputs of
+ * selected nodes that are not selected, and sources. Exposing every table
+ * of the catalog costs a metadata and manifest read per table. */
+static int expose_inputs(floe_dbt *d)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		size_t k;
+		json_t *dep;
+		if (!n->selected)
+			continue;
+		json_array_foreach(n->deps, k, dep)
+		{
+			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+			if (rc == 0 && p && !p->selected && p->schema &&
+			    strcmp(mat_of(p), "ephemeral") != 0 && strcmp(mat_of(p), "view") != 0)
+				rc = expose_if_exists(d, p->schema, p->alias);
+		}
+		json_array_foreach(n->sources, k, dep)
+		{
+			const json_t *e = json_object_get(d->sources, json_string_value(dep));
+			if (rc == 0 && e)
+				rc = expose_if_exists(
+					d, json_string_value(json_object_get(e, "schema")),
+					json_string_value(json_object_get(e, "identifier")));
+		}
+	}
+	return rc;
+}
+
 static int open_runtime(floe_dbt *d)
 {
 	const char *wh = d->opts.warehouse;
@@ -548,7 +587,7 @@ static int open_runtime(floe_dbt *d)
 	if (rc == 0)
 		rc = floe_engine_open(&d->engine, &eo);
 	if (rc == 0)
-		rc = floe_table_expose_all(d->engine, d->catalog, NULL);
+		rc = expose_inputs(d);
 	return rc;
 }
 
