@@ -60,6 +60,9 @@ int floe_jinja_set_global(floe_jinja *j, const char *name, const json_t *value);
  * {% macro %} it defines callable from later renders. `name` is used in
  * errors. */
 int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name);
+/* Loaded macros, in load order (for namespacing a package's macros). */
+size_t floe_jinja_macro_count(const floe_jinja *j);
+const char *floe_jinja_macro_name(const floe_jinja *j, size_t i);
 /* true if a macro of that name has been loaded */
 bool floe_jinja_has_macro(const floe_jinja *j, const char *name);
 /*
@@ -75,6 +78,10 @@ int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json
 /* The value of a global, macro or function by name (callables included),
  * as a new reference, or NULL when undefined. */
 json_t *floe_jinja_lookup(floe_jinja *j, const char *name);
+
+/* The same with keyword arguments (object, may be NULL). */
+int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const json_t *args,
+                       const json_t *kwargs);
 
 /* Truthiness as Jinja defines it (undefined/null/false/0/""/[]/{} false). */
 bool floe_jinja_truthy(const json_t *v);
@@ -107,6 +114,11 @@ void floe_dbt_free(floe_dbt *d);
 typedef struct {
 	int pass, warn, error, skip, total;
 } floe_dbt_summary;
+
+/* floe deps: install the packages.yml entries given as `local:` into
+ * dbt_packages/; hub and git packages are an error saying they need the
+ * network. *installed counts what was copied. */
+int floe_dbt_deps(const char *project_dir, int *installed);
 
 /* Run "seed", "run", "test", "build", "compile" or "ls" over the selected
  * nodes in dependency order, printing dbt-style progress lines through

@@ -78,5 +78,6 @@ int cmd_dbt_compile(floe_cli *cli, const cli_args *a);
 int cmd_dbt_ls(floe_cli *cli, const cli_args *a);
 int cmd_dbt_debug(floe_cli *cli, const cli_args *a);
 int cmd_dbt_clean(floe_cli *cli, const cli_args *a);
+int cmd_dbt_deps(floe_cli *cli, const cli_args *a);
 
 #endif

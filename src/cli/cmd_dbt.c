@@ -93,3 +93,13 @@ int cmd_dbt_clean(floe_cli *cli, const cli_args *a)
 	cli_status("OK", "removed target/ and logs/");
 	return 0;
 }
+
+int cmd_dbt_deps(floe_cli *cli, const cli_args *a)
+{
+	int n = 0, rc;
+	(void)cli;
+	rc = floe_dbt_deps(cli_opt_get(a, "--project-dir"), &n);
+	if (rc == 0)
+		cli_status("OK", "%d package%s installed into dbt_packages/", n, n == 1 ? "" : "s");
+	return rc;
+}

@@ -90,6 +90,8 @@ static const cli_cmd commands[] = {
     {"ls", "ls [--select S]", "list a dbt project's nodes", dbt_opts, cmd_dbt_ls},
     {"debug", "debug [--project-dir DIR]", "check a dbt project and its profile", dbt_opts,
      cmd_dbt_debug},
+    {"deps", "deps [--project-dir DIR]", "install local: packages of packages.yml", dbt_opts,
+     cmd_dbt_deps},
     {"clean", "clean [--project-dir DIR]", "remove target/ and logs/", dbt_opts, cmd_dbt_clean},
     {"generate", "generate jaffle [--scale N] [--out DIR]",
      "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate},

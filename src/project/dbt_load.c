@@ -253,25 +253,87 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 	return rc;
 }
 
-static int load_macros(floe_dbt *d)
+static int load_macros_of(floe_dbt *d, const char *root, const json_t *project)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0; i++) {
-		const char *dir = path_list(d->project, "macro-paths", "macros", i);
+		const char *dir = path_list(project, "macro-paths", "macros", i);
 		strlist files = {NULL, 0};
 		if (dir == NULL)
 			break;
-		rc = find_files(&files, d->dir, dir, ".sql", 0);
+		rc = find_files(&files, root, dir, ".sql", 0);
 		for (size_t k = 0; rc == 0 && k < files.n; k++) {
-			char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]), *text = NULL;
+			char *abs = floe_asprintf("%s/%s", root, files.v[k]), *text = NULL;
 			rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
 			if (rc == 0)
-				rc = floe_jinja_load_macros(d->jinja, text, files.v[k]);
+				rc = floe_jinja_load_macros(d->jinja, text, abs);
 			floe_free(text);
 			floe_free(abs);
 		}
 		strlist_free(&files);
 	}
+	return rc;
+}
+
+static int load_macros(floe_dbt *d)
+{
+	return load_macros_of(d, d->dir, d->project);
+}
+
+/* Packages as `dbt deps` leaves them in dbt_packages/<name>: their macros
+ * (and generic tests) load before the project's, and each package's macros
+ * are also reachable as <package>.<macro>. */
+static int load_packages(floe_dbt *d)
+{
+	const char *install =
+	    json_string_value(json_object_get(d->project, "packages-install-path"));
+	char *pdir = floe_asprintf("%s/%s", d->dir, install ? install : "dbt_packages");
+	DIR *dir;
+	struct dirent *de;
+	int rc = 0;
+	if (pdir == NULL)
+		return FLOE_ENOMEM;
+	if ((dir = opendir(pdir)) == NULL) {
+		floe_free(pdir);
+		return 0;
+	}
+	while (rc == 0 && (de = readdir(dir)) != NULL) {
+		char *root, *yml;
+		json_t *proj = NULL, *ns;
+		size_t before = floe_jinja_macro_count(d->jinja);
+		const char *pname;
+		if (de->d_name[0] == '.')
+			continue;
+		root = floe_asprintf("%s/%s", pdir, de->d_name);
+		yml = root ? floe_asprintf("%s/dbt_project.yml", root) : NULL;
+		if (yml == NULL) {
+			floe_free(root);
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		if (floe_storage_exists(yml) == 1)
+			rc = floe_yaml_load(&proj, yml);
+		if (rc == 0 && json_is_object(proj))
+			rc = load_macros_of(d, root, proj);
+		pname = json_string_value(json_object_get(proj, "name"));
+		if (rc == 0 && pname) {
+			ns = json_object();
+			for (size_t i = before; ns && i < floe_jinja_macro_count(d->jinja); i++) {
+				const char *m = floe_jinja_macro_name(d->jinja, i);
+				json_t *v = floe_jinja_lookup(d->jinja, m);
+				if (v)
+					json_object_set_new(ns, m, v);
+			}
+			rc = ns ? floe_jinja_set_global(d->jinja, pname, ns) : FLOE_ENOMEM;
+			json_decref(ns);
+			floe_log(FLOE_LOG_DEBUG, "loaded package %s from %s", pname, root);
+		}
+		json_decref(proj);
+		floe_free(yml);
+		floe_free(root);
+	}
+	closedir(dir);
+	floe_free(pdir);
 	return rc;
 }
 
@@ -670,7 +732,7 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	                                   ? json_string_value(json_object_get(d->output, "schema"))
 	                                   : "main");
 	if ((rc = floe_jinja_new(&d->jinja)) != 0 || (rc = dbt_register_context(d)) != 0 ||
-	    (rc = load_macros(d)) != 0)
+	    (rc = load_packages(d)) != 0 || (rc = load_macros(d)) != 0)
 		goto done;
 	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
 	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||
@@ -743,4 +805,112 @@ void floe_dbt_free(floe_dbt *d)
 	floe_free(d->target_name);
 	floe_free(d->target_schema);
 	floe_free(d);
+}
+
+/* ---- floe deps: local packages ---- */
+
+static int copy_tree(const char *from, const char *to, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+	if (depth > 32 || (d = opendir(from)) == NULL)
+		return floe_error_set(FLOE_ENOTFOUND, "cannot read package directory %s", from);
+	rc = floe_storage_mkdirs(to);
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char *src, *dst;
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0)
+			continue;
+		src = floe_asprintf("%s/%s", from, de->d_name);
+		dst = floe_asprintf("%s/%s", to, de->d_name);
+		if (src == NULL || dst == NULL)
+			rc = FLOE_ENOMEM;
+		else if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = copy_tree(src, dst, depth + 1);
+		else {
+			floe_buf b;
+			rc = floe_storage_read(&b, src, 0);
+			if (rc == 0)
+				rc = floe_storage_write(dst, b.ptr ? b.ptr : "", b.len);
+			if (rc == 0)
+				floe_buf_free(&b);
+		}
+		floe_free(src);
+		floe_free(dst);
+	}
+	closedir(d);
+	return rc;
+}
+
+int floe_dbt_deps(const char *project_dir, int *installed)
+{
+	char *path = floe_asprintf("%s/packages.yml", project_dir ? project_dir : ".");
+	json_t *doc = NULL;
+	const json_t *p;
+	size_t i;
+	int rc;
+	*installed = 0;
+	if (path == NULL)
+		return FLOE_ENOMEM;
+	rc = floe_yaml_load(&doc, path);
+	if (rc == FLOE_ENOTFOUND) {
+		floe_error_clear();
+		rc = 0;
+	}
+	json_array_foreach(json_object_get(doc, "packages"), i, p)
+	{
+		const char *local = json_string_value(json_object_get(p, "local"));
+		char *src, *proj, *dst;
+		json_t *pp = NULL;
+		const char *name;
+		if (rc)
+			break;
+		if (local == NULL) {
+			const char *what = json_object_get(p, "git")
+			                       ? json_string_value(json_object_get(p, "git"))
+			                       : json_string_value(json_object_get(p, "package"));
+			rc = floe_error_set(
+			    FLOE_EUNSUPPORTED,
+			    "%s: package '%s' needs a network download (hub or git); "
+			    "floe installs local: packages only: install it with dbt "
+			    "deps or copy it into dbt_packages/",
+			    path, what ? what : "?");
+			break;
+		}
+		src = local[0] == '/'
+		          ? floe_strdup(local)
+		          : floe_asprintf("%s/%s", project_dir ? project_dir : ".", local);
+		proj = src ? floe_asprintf("%s/dbt_project.yml", src) : NULL;
+		if (proj == NULL) {
+			floe_free(src);
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		rc = floe_yaml_load(&pp, proj);
+		name = json_string_value(json_object_get(pp, "name"));
+		if (rc == 0 && name == NULL)
+			rc = floe_error_set(FLOE_EINVAL, "%s: 'name' is required", proj);
+		dst = rc == 0 ? floe_asprintf("%s/dbt_packages/%s", project_dir ? project_dir : ".",
+		                              name)
+		              : NULL;
+		if (rc == 0 && dst == NULL)
+			rc = FLOE_ENOMEM;
+		if (rc == 0)
+			rc = floe_storage_delete_tree(dst);
+		if (rc == 0)
+			rc = copy_tree(src, dst, 0);
+		if (rc == 0) {
+			(*installed)++;
+			floe_log(FLOE_LOG_INFO, "Installed from %s: %s", local, name);
+		}
+		json_decref(pp);
+		floe_free(dst);
+		floe_free(proj);
+		floe_free(src);
+	}
+	json_decref(doc);
+	floe_free(path);
+	return rc;
 }

@@ -329,17 +329,21 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 		floe_buf_puts(&b, t->compiled ? t->compiled : "");
 	} else {
 		/* a project or package generic test: {% test name(model, column_name) %} */
-		char *macro = floe_asprintf("test_%s", t->test_kind);
+		/* dbt_utils.expression_is_true -> test_expression_is_true */
+		const char *dot = strrchr(t->test_kind, '.');
+		char *macro = floe_asprintf("test_%s", dot ? dot + 1 : t->test_kind);
 		if (macro && floe_jinja_has_macro(d->jinja, macro)) {
-			json_t *args = json_pack("[s,s*]", rel, col), *res = NULL;
-			json_object_set_new(t->test_args, "model", json_string(rel));
+			/* generic tests take model, column_name and their arguments by name */
+			json_t *kw = json_deep_copy(t->test_args), *res = NULL;
+			json_object_set_new(kw, "model", json_string(rel));
 			if (col)
-				json_object_set_new(t->test_args, "column_name", json_string(col));
-			rc = floe_jinja_call(&res, d->jinja, macro, args);
+				json_object_set_new(kw, "column_name", json_string(col));
+			d->parsing = false;
+			rc = floe_jinja_call_kw(&res, d->jinja, macro, NULL, kw);
 			if (rc == 0)
 				floe_buf_puts(&b,
 				              json_string_value(res) ? json_string_value(res) : "");
-			json_decref(args);
+			json_decref(kw);
 			json_decref(res);
 		} else {
 			rc = floe_error_set(FLOE_EUNSUPPORTED, "%s: unknown generic test '%s'",
@@ -558,8 +562,8 @@ static int expose_inputs(floe_dbt *d)
 			const json_t *e = json_object_get(d->sources, json_string_value(dep));
 			if (rc == 0 && e)
 				rc = expose_if_exists(
-					d, json_string_value(json_object_get(e, "schema")),
-					json_string_value(json_object_get(e, "identifier")));
+				    d, json_string_value(json_object_get(e, "schema")),
+				    json_string_value(json_object_get(e, "identifier")));
 		}
 	}
 	return rc;
@@ -735,6 +739,75 @@ static void fail_node(dbt_node *n, dbt_status st)
 	floe_error_clear();
 }
 
+/* contract: {enforced: true}: the query's columns must be the declared
+ * ones, in order, with the declared data_type (compared as DuckDB renders
+ * the type, case-insensitively). Checked before anything is written. */
+static int check_contract(floe_dbt *d, dbt_node *n)
+{
+	const json_t *contract = json_object_get(n->config, "contract");
+	const json_t *cols = json_object_get(n->yaml, "columns"), *c;
+	char *sql;
+	floe_engine_rows *r = NULL;
+	floe_buf bad = FLOE_BUF_INIT;
+	size_t i;
+	int rc;
+	if (!json_is_true(json_object_get(contract, "enforced")))
+		return 0;
+	sql = floe_asprintf("SELECT column_name, column_type FROM (DESCRIBE (%s\n))", n->compiled);
+	if (sql == NULL)
+		return FLOE_ENOMEM;
+	rc = floe_engine_query_rows(d->engine, sql, 0, &r);
+	floe_free(sql);
+	if (rc)
+		return rc;
+	json_array_foreach(cols, i, c)
+	{
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *type = json_string_value(json_object_get(c, "data_type"));
+		bool found = false;
+		for (size_t k = 0; name && k < r->nrows; k++) {
+			if (strcasecmp(r->rows[k][0], name) != 0)
+				continue;
+			found = true;
+			if (type && strcasecmp(r->rows[k][1], type) != 0)
+				floe_buf_printf(&bad, "%s%s: declared %s, query gives %s",
+				                bad.len ? "; " : "", name, type, r->rows[k][1]);
+		}
+		if (name && !found)
+			floe_buf_printf(&bad, "%s%s: declared, missing from the query",
+			                bad.len ? "; " : "", name);
+	}
+	for (size_t k = 0; k < r->nrows; k++) {
+		bool declared = false;
+		json_array_foreach(cols, i, c) declared |=
+		    floe_str_eq(json_string_value(json_object_get(c, "name")), r->rows[k][0]);
+		if (!declared)
+			floe_buf_printf(&bad, "%s%s: in the query, not declared",
+			                bad.len ? "; " : "", r->rows[k][0]);
+	}
+	if (bad.len)
+		rc = floe_error_set(FLOE_EINVAL, "contract of %s is not met: %s", n->name, bad.ptr);
+	floe_buf_free(&bad);
+	floe_engine_rows_free(r);
+	return rc;
+}
+
+/* store_failures: the failing rows of a test land in an Iceberg table
+ * <target schema>_dbt_test__audit.<test name> (dbt's default schema). */
+static int store_failures(floe_dbt *d, dbt_node *n)
+{
+	floe_write_result res;
+	char *ns = floe_asprintf("%s_dbt_test__audit", d->target_schema);
+	int rc = ns ? 0 : FLOE_ENOMEM;
+	if (rc == 0 && (rc = floe_catalog_namespace_exists(d->catalog, ns)) == 0)
+		rc = floe_catalog_create_namespace(d->catalog, ns, NULL);
+	if (rc >= 0)
+		rc = floe_table_write(d->engine, d->catalog, ns, n->name, n->compiled,
+		                      FLOE_WRITE_REPLACE, &res);
+	floe_free(ns);
+	return rc < 0 ? rc : 0;
+}
+
 static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
 static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
@@ -783,6 +856,9 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			}
 		}
 		floe_engine_rows_free(r);
+		if (rc == 0 && n->rows > 0 &&
+		    floe_jinja_truthy(json_object_get(n->config, "store_failures")))
+			rc = store_failures(d, n);
 		return rc;
 	}
 	if ((rc = ensure_namespace(d, n->schema)) != 0)
@@ -816,8 +892,8 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			    json_string_value(json_object_get(n->config, "format"))
 			        ? json_string_value(json_object_get(n->config, "format"))
 			        : "parquet");
-		query = floe_strdup(n->compiled);
-		if (query == NULL)
+		rc = check_contract(d, n);
+		if (rc == 0 && (query = floe_strdup(n->compiled)) == NULL)
 			rc = FLOE_ENOMEM;
 	} else {
 		return floe_error_set(FLOE_EUNSUPPORTED,

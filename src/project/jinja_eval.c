@@ -1257,3 +1257,28 @@ json_t *floe_jinja_lookup(floe_jinja *j, const char *name)
 {
 	return lookup(j, name);
 }
+
+size_t floe_jinja_macro_count(const floe_jinja *j)
+{
+	return j->nmacros;
+}
+const char *floe_jinja_macro_name(const floe_jinja *j, size_t i)
+{
+	return i < j->nmacros ? j->macros[i].name : NULL;
+}
+
+int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const json_t *args,
+                       const json_t *kwargs)
+{
+	json_t *callee = lookup(j, name), *a = args ? json_copy((json_t *)args) : json_array();
+	json_t *kw = kwargs ? json_copy((json_t *)kwargs) : json_object();
+	const char *saved = j->tname;
+	int rc;
+	j->tname = name;
+	rc = call_value(result, j, 0, callee, name, a, kw);
+	j->tname = saved;
+	json_decref(callee);
+	json_decref(a);
+	json_decref(kw);
+	return rc;
+}

@@ -9,12 +9,16 @@ cp -r "$FLOE_TESTS_DIR/resources/dbt_features" "$P"
 export FEATURES_WH="$WORK/features_wh"
 export FLOE_WAREHOUSE="$FEATURES_WH"
 cd "$P"
+floe deps >"$WORK/deps.out" 2>&1 && pass || fail "deps: $(cat "$WORK/deps.out")"
+[ -f "$P/dbt_packages/my_utils/macros/utils.sql" ] && pass || fail "local package not installed"
 rc=0
-floe build --vars '{factor: 100}' >"$WORK/out" 2>&1 || rc=$?
+floe build --vars '{factor: 100}' >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
-grep -q "unknown key 'unknown_thing'" "$WORK/out" && pass || fail "unknown profile key not warned"
-grep -q "materialization table is defined in the project; floe uses its own" "$WORK/out" && pass || fail "materialization override not warned"
-grep -q "Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4" "$WORK/out" && pass || fail "summary: $(cat "$WORK/out")"
+grep -q "unknown key 'unknown_thing'" "$WORK/b.out" && pass || fail "unknown profile key not warned"
+grep -q "materialization table is defined in the project; floe uses its own" "$WORK/b.out" && pass || fail "materialization override not warned"
+grep -q "Done. PASS=7 WARN=1 ERROR=0 SKIP=0 TOTAL=8" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "WARN  test not_null_people_scored_maybe" "$WORK/b.out" && pass || fail "severity warn: $(grep not_null "$WORK/b.out")"
+assert_eq "store_failures table" 1 "$(scalar 'SELECT count(*) FROM main_dbt_test__audit.not_null_people_scored_maybe')"
 [ -f "$FEATURES_WH/catalog.db" ] && pass || fail "env_var warehouse not used"
 assert_eq "seed quoted field" "b, quoted" "$(scalar 'SELECT name FROM main.people WHERE id = 2')"
 assert_eq "hooks, ephemeral, vars" "500.0|42" "$(floe query --json 'SELECT scaled, answer FROM main.people_scored WHERE id = 2' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s)[0];console.log(Number(r.scaled).toFixed(1)+"|"+r.answer)})')"
@@ -22,4 +26,16 @@ assert_eq "run_query" "7|3" "$(floe query --json 'SELECT * FROM main.counts' | n
 expect_fail "ephemeral is no table" "people_ephemeral" floe show main.people_ephemeral
 third_party_check main.people_scored
 third_party_check main.people
+assert_eq "package macro" "HEY!" "$(scalar 'SELECT s FROM main.shouted')"
+grep -q "PASS  test my_utils.is_positive_shouted_n" "$WORK/b.out" && pass || fail "package generic test: $(grep is_positive "$WORK/b.out")"
+printf 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n' >"$P/packages.yml"
+expect_fail "hub package offline" "needs a network download" floe deps
+# a broken contract fails before anything is written
+before=$(current_snapshot main.contracted)
+echo "select 'one' as id, 'x' as label, 2 as extra" >"$P/models/contracted.sql"
+rc=0
+floe run --select contracted >"$WORK/out" 2>&1 || rc=$?
+assert_eq "contract exit" 1 "$rc"
+grep -q "contract of contracted is not met: id: declared integer, query gives VARCHAR; extra: in the query, not declared" "$WORK/out" && pass || fail "contract message: $(grep contract "$WORK/out")"
+assert_eq "contract: table untouched" "$before" "$(current_snapshot main.contracted)"
 finish

@@ -1,0 +1,1 @@
+select {{ my_utils.shout("'hey'") }} as s, 5 as n
