@@ -131,6 +131,10 @@ typedef enum {
 void floe_log_set_level(floe_log_level level);
 floe_log_level floe_log_get_level(void);
 void floe_log(floe_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Also append every log line (all levels, with a UTC timestamp) to a file,
+ * e.g. a dbt project's logs/dbt.log; NULL closes it. Parent directories are
+ * created. */
+int floe_log_set_file(const char *path);
 /* true when stderr is a TTY and NO_COLOR is unset */
 bool floe_log_color(void);
 

@@ -1070,6 +1070,13 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 			         d->dir);
 		return rc;
 	}
+	{
+		char *logp = floe_asprintf("%s/logs/dbt.log", d->dir);
+		if (logp)
+			floe_log_set_file(logp);
+		floe_free(logp);
+		floe_log(FLOE_LOG_DEBUG, "floe %s in %s", command, d->dir);
+	}
 	if ((rc = open_runtime(d)) != 0)
 		return rc;
 	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
@@ -1110,6 +1117,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	rc = write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
+	floe_log_set_file(NULL);
 	return rc;
 }
 

@@ -39,6 +39,7 @@ done
 node -e 'const r=require(process.argv[1]); if (r.results.length !== 29 || !r.metadata.dbt_schema_version.includes("run-results")) process.exit(1)' "$P/target/run_results.json" && pass || fail "run_results.json"
 node -e 'const m=require(process.argv[1]); if (!m.nodes["model.jaffle_shop.orders"] || !m.metadata.dbt_schema_version.includes("manifest")) process.exit(1)' "$P/target/manifest.json" && pass || fail "manifest.json"
 [ -f "$P/target/compiled/jaffle_shop/models/marts/orders.sql" ] && pass || fail "compiled SQL missing"
+grep -q "Done. PASS=29" "$P/logs/dbt.log" && pass || fail "logs/dbt.log lacks the run"
 
 # selection: stg_orders and what depends on it
 floe ls --select stg_orders+ 2>"$WORK/ls.out" >/dev/null
