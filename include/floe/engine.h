@@ -32,6 +32,10 @@ typedef struct {
  * autoload, explicit temp directory). opts may be NULL. */
 int floe_engine_open(floe_engine **out, const floe_engine_options *opts);
 void floe_engine_free(floe_engine *e);
+/* A second connection to the same database (views and macros are shared,
+ * temp tables are not), for running nodes on several threads. Free it with
+ * floe_engine_free before its parent. */
+int floe_engine_connect(floe_engine **out, floe_engine *parent);
 
 /* Run one or more statements, discarding results. DuckDB's message goes
  * into the error (FLOE_EENGINE). */

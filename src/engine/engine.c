@@ -82,13 +82,30 @@ done:
 	return 0;
 }
 
+int floe_engine_connect(floe_engine **out, floe_engine *parent)
+{
+	floe_engine *e = floe_calloc(1, sizeof(*e));
+	*out = NULL;
+	if (e == NULL)
+		return FLOE_ENOMEM;
+	e->db = parent->db;
+	e->shared_db = true;
+	if (duckdb_connect(e->db, &e->con) == DuckDBError) {
+		floe_free(e);
+		return floe_error_set(FLOE_EENGINE, "cannot open another DuckDB connection");
+	}
+	e->con_open = true;
+	*out = e;
+	return 0;
+}
+
 void floe_engine_free(floe_engine *e)
 {
 	if (e == NULL)
 		return;
 	if (e->con_open)
 		duckdb_disconnect(&e->con);
-	if (e->db_open)
+	if (e->db_open && !e->shared_db)
 		duckdb_close(&e->db);
 	if (e->own_temp && e->temp_dir)
 		floe_storage_delete_tree(e->temp_dir);

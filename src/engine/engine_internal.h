@@ -14,6 +14,7 @@ struct floe_engine {
 	bool db_open, con_open;
 	char *temp_dir;
 	bool own_temp;
+	bool shared_db; /* a connection of another engine's database */
 };
 
 duckdb_connection floe_engine_connection(floe_engine *e);

@@ -54,7 +54,8 @@ struct floe_dbt {
 	floe_jinja *jinja;
 	floe_engine *engine;
 	floe_catalog *catalog;
-	dbt_node *current; /* node being rendered */
+	char *cat_uri, *wh_path; /* to open one catalog handle per worker */
+	dbt_node *current;       /* node being rendered */
 	bool parsing;
 };
 

@@ -393,6 +393,21 @@ static int add_generic_test(floe_dbt *d, size_t mi, const char *column, const js
 	} else {
 		n->test_args = json_object();
 	}
+	/* relationships: the `to` model must be built first too */
+	{
+		const char *to = json_string_value(json_object_get(n->test_args, "to"));
+		const char *r = to ? strstr(to, "ref(") : NULL;
+		if (r) {
+			const char *q = r + 4, *end;
+			while (*q == ' ' || *q == '\'' || *q == '"')
+				q++;
+			end = q;
+			while (*end && *end != '\'' && *end != '"' && *end != ')' && *end != ' ')
+				end++;
+			if (end > q)
+				json_array_append_new(n->deps, json_stringn(q, (size_t)(end - q)));
+		}
+	}
 	json_array_append_new(n->fqn, json_string(d->project_name));
 	json_array_append_new(n->fqn, json_string(n->name));
 	project_config(d, n, "data_tests");
@@ -804,6 +819,8 @@ void floe_dbt_free(floe_dbt *d)
 	floe_free(d->profile_path);
 	floe_free(d->target_name);
 	floe_free(d->target_schema);
+	floe_free(d->cat_uri);
+	floe_free(d->wh_path);
 	floe_free(d);
 }
 

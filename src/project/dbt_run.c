@@ -6,6 +6,7 @@
  * generic and singular tests, dbt-style progress lines and the artifacts
  * in target/ (run_results.json, manifest.json, compiled SQL).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,22 @@
 #include <unistd.h>
 
 #include "dbt_internal.h"
+
+/* ---- per-thread runtime: each worker has its own DuckDB connection and
+ * catalog handle; Jinja and namespace creation are serialized ---- */
+
+static _Thread_local floe_engine *tl_engine;
+static _Thread_local floe_catalog *tl_catalog;
+static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static floe_engine *eng_of(floe_dbt *d)
+{
+	return tl_engine ? tl_engine : d->engine;
+}
+static floe_catalog *cat_of(floe_dbt *d)
+{
+	return tl_catalog ? tl_catalog : d->catalog;
+}
 
 /* ---- Jinja context ---- */
 
@@ -166,13 +183,13 @@ static int fn_run_query(json_t **out, floe_jinja *j, const json_t *args, const j
 	floe_buf b = FLOE_BUF_INIT;
 	json_error_t err;
 	int rc;
-	if (d->parsing || d->engine == NULL) {
+	if (d->parsing || eng_of(d) == NULL) {
 		*out = json_null();
 		return 0;
 	}
 	if (sql == NULL)
 		return floe_error_set(FLOE_EINVAL, "run_query() needs SQL text");
-	rc = floe_engine_query_json(d->engine, sql, &b);
+	rc = floe_engine_query_json(eng_of(d), sql, &b);
 	if (rc == 0) {
 		*out = json_loadb(b.ptr, b.len, 0, &err);
 		if (*out == NULL)
@@ -532,10 +549,10 @@ static int select_nodes(floe_dbt *d, const char *command)
 
 static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
 {
-	int rc = floe_catalog_table_exists(d->catalog, ns, name);
+	int rc = floe_catalog_table_exists(cat_of(d), ns, name);
 	if (rc <= 0)
 		return rc;
-	return floe_table_expose(d->engine, d->catalog, ns, name, -1);
+	return floe_table_expose(eng_of(d), cat_of(d), ns, name, -1);
 }
 
 /* Only the tables this run reads without building them first: inputs of
@@ -586,6 +603,8 @@ static int open_runtime(floe_dbt *d)
 	                                           : floe_asprintf("%s/%s", d->dir, wh);
 	if (whpath == NULL)
 		return FLOE_ENOMEM;
+	d->wh_path = floe_strdup(whpath);
+	d->cat_uri = cat ? floe_strdup(cat) : NULL;
 	rc = floe_catalog_open(&d->catalog, cat, whpath);
 	floe_free(whpath);
 	if (rc == 0)
@@ -597,9 +616,16 @@ static int open_runtime(floe_dbt *d)
 
 static int ensure_namespace(floe_dbt *d, const char *ns)
 {
-	int rc = floe_catalog_namespace_exists(d->catalog, ns);
+	int rc;
+	pthread_mutex_lock(&run_mu);
+	rc = floe_catalog_namespace_exists(cat_of(d), ns);
 	if (rc == 0)
-		rc = floe_catalog_create_namespace(d->catalog, ns, NULL);
+		rc = floe_catalog_create_namespace(cat_of(d), ns, NULL);
+	if (rc == FLOE_EEXISTS) { /* another process made it meanwhile */
+		floe_error_clear();
+		rc = 0;
+	}
+	pthread_mutex_unlock(&run_mu);
 	return rc < 0 ? rc : 0;
 }
 
@@ -756,7 +782,7 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 	sql = floe_asprintf("SELECT column_name, column_type FROM (DESCRIBE (%s\n))", n->compiled);
 	if (sql == NULL)
 		return FLOE_ENOMEM;
-	rc = floe_engine_query_rows(d->engine, sql, 0, &r);
+	rc = floe_engine_query_rows(eng_of(d), sql, 0, &r);
 	floe_free(sql);
 	if (rc)
 		return rc;
@@ -799,10 +825,10 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 	floe_write_result res;
 	char *ns = floe_asprintf("%s_dbt_test__audit", d->target_schema);
 	int rc = ns ? 0 : FLOE_ENOMEM;
-	if (rc == 0 && (rc = floe_catalog_namespace_exists(d->catalog, ns)) == 0)
-		rc = floe_catalog_create_namespace(d->catalog, ns, NULL);
-	if (rc >= 0)
-		rc = floe_table_write(d->engine, d->catalog, ns, n->name, n->compiled,
+	if (rc == 0)
+		rc = ensure_namespace(d, ns);
+	if (rc == 0)
+		rc = floe_table_write(eng_of(d), cat_of(d), ns, n->name, n->compiled,
 		                      FLOE_WRITE_REPLACE, &res);
 	floe_free(ns);
 	return rc < 0 ? rc : 0;
@@ -817,6 +843,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	char *query = NULL;
 	const char *mat = mat_of(n);
 	int rc = 0;
+	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
 	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
 	    n->kind == DBT_TEST) {
 		rc = test_sql(d, n, &n->compiled);
@@ -831,6 +858,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			n->compiled = c;
 		}
 	}
+	pthread_mutex_unlock(&run_mu);
 	if (rc == 0 && n->compiled)
 		rc = write_compiled(d, n);
 	if (rc)
@@ -840,7 +868,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
 		floe_engine_rows *r = NULL;
 		const char *sev = json_string_value(json_object_get(n->config, "severity"));
-		rc = count_sql ? floe_engine_query_rows(d->engine, count_sql, 1, &r) : FLOE_ENOMEM;
+		rc = count_sql ? floe_engine_query_rows(eng_of(d), count_sql, 1, &r) : FLOE_ENOMEM;
 		floe_free(count_sql);
 		if (rc == 0) {
 			n->rows = r->nrows && r->rows[0][0] ? strtoll(r->rows[0][0], NULL, 10) : 0;
@@ -876,7 +904,9 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		                        "VIEW %s AS %s",
 		                        n->schema, rel, n->compiled)
 		        : NULL;
-		rc = sql ? floe_engine_exec(d->engine, sql) : FLOE_ENOMEM;
+		pthread_mutex_lock(&run_mu);
+		rc = sql ? floe_engine_exec(eng_of(d), sql) : FLOE_ENOMEM;
+		pthread_mutex_unlock(&run_mu);
 		floe_free(sql);
 		floe_free(rel);
 		n->status = rc ? ST_ERROR : ST_PASS;
@@ -902,10 +932,15 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (rc == 0 && hook_config(n, "pre-hook", "pre_hook"))
 		rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
 	if (rc == 0)
-		rc = floe_table_write(d->engine, d->catalog, n->schema, n->alias, query,
+		rc = floe_table_write(eng_of(d), cat_of(d), n->schema, n->alias, query,
 		                      FLOE_WRITE_REPLACE, &res);
-	if (rc == 0)
-		rc = floe_table_expose(d->engine, d->catalog, n->schema, n->alias, -1);
+	if (rc == 0) {
+		/* DuckDB catalog changes (schemas, views) from two connections at
+		 * once conflict: serialize them */
+		pthread_mutex_lock(&run_mu);
+		rc = floe_table_expose(eng_of(d), cat_of(d), n->schema, n->alias, -1);
+		pthread_mutex_unlock(&run_mu);
+	}
 	if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
 		rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 	if (rc == 0) {
@@ -934,6 +969,7 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 			sql = json_string_value(json_object_get(h, "sql"));
 		if (sql == NULL)
 			continue;
+		pthread_mutex_lock(&run_mu);
 		if (n) {
 			char *r = relation(n);
 			json_t *rel = r ? json_string(r) : NULL;
@@ -943,8 +979,9 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 			floe_free(r);
 		}
 		rc = floe_jinja_render(d->jinja, sql, what, &b);
+		pthread_mutex_unlock(&run_mu);
 		if (rc == 0 && b.len > 0)
-			rc = floe_engine_exec(d->engine, b.ptr);
+			rc = floe_engine_exec(eng_of(d), b.ptr);
 		if (rc)
 			floe_error_prefix("%s: ", what);
 		floe_buf_free(&b);
@@ -1038,9 +1075,162 @@ static int write_artifacts(floe_dbt *d, const char *command, double elapsed)
 	return rc;
 }
 
+/* ---- scheduling: nodes run when their selected inputs are done, on up
+ * to `threads` workers (dbt's --threads / the profile's threads) ---- */
+
+typedef struct {
+	floe_dbt *d;
+	floe_dbt_summary *sum;
+	size_t total, *done_count;
+	int *state; /* 0 waiting, 1 running, 2 done */
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	floe_engine *eng;
+	floe_catalog *cat;
+} worker;
+
+static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
+{
+	size_t i;
+	json_t *dep;
+	json_array_foreach(n->deps, i, dep)
+	{
+		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+		if (p && p->selected && state[p - d->nodes] != 2)
+			return false;
+	}
+	return true;
+}
+
+static void run_one(worker *w, dbt_node *n)
+{
+	int64_t s0 = floe_time_mono_us();
+	floe_dbt *d = w->d;
+	dbt_status st;
+	int rc = 0;
+	pthread_mutex_lock(w->mu);
+	bool skip = upstream_failed(d, n);
+	pthread_mutex_unlock(w->mu);
+	if (!skip)
+		rc = run_node(d, n);
+	pthread_mutex_lock(w->mu);
+	if (skip) {
+		n->status = ST_SKIP;
+		w->sum->skip++;
+	} else if (rc != 0) {
+		fail_node(n, ST_ERROR);
+		w->sum->error++;
+	} else if ((st = n->status) == ST_WARN) {
+		w->sum->warn++;
+	} else if (st == ST_FAIL) {
+		w->sum->error++;
+	} else {
+		w->sum->pass++;
+	}
+	n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
+	(*w->done_count)++;
+	status_line(d, *w->done_count, w->total, n, what_of(n));
+	w->state[n - d->nodes] = 2;
+	pthread_cond_broadcast(w->cv);
+	pthread_mutex_unlock(w->mu);
+}
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	floe_dbt *d = w->d;
+	tl_engine = w->eng;
+	tl_catalog = w->cat;
+	pthread_mutex_lock(w->mu);
+	for (;;) {
+		dbt_node *next = NULL;
+		bool pending = false;
+		for (size_t oi = 0; oi < d->nnodes && next == NULL; oi++) {
+			dbt_node *n = &d->nodes[d->order[oi]];
+			if (!n->selected || w->state[n - d->nodes] == 2)
+				continue;
+			pending = true;
+			if (w->state[n - d->nodes] == 0 && inputs_done(d, n, w->state))
+				next = n;
+		}
+		if (!pending)
+			break;
+		if (next == NULL) {
+			pthread_cond_wait(w->cv, w->mu);
+			continue;
+		}
+		w->state[next - d->nodes] = 1;
+		pthread_mutex_unlock(w->mu);
+		run_one(w, next);
+		pthread_mutex_lock(w->mu);
+	}
+	pthread_mutex_unlock(w->mu);
+	tl_engine = NULL;
+	tl_catalog = NULL;
+	return NULL;
+}
+
+static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	int threads = d->opts.threads;
+	size_t done = 0;
+	worker w[16];
+	pthread_t tid[16];
+	int *state = floe_calloc(d->nnodes + 1, sizeof(int));
+	int rc = 0, started = 0;
+	if (state == NULL)
+		return FLOE_ENOMEM;
+	if (threads <= 0)
+		threads = (int)json_integer_value(json_object_get(d->output, "threads"));
+	if (threads <= 0)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	for (int i = 0; i < threads; i++) {
+		w[i] = (worker){d, sum, total, &done, state, &mu, &cv, NULL, NULL};
+		if (i == 0) {
+			w[i].eng = d->engine;
+			w[i].cat = d->catalog;
+			continue;
+		}
+		rc = floe_engine_connect(&w[i].eng, d->engine);
+		if (rc == 0)
+			rc = floe_catalog_open(&w[i].cat, d->cat_uri, d->wh_path);
+		if (rc) { /* run on the workers we have */
+			floe_log(FLOE_LOG_WARN, "running on %d thread%s: %s", i, i == 1 ? "" : "s",
+			         floe_error_message());
+			floe_engine_free(w[i].eng);
+			floe_error_clear();
+			rc = 0;
+			threads = i;
+			break;
+		}
+	}
+	if (rc == 0) {
+		for (int i = 1; i < threads; i++)
+			if (pthread_create(&tid[i], NULL, work, &w[i]) == 0)
+				started = i;
+			else
+				break;
+		work(&w[0]);
+		for (int i = 1; i <= started; i++)
+			pthread_join(tid[i], NULL);
+	}
+	for (int i = 1; i < threads; i++) {
+		floe_catalog_free(w[i].cat);
+		floe_engine_free(w[i].eng);
+	}
+	floe_free(state);
+	pthread_mutex_destroy(&mu);
+	pthread_cond_destroy(&cv);
+	return rc;
+}
+
 int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 {
-	size_t total = 0, k = 0;
+	size_t total = 0;
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
@@ -1085,29 +1275,9 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
 		return rc;
-	for (size_t oi = 0; oi < d->nnodes; oi++) {
-		dbt_node *n = &d->nodes[d->order[oi]];
-		int64_t s0;
-		if (!n->selected)
-			continue;
-		k++;
-		s0 = floe_time_mono_us();
-		if (upstream_failed(d, n)) {
-			n->status = ST_SKIP;
-			sum->skip++;
-		} else if (run_node(d, n) != 0) {
-			fail_node(n, ST_ERROR);
-			sum->error++;
-		} else if (n->status == ST_WARN) {
-			sum->warn++;
-		} else if (n->status == ST_FAIL) {
-			sum->error++;
-		} else {
-			sum->pass++;
-		}
-		n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
-		status_line(d, k, total, n, what_of(n));
-	}
+	rc = schedule(d, sum, total);
+	if (rc)
+		return rc;
 	sum->total = (int)total;
 	if (json_object_get(d->project, "on-run-end") &&
 	    run_hooks(d, NULL, json_object_get(d->project, "on-run-end"), "on-run-end") != 0) {

@@ -15,6 +15,12 @@ assert_eq "floe build exit" 0 "$rc"
 grep -q "Done. PASS=29 WARN=0 ERROR=0 SKIP=0 TOTAL=29" "$WORK/build.out" && pass || fail "build summary: $(tail -3 "$WORK/build.out")"
 grep -qE "^4 of 29 OK    created sql table model staging\.stg_[a-z]+ \.+ \[OK in [0-9.]+s\]$" "$WORK/build.out" && pass || fail "progress line format: $(sed -n 5p "$WORK/build.out")"
 export FLOE_WAREHOUSE="$P/warehouse"
+# independent nodes in parallel: the same result on 4 threads, twice
+for r in 1 2; do
+    rc=0
+    floe build --threads 4 >"$WORK/build4.out" 2>&1 || rc=$?
+    grep -q "Done. PASS=29 WARN=0 ERROR=0 SKIP=0 TOTAL=29" "$WORK/build4.out" && pass || fail "--threads 4 build $r: $(grep -E 'ERROR|Done' "$WORK/build4.out" | head -3)"
+done
 
 # independent computation over the CSVs (no model SQL, no Iceberg)
 C="read_csv('$P/seeds/raw_customers.csv')"; O="read_csv('$P/seeds/raw_orders.csv')"; Y="read_csv('$P/seeds/raw_payments.csv')"
