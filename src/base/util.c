@@ -69,7 +69,7 @@ int64_t floe_time_mono_us(void)
 }
 
 /* Days from civil date (proleptic Gregorian), Howard Hinnant's algorithm. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t floe_time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -106,8 +106,9 @@ int floe_time_parse_ms(int64_t *out, const char *s)
 	}
 	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		goto bad;
-	*out = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi) * 60000 +
-	       (int64_t)sec * 1000 + frac;
+	*out =
+	    ((floe_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi) * 60000 +
+	    (int64_t)sec * 1000 + frac;
 	return 0;
 bad:
 	return floe_error_set(FLOE_EINVAL,

@@ -25,6 +25,22 @@ static int put_view_head(floe_buf *b, const char *ns, const char *name)
 	return rc ? rc : floe_buf_puts(b, " AS ");
 }
 
+static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
+{
+	int rc = floe_buf_puts(b, " FROM read_parquet([");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char *path = floe_storage_local_path(files[i].path);
+		if (path == NULL)
+			rc = floe_error_code();
+		if (rc == 0 && i)
+			rc = floe_buf_puts(b, ", ");
+		if (rc == 0)
+			rc = floe_buf_put_sql_string(b, path);
+		floe_free(path);
+	}
+	return rc ? rc : floe_buf_puts(b, "]");
+}
+
 int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
                                const floe_ice_schema *schema, const floe_ice_data_file *files,
                                size_t n)
@@ -53,19 +69,9 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 				rc = floe_buf_put_sql_ident(&b, root->fields[i].name);
 		}
 		if (rc == 0)
-			rc = floe_buf_puts(&b, " FROM read_parquet([");
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			char *path = floe_storage_local_path(files[i].path);
-			if (path == NULL)
-				rc = floe_error_code();
-			if (rc == 0 && i)
-				rc = floe_buf_puts(&b, ", ");
-			if (rc == 0)
-				rc = floe_buf_put_sql_string(&b, path);
-			floe_free(path);
-		}
+			rc = put_files(&b, files, n);
 		if (rc == 0)
-			rc = floe_buf_puts(&b, "], schema = MAP {");
+			rc = floe_buf_puts(&b, ", schema = MAP {");
 		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
 			char *ty = floe_engine_duckdb_type(root->fields[i].type);
 			rc = ty ? floe_buf_printf(&b, "%s%d: {name: ", i ? ", " : "",
@@ -90,22 +96,6 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
 	floe_buf_free(&b);
 	return rc;
-}
-
-static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
-{
-	int rc = floe_buf_puts(b, " FROM read_parquet([");
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char *path = floe_storage_local_path(files[i].path);
-		if (path == NULL)
-			rc = floe_error_code();
-		if (rc == 0 && i)
-			rc = floe_buf_puts(b, ", ");
-		if (rc == 0)
-			rc = floe_buf_put_sql_string(b, path);
-		floe_free(path);
-	}
-	return rc ? rc : floe_buf_puts(b, "]");
 }
 
 int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const char *name,

@@ -110,18 +110,6 @@ static void leaves_free(leaves *ls)
 
 /* ---- DuckDB's text forms -> App. D bytes ---- */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static bool parse_date(const char *s, int64_t *days, const char **rest)
 {
 	long long y;
@@ -131,7 +119,7 @@ static bool parse_date(const char *s, int64_t *days, const char **rest)
 	s += n;
 	if (strstr(s, "(BC)"))
 		y = 1 - y;
-	*days = days_from_civil(y, (unsigned)m, (unsigned)d);
+	*days = floe_time_days_from_civil(y, (unsigned)m, (unsigned)d);
 	*rest = s;
 	return true;
 }

@@ -1209,17 +1209,7 @@ int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_bu
 
 int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args)
 {
-	json_t *callee = lookup(j, name), *a = args ? json_copy((json_t *)args) : json_array();
-	json_t *kw = json_object();
-	const char *saved = j->tname;
-	int rc;
-	j->tname = name;
-	rc = call_value(result, j, 0, callee, name, a, kw);
-	j->tname = saved;
-	json_decref(callee);
-	json_decref(a);
-	json_decref(kw);
-	return rc;
+	return floe_jinja_call_kw(result, j, name, args, NULL);
 }
 
 /* for the built-ins in jinja_lib.c */
