@@ -86,6 +86,17 @@ int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
  * (every file under its location). */
 int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge);
 
+/* ---- views (sql catalog; Iceberg view spec, format-version 1) ---- */
+/* Create the view or add a version to it: SQL text (dialect duckdb) and the
+ * schema of its result. FLOE_EEXISTS when a table has that name;
+ * FLOE_EUNSUPPORTED on fs and V0 catalogs. */
+int floe_catalog_replace_view(floe_catalog *c, const char *ns, const char *name, const char *sql,
+                              const floe_ice_schema *schema);
+/* View names of a namespace (none on fs/V0 catalogs). */
+int floe_catalog_list_views(floe_catalog *c, const char *ns, char ***out, size_t *n);
+/* SQL of the view's current version; caller frees. */
+int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, char **sql);
+
 /* Split "ns.sub.table" at the last dot into namespace and name (caller frees
  * both). FLOE_EINVAL when there is no dot. */
 int floe_catalog_split_ident(const char *ident, char **ns, char **name);

@@ -392,3 +392,220 @@ const catalog_ops floe_catalog_sql_ops = {
     ns_create, ns_exists,   ns_all,     ns_props, ns_update, ns_drop,
     tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop,  sql_close,
 };
+
+/* ---- views (Iceberg view spec, format-version 1), sql catalog only:
+ * rows with iceberg_type = 'VIEW', as Iceberg's JDBC catalog stores them ---- */
+
+static int need_views(floe_catalog *c)
+{
+	if (c->db == NULL)
+		return floe_error_set(FLOE_EUNSUPPORTED, "views need the sql catalog");
+	if (!c->has_type_column)
+		return floe_error_set(FLOE_EUNSUPPORTED,
+		                      "catalog %s has the V0 layout (no iceberg_type column): it "
+		                      "cannot hold views",
+		                      c->path);
+	return 0;
+}
+
+static int view_current(floe_catalog *c, const char *ns, const char *name, char **loc, char **type)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[3] = {c->name, ns, name};
+	int rc;
+	*loc = NULL;
+	*type = NULL;
+	if ((rc = run(
+	         c, &st,
+	         "SELECT metadata_location, coalesce(iceberg_type, 'TABLE') FROM iceberg_tables "
+	         "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?",
+	         3, p)) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*loc = floe_strdup((const char *)sqlite3_column_text(st, 0));
+		*type = floe_strdup((const char *)sqlite3_column_text(st, 1));
+		rc = *loc && *type ? 0 : FLOE_ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(c, rc, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int floe_catalog_replace_view(floe_catalog *c, const char *ns, const char *name, const char *sql,
+                              const floe_ice_schema *schema)
+{
+	char *old = NULL, *type = NULL, *loc = NULL, *text = NULL, *vloc = NULL;
+	json_t *meta = NULL, *sj = NULL;
+	floe_buf b;
+	int64_t now = floe_time_now_ms();
+	json_int_t version = 1;
+	int rc;
+	if ((rc = need_views(c)) != 0 || (rc = floe_catalog_check_name("namespace", ns)) != 0 ||
+	    (rc = floe_catalog_check_name("view", name)) != 0)
+		return rc;
+	if ((rc = floe_catalog_namespace_exists(c, ns)) <= 0)
+		return rc < 0 ? rc
+		              : floe_error_set(FLOE_ENOTFOUND, "namespace %s does not exist", ns);
+	if ((rc = view_current(c, ns, name, &old, &type)) != 0)
+		goto done;
+	if (type && strcmp(type, "VIEW") != 0) {
+		rc = floe_error_set(FLOE_EEXISTS, "%s.%s is a table, not a view", ns, name);
+		goto done;
+	}
+	if (old) {
+		json_error_t err;
+		if ((rc = floe_storage_read(&b, old, 64u << 20)) != 0)
+			goto done;
+		meta = json_loadb(b.ptr, b.len, 0, &err);
+		floe_buf_free(&b);
+		if (meta == NULL) {
+			rc = floe_error_set(FLOE_ECORRUPT, "%s: view metadata is not JSON: %s", old,
+			                    err.text);
+			goto done;
+		}
+		version = json_integer_value(json_object_get(meta, "current-version-id")) + 1;
+	} else {
+		uint8_t u[16];
+		char uuid[37];
+		floe_uuid_v4(u);
+		floe_uuid_format(u, uuid);
+		vloc = floe_catalog_default_location(c, ns, name);
+		meta = json_pack("{s:s,s:i,s:s,s:i,s:[],s:[],s:[],s:{}}", "view-uuid", uuid,
+		                 "format-version", 1, "location", vloc ? vloc : "",
+		                 "current-version-id", 0, "versions", "version-log", "schemas",
+		                 "properties");
+	}
+	sj = floe_ice_schema_to_json(schema);
+	if (meta == NULL || sj == NULL) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	json_object_set_new(sj, "schema-id", json_integer(version - 1));
+	{
+		json_t *nsarr = json_array();
+		char *copy = floe_strdup(ns), *save = NULL;
+		for (char *part = copy ? strtok_r(copy, ".", &save) : NULL; part;
+		     part = strtok_r(NULL, ".", &save))
+			json_array_append_new(nsarr, json_string(part));
+		floe_free(copy);
+		json_array_append_new(json_object_get(meta, "schemas"), sj);
+		sj = NULL;
+		json_array_append_new(
+		    json_object_get(meta, "versions"),
+		    json_pack("{s:I,s:I,s:I,s:{s:s,s:s},s:[{s:s,s:s,s:s}],s:o}", "version-id",
+		              version, "timestamp-ms", (json_int_t)now, "schema-id", version - 1,
+		              "summary", "engine-name", "floe", "engine-version", "0.1.0",
+		              "representations", "type", "sql", "sql", sql, "dialect", "duckdb",
+		              "default-namespace", nsarr));
+		json_array_append_new(
+		    json_object_get(meta, "version-log"),
+		    json_pack("{s:I,s:I}", "timestamp-ms", (json_int_t)now, "version-id", version));
+		json_object_set_new(meta, "current-version-id", json_integer(version));
+	}
+	text = json_dumps(meta, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	loc = floe_catalog_next_metadata(json_string_value(json_object_get(meta, "location")), old);
+	if (text == NULL || loc == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	if ((rc = floe_storage_write_new(loc, text, strlen(text))) != 0)
+		goto done;
+	if (old) {
+		const char *p[6] = {loc, old, c->name, ns, name, old};
+		rc = run(
+		    c, NULL,
+		    "UPDATE iceberg_tables SET metadata_location = ?, previous_metadata_location "
+		    "= ? WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
+		    "metadata_location = ? AND iceberg_type = 'VIEW'",
+		    6, p);
+		if (rc == 0 && sqlite3_changes(c->db) != 1)
+			rc = floe_error_set(FLOE_ECONFLICT, "view %s.%s changed concurrently", ns,
+			                    name);
+	} else {
+		const char *p[4] = {c->name, ns, name, loc};
+		rc = run(
+		    c, NULL,
+		    "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, "
+		    "metadata_location, previous_metadata_location, iceberg_type) VALUES (?, ?, "
+		    "?, ?, NULL, 'VIEW')",
+		    4, p);
+	}
+	if (rc)
+		floe_storage_delete(loc);
+done:
+	free(text);
+	json_decref(sj);
+	json_decref(meta);
+	floe_free(loc);
+	floe_free(vloc);
+	floe_free(old);
+	floe_free(type);
+	return rc;
+}
+
+int floe_catalog_list_views(floe_catalog *c, const char *ns, char ***out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	const char *p[2] = {c->name, ns};
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (c->db == NULL || !c->has_type_column)
+		return 0; /* no views in fs or V0 catalogs */
+	rc = run(
+	    c, &st,
+	    "SELECT table_name FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = "
+	    "? AND iceberg_type = 'VIEW' ORDER BY table_name",
+	    2, p);
+	return rc ? rc : collect(c, st, out, n);
+}
+
+int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, char **sql_out)
+{
+	char *loc = NULL, *type = NULL;
+	json_t *meta = NULL;
+	floe_buf b;
+	int rc;
+	*sql_out = NULL;
+	if ((rc = need_views(c)) != 0 || (rc = view_current(c, ns, name, &loc, &type)) != 0)
+		goto done;
+	if (loc == NULL || strcmp(type, "VIEW") != 0) {
+		rc = floe_error_set(FLOE_ENOTFOUND, "view %s.%s does not exist", ns, name);
+		goto done;
+	}
+	if ((rc = floe_storage_read(&b, loc, 64u << 20)) == 0) {
+		json_error_t err;
+		meta = json_loadb(b.ptr, b.len, 0, &err);
+		floe_buf_free(&b);
+	}
+	if (rc == 0) {
+		json_int_t cur = json_integer_value(json_object_get(meta, "current-version-id"));
+		const json_t *v;
+		size_t i;
+		json_array_foreach(json_object_get(meta, "versions"), i, v)
+		{
+			const json_t *r;
+			size_t k;
+			if (json_integer_value(json_object_get(v, "version-id")) != cur)
+				continue;
+			json_array_foreach(json_object_get(v, "representations"), k, r)
+			{
+				if (*sql_out == NULL && json_is_string(json_object_get(r, "sql")))
+					*sql_out = floe_strdup(
+					    json_string_value(json_object_get(r, "sql")));
+			}
+		}
+		if (*sql_out == NULL)
+			rc = floe_error_set(FLOE_ECORRUPT,
+			                    "%s: view metadata has no SQL for its current "
+			                    "version",
+			                    loc);
+	}
+done:
+	json_decref(meta);
+	floe_free(loc);
+	floe_free(type);
+	return rc;
+}

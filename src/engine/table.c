@@ -353,9 +353,74 @@ int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const cha
 	return rc;
 }
 
+typedef struct {
+	char **sql; /* "CREATE SCHEMA ...; CREATE OR REPLACE VIEW ..." per view */
+	size_t n;
+} view_list;
+
+static int collect_views(floe_catalog *c, const char *ns, view_list *vl)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int rc = floe_catalog_list_views(c, ns, &names, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char *body = NULL, **g;
+		floe_buf b = FLOE_BUF_INIT;
+		if ((rc = floe_catalog_load_view(c, ns, names[i], &body)) != 0)
+			break;
+		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_putc(&b, '.');
+		floe_buf_put_sql_ident(&b, names[i]);
+		floe_buf_printf(&b, " AS %s", body);
+		floe_free(body);
+		g = floe_realloc(vl->sql, (vl->n + 1) * sizeof(char *));
+		if (g == NULL) {
+			floe_buf_free(&b);
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		vl->sql = g;
+		vl->sql[vl->n++] = floe_buf_detach(&b, NULL);
+	}
+	floe_catalog_strings_free(names, n);
+	return rc;
+}
+
+/* Views may read other views: create them in passes until none is left
+ * or a pass makes no progress (then the first failure is reported). */
+static int create_views(floe_engine *e, view_list *vl)
+{
+	size_t left = vl->n;
+	int rc = 0;
+	while (left > 0 && rc == 0) {
+		size_t made = 0;
+		for (size_t i = 0; i < vl->n; i++) {
+			if (vl->sql[i] == NULL)
+				continue;
+			if (floe_engine_exec(e, vl->sql[i]) == 0) {
+				floe_free(vl->sql[i]);
+				vl->sql[i] = NULL;
+				made++;
+				left--;
+			}
+		}
+		if (made == 0) {
+			for (size_t i = 0; i < vl->n && rc == 0; i++)
+				if (vl->sql[i])
+					rc = floe_engine_exec(e, vl->sql[i]);
+			if (rc)
+				floe_error_prefix("a catalog view cannot be created: ");
+			break;
+		}
+	}
+	return rc;
+}
 /* Expose the tables of ns and recurse into its children. */
 static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
-                            const floe_as_of *as_of, bool *snapshot_found)
+                            const floe_as_of *as_of, bool *snapshot_found, view_list *vl)
 {
 	char **tables = NULL, **children = NULL;
 	size_t nt = 0, nc = 0;
@@ -386,9 +451,11 @@ static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
 		floe_ice_metadata_free(m);
 	}
 	if (rc == 0)
+		rc = collect_views(c, ns, vl);
+	if (rc == 0)
 		rc = floe_catalog_list_namespaces(c, ns, &children, &nc);
 	for (size_t i = 0; rc == 0 && i < nc; i++)
-		rc = expose_namespace(e, c, children[i], as_of, snapshot_found);
+		rc = expose_namespace(e, c, children[i], as_of, snapshot_found, vl);
 	floe_catalog_strings_free(tables, nt);
 	floe_catalog_strings_free(children, nc);
 	return rc;
@@ -399,9 +466,15 @@ int floe_table_expose_all(floe_engine *e, floe_catalog *c, const floe_as_of *as_
 	char **top = NULL;
 	size_t n = 0;
 	bool found = false;
+	view_list vl = {NULL, 0};
 	int rc = floe_catalog_list_namespaces(c, NULL, &top, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = expose_namespace(e, c, top[i], as_of, &found);
+		rc = expose_namespace(e, c, top[i], as_of, &found, &vl);
+	if (rc == 0)
+		rc = create_views(e, &vl);
+	for (size_t i = 0; i < vl.n; i++)
+		floe_free(vl.sql[i]);
+	floe_free(vl.sql);
 	floe_catalog_strings_free(top, n);
 	if (rc == 0 && as_of && as_of->snapshot_id >= 0 && !found)
 		rc = floe_error_set(FLOE_ENOTFOUND, "snapshot %lld not found in any table",

@@ -18,48 +18,82 @@
 	"\",\"fields\":[{\"name\":\"key\",\"type\":\"int\",\"field-id\":" #kid                     \
 	"},{\"name\":\"value\",\"type\":\"" vtype "\",\"field-id\":" #vid "}]}}]}"
 
-static const char
-    entry_schema[] = "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
-                     "{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
-                     "{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,"
-                     "\"field-id\":1},"
-                     "{\"name\":\"sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,"
-                     "\"field-id\":3},"
-                     "{\"name\":\"file_sequence_number\",\"type\":[\"null\",\"long\"],\"default\":"
-                     "null,"
-                     "\"field-id\":4},"
-                     "{\"name\":\"data_file\",\"field-id\":2,\"type\":{\"type\":\"record\","
-                     "\"name\":\"r2\","
-                     "\"fields\":["
-                     "{\"name\":\"content\",\"type\":\"int\",\"field-id\":134},"
-                     "{\"name\":\"file_path\",\"type\":\"string\",\"field-id\":100},"
-                     "{\"name\":\"file_format\",\"type\":\"string\",\"field-id\":101},"
-                     "{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\","
-                     "\"name\":\"r102\","
-                     "\"fields\":[]}},"
-                     "{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
-                     "{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"field-id\":104}"
-                     "," MAP_FIELD("column_sizes", 108, 117, 118, "long") "," MAP_FIELD(
-                         "value_counts", 109, 119, 120,
-                         "long") "," MAP_FIELD("null_value_counts", 110, 121, 122,
-                                               "long") "," MAP_FIELD("nan_value_counts", 137, 138,
-                                                                     139,
-                                                                     "long") "," MAP_FIELD("lower_"
-                                                                                           "bounds",
-                                                                                           125, 126,
-                                                                                           127,
-                                                                                           "bytes") "," MAP_FIELD("upper_bounds",
-                                                                                                                  128,
-                                                                                                                  129,
-                                                                                                                  130,
-                                                                                                                  "bytes") ","
-                                                                                                                           "{\"name\":\"key_metadata\",\"type\":[\"null\",\"bytes\"],\"default\":null,\"field-id\":131},"
-                                                                                                                           "{\"name\":\"split_offsets\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"long\","
-                                                                                                                           "\"element-id\":133}],\"default\":null,\"field-id\":132},"
-                                                                                                                           "{\"name\":\"equality_ids\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"int\","
-                                                                                                                           "\"element-id\":136}],\"default\":null,\"field-id\":135},"
-                                                                                                                           "{\"name\":\"sort_order_id\",\"type\":[\"null\",\"int\"],\"default\":null,\"field-id\":140}"
-                                                                                                                           "]}}]}";
+static const char entry_schema[] =
+    "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
+    "{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
+    "{\"name\":\"snapshot_id\",\"type\":[\"null\",\"long\"],\"default\":null,"
+    "\"field-id\":1},"
+    "{\"name\":\"sequence_number\",\"type\":[\"null\",\"long\"],\"default\":null,"
+    "\"field-id\":3},"
+    "{\"name\":\"file_sequence_number\",\"type\":[\"null\",\"long\"],\"default\":"
+    "null,"
+    "\"field-id\":4},"
+    "{\"name\":\"data_file\",\"field-id\":2,\"type\":{\"type\":\"record\","
+    "\"name\":\"r2\","
+    "\"fields\":["
+    "{\"name\":\"content\",\"type\":\"int\",\"field-id\":134},"
+    "{\"name\":\"file_path\",\"type\":\"string\",\"field-id\":100},"
+    "{\"name\":\"file_format\",\"type\":\"string\",\"field-id\":101},"
+    "{\"name\":\"partition\",\"field-id\":102,\"type\":{\"type\":\"record\","
+    "\"name\":\"r102\","
+    "\"fields\":[]}},"
+    "{\"name\":\"record_count\",\"type\":\"long\",\"field-id\":103},"
+    "{\"name\":\"file_size_in_bytes\",\"type\":\"long\",\"field-id\":104}"
+    "," MAP_FIELD("column_sizes", 108, 117, 118, "long") "," MAP_FIELD("value_counts", 109, 119, 120, "long") "," MAP_FIELD(
+        "null_value_counts", 110, 121, 122,
+        "long") "," MAP_FIELD("nan_value_counts", 137, 138, 139,
+                              "long") "," MAP_FIELD("lower_"
+                                                    "bounds",
+                                                    125, 126, 127,
+                                                    "bytes") "," MAP_FIELD("upper_bounds", 128, 129,
+                                                                           130,
+                                                                           "bytes") ","
+                                                                                    "{\"name\":"
+                                                                                    "\"key_"
+                                                                                    "metadata\","
+                                                                                    "\"type\":["
+                                                                                    "\"null\","
+                                                                                    "\"bytes\"],"
+                                                                                    "\"default\":"
+                                                                                    "null,\"field-"
+                                                                                    "id\":131},"
+                                                                                    "{\"name\":"
+                                                                                    "\"split_"
+                                                                                    "offsets\","
+                                                                                    "\"type\":["
+                                                                                    "\"null\",{"
+                                                                                    "\"type\":"
+                                                                                    "\"array\","
+                                                                                    "\"items\":"
+                                                                                    "\"long\","
+                                                                                    "\"element-"
+                                                                                    "id\":133}],"
+                                                                                    "\"default\":"
+                                                                                    "null,\"field-"
+                                                                                    "id\":132},"
+                                                                                    "{\"name\":"
+                                                                                    "\"equality_"
+                                                                                    "ids\","
+                                                                                    "\"type\":["
+                                                                                    "\"null\",{"
+                                                                                    "\"type\":"
+                                                                                    "\"array\","
+                                                                                    "\"items\":"
+                                                                                    "\"int\","
+                                                                                    "\"element-"
+                                                                                    "id\":136}],"
+                                                                                    "\"default\":"
+                                                                                    "null,\"field-"
+                                                                                    "id\":135},"
+                                                                                    "{\"name\":"
+                                                                                    "\"sort_order_"
+                                                                                    "id\",\"type\":"
+                                                                                    "[\"null\","
+                                                                                    "\"int\"],"
+                                                                                    "\"default\":"
+                                                                                    "null,\"field-"
+                                                                                    "id\":140}"
+                                                                                    "]}}]}";
 
 static const char list_schema[] =
     "{\"type\":\"record\",\"name\":\"manifest_file\",\"fields\":["

@@ -897,16 +897,35 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		n->status = ST_PASS;
 		return 0;
 	} else if (strcmp(mat, "view") == 0) {
-		/* a view over the current snapshots, for this run's later models */
+		/* a DuckDB view for this run's later models, and an Iceberg view in
+		 * the catalog (its SQL and schema) for every later reader */
 		char *rel = relation(n);
 		char *sql =
 		    rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
 		                        "VIEW %s AS %s",
 		                        n->schema, rel, n->compiled)
 		        : NULL;
+		floe_ice_schema *vs = NULL;
+		char *sel = NULL;
+		int next_id = 1;
 		pthread_mutex_lock(&run_mu);
 		rc = sql ? floe_engine_exec(eng_of(d), sql) : FLOE_ENOMEM;
+		if (rc == 0)
+			rc =
+			    floe_engine_describe(eng_of(d), n->compiled, NULL, &next_id, &vs, &sel);
+		if (rc == 0) {
+			rc = floe_catalog_replace_view(cat_of(d), n->schema, n->alias, n->compiled,
+			                               vs);
+			if (rc == FLOE_EUNSUPPORTED) {
+				floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s",
+				         n->path, floe_error_message());
+				floe_error_clear();
+				rc = 0;
+			}
+		}
 		pthread_mutex_unlock(&run_mu);
+		floe_ice_schema_free(vs);
+		floe_free(sel);
 		floe_free(sql);
 		floe_free(rel);
 		n->status = rc ? ST_ERROR : ST_PASS;

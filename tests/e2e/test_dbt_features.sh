@@ -16,7 +16,7 @@ floe build --vars '{factor: 100}' >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
 grep -q "unknown key 'unknown_thing'" "$WORK/b.out" && pass || fail "unknown profile key not warned"
 grep -q "materialization table is defined in the project; floe uses its own" "$WORK/b.out" && pass || fail "materialization override not warned"
-grep -q "Done. PASS=7 WARN=1 ERROR=0 SKIP=0 TOTAL=8" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "Done. PASS=8 WARN=1 ERROR=0 SKIP=0 TOTAL=9" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 grep -q "WARN  test not_null_people_scored_maybe" "$WORK/b.out" && pass || fail "severity warn: $(grep not_null "$WORK/b.out")"
 assert_eq "store_failures table" 1 "$(scalar 'SELECT count(*) FROM main_dbt_test__audit.not_null_people_scored_maybe')"
 [ -f "$FEATURES_WH/catalog.db" ] && pass || fail "env_var warehouse not used"
@@ -26,6 +26,11 @@ assert_eq "run_query" "7|3" "$(floe query --json 'SELECT * FROM main.counts' | n
 expect_fail "ephemeral is no table" "people_ephemeral" floe show main.people_ephemeral
 third_party_check main.people_scored
 third_party_check main.people
+# a view model is an Iceberg view in the catalog, resolvable by later readers
+assert_eq "view via catalog" "3|B, QUOTED" "$(floe query --json "SELECT (SELECT count(*) FROM main.people_view) AS n, name FROM main.people_view WHERE id = 2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s)[0];console.log(r.n+"|"+r.name)})')"
+assert_eq "view row" "VIEW" "$(sqlite3 "$FEATURES_WH/catalog.db" "SELECT iceberg_type FROM iceberg_tables WHERE table_name = 'people_view'")"
+vmeta=$(sqlite3 "$FEATURES_WH/catalog.db" "SELECT metadata_location FROM iceberg_tables WHERE table_name = 'people_view'" | sed 's|^file://||')
+node -e 'const m=require(process.argv[1]); const v=m.versions.find(x=>x["version-id"]===m["current-version-id"]); if (m["format-version"]!==1 || !m["view-uuid"] || v.representations[0].dialect!=="duckdb" || !m.schemas.some(s=>s["schema-id"]===v["schema-id"])) process.exit(1)' "$vmeta" && pass || fail "view metadata: $(cat "$vmeta")"
 assert_eq "package macro" "HEY!" "$(scalar 'SELECT s FROM main.shouted')"
 grep -q "PASS  test my_utils.is_positive_shouted_n" "$WORK/b.out" && pass || fail "package generic test: $(grep is_positive "$WORK/b.out")"
 printf 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n' >"$P/packages.yml"
