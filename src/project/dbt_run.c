@@ -1031,50 +1031,112 @@ static const char *what_of(const dbt_node *n)
 	return "created sql table model";
 }
 
+static const char *kind_name(const dbt_node *n)
+{
+	return n->kind == DBT_SEED ? "seed" : n->kind == DBT_MODEL ? "model" : "test";
+}
+
+/* A manifest node with the fields of dbt's manifest v12 schema that floe
+ * knows (docs.getdbt.com "Manifest JSON file"). */
+static json_t *manifest_node(floe_dbt *d, const dbt_node *n, json_t *dep_ids)
+{
+	json_t *o = json_object(), *refs = json_array(), *tags;
+	char *rel = n->schema ? relation(n) : NULL;
+	size_t i;
+	json_t *dep;
+	json_array_foreach(n->deps, i, dep) json_array_append_new(
+	    refs, json_pack("{s:O,s:n,s:n}", "name", dep, "package", "version"));
+	tags = json_object_get(n->config, "tags");
+	json_object_set_new(o, "database", json_string("memory"));
+	json_object_set_new(o, "schema", json_string(n->schema ? n->schema : d->target_schema));
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "resource_type", json_string(kind_name(n)));
+	json_object_set_new(o, "package_name", json_string(d->project_name));
+	json_object_set_new(o, "path", json_string(n->path));
+	json_object_set_new(o, "original_file_path", json_string(n->path));
+	json_object_set_new(o, "unique_id", json_string(n->unique_id));
+	json_object_set_new(o, "fqn", json_incref(n->fqn));
+	json_object_set_new(o, "alias", json_string(n->alias ? n->alias : n->name));
+	json_object_set_new(o, "checksum", json_pack("{s:s,s:s}", "name", "none", "checksum", ""));
+	json_object_set_new(o, "config", json_deep_copy(n->config));
+	json_object_set_new(o, "tags", json_is_array(tags) ? json_deep_copy(tags) : json_array());
+	json_object_set_new(
+	    o, "description",
+	    json_string(json_string_value(json_object_get(n->yaml, "description"))
+	                    ? json_string_value(json_object_get(n->yaml, "description"))
+	                    : ""));
+	json_object_set_new(o, "columns", json_object());
+	json_object_set_new(o, "meta", json_object());
+	json_object_set_new(o, "relation_name", rel ? json_string(rel) : json_null());
+	json_object_set_new(o, "raw_code", json_string(n->raw ? n->raw : ""));
+	json_object_set_new(o, "language", json_string("sql"));
+	json_object_set_new(o, "refs", refs);
+	json_object_set_new(o, "sources", json_array());
+	json_object_set_new(o, "depends_on", json_pack("{s:[],s:O}", "macros", "nodes", dep_ids));
+	json_object_set_new(o, "compiled", json_boolean(n->compiled != NULL));
+	json_object_set_new(o, "compiled_code",
+	                    n->compiled ? json_string(n->compiled) : json_null());
+	floe_free(rel);
+	return o;
+}
+
 static int write_artifacts(floe_dbt *d, const char *command, double elapsed)
 {
 	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
 	json_t *results = json_array(), *nodes = json_object(), *run, *manifest;
+	json_t *parents = json_object(), *children = json_object();
 	char *p1 = floe_asprintf("%s/%s/run_results.json", d->dir, tp ? tp : "target");
 	char *p2 = floe_asprintf("%s/%s/manifest.json", d->dir, tp ? tp : "target");
 	char *t1 = NULL, *t2 = NULL;
 	char now[32];
 	int rc = 0;
 	floe_time_format_ms(floe_time_now_ms(), now);
+	for (size_t i = 0; i < d->nnodes; i++)
+		json_object_set_new(children, d->nodes[i].unique_id, json_array());
 	for (size_t i = 0; i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
 		static const char *st[] = {"", "success", "warn", "error", "skipped", "fail"};
 		const char *status =
 		    n->status == ST_PASS && n->kind == DBT_TEST ? "pass" : st[n->status];
-		json_object_set_new(
-		    nodes, n->unique_id,
-		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:O,s:O,s:{s:O},s:s?,s:s?}",
-		              "unique_id", n->unique_id, "name", n->name, "resource_type",
-		              n->kind == DBT_SEED    ? "seed"
-		              : n->kind == DBT_MODEL ? "model"
-		                                     : "test",
-		              "package_name", d->project_name, "original_file_path", n->path,
-		              "schema", n->schema, "alias", n->alias, "fqn", n->fqn, "config",
-		              n->config, "depends_on", "nodes", n->deps, "raw_code", n->raw,
-		              "compiled_code", n->compiled));
-		if (!n->selected)
-			continue;
-		json_array_append_new(results,
-		                      json_pack("{s:s,s:s,s:f,s:s?,s:I,s:[],s:{}}", "unique_id",
-		                                n->unique_id, "status", status, "execution_time",
-		                                n->seconds, "message", n->message, "failures",
-		                                (json_int_t)(n->kind == DBT_TEST ? n->rows : 0),
-		                                "timing", "adapter_response"));
+		json_t *dep_ids = json_array(), *dep;
+		size_t k;
+		char *rel = n->schema ? relation(n) : NULL;
+		json_array_foreach(n->deps, k, dep)
+		{
+			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+			if (p == NULL)
+				continue;
+			json_array_append_new(dep_ids, json_string(p->unique_id));
+			json_array_append_new(json_object_get(children, p->unique_id),
+			                      json_string(n->unique_id));
+		}
+		json_object_set(parents, n->unique_id, dep_ids);
+		json_object_set_new(nodes, n->unique_id, manifest_node(d, n, dep_ids));
+		json_decref(dep_ids);
+		if (n->selected)
+			json_array_append_new(
+			    results,
+			    json_pack("{s:s,s:[],s:s,s:f,s:{},s:s?,s:I,s:s,s:b,s:s?,s:s?}",
+			              "status", n->status ? status : "skipped", "timing",
+			              "thread_id", "Thread-1", "execution_time", n->seconds,
+			              "adapter_response", "message", n->message, "failures",
+			              (json_int_t)(n->kind == DBT_TEST ? n->rows : 0), "unique_id",
+			              n->unique_id, "compiled", n->compiled != NULL,
+			              "compiled_code", n->compiled, "relation_name", rel));
+		floe_free(rel);
 	}
 	run = json_pack("{s:{s:s,s:s,s:s},s:o,s:f,s:{s:s}}", "metadata", "dbt_schema_version",
 	                "https://schemas.getdbt.com/dbt/run-results/v6.json", "dbt_version",
 	                "floe-0.1.0", "generated_at", now, "results", results, "elapsed_time",
 	                elapsed, "args", "which", command);
-	manifest = json_pack("{s:{s:s,s:s,s:s,s:s},s:o,s:{},s:{},s:{},s:{},s:{}}", "metadata",
-	                     "dbt_schema_version",
-	                     "https://schemas.getdbt.com/dbt/manifest/v12.json", "dbt_version",
-	                     "floe-0.1.0", "generated_at", now, "project_name", d->project_name,
-	                     "nodes", nodes, "sources", "macros", "docs", "exposures", "metrics");
+	manifest = json_pack(
+	    "{s:{s:s,s:s,s:s,s:s},s:o,s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:{},"
+	    "s:o,s:o,s:{},s:{},s:{},s:{}}",
+	    "metadata", "dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json",
+	    "dbt_version", "floe-0.1.0", "generated_at", now, "project_name", d->project_name,
+	    "nodes", nodes, "sources", "macros", "docs", "exposures", "metrics", "groups",
+	    "selectors", "disabled", "parent_map", parents, "child_map", children, "group_map",
+	    "saved_queries", "semantic_models", "unit_tests");
 	if (run)
 		t1 = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (manifest)
