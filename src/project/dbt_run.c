@@ -167,9 +167,20 @@ static int fn_env_var(json_t **out, floe_jinja *j, const json_t *args, const jso
 	return 0;
 }
 
-static int fn_false(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+/* is_incremental(): an incremental model whose table exists, without
+ * --full-refresh (false while parsing, as in dbt) */
+static int fn_is_incremental(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                             void *ud)
 {
-	*out = json_false();
+	floe_dbt *d = ud;
+	dbt_node *n = d->current;
+	bool yes = false;
+	(void)j;
+	if (!d->parsing && n && n->kind == DBT_MODEL && strcmp(mat_of(n), "incremental") == 0 &&
+	    !d->opts.full_refresh && n->schema)
+		yes = floe_catalog_table_exists(cat_of(d), n->schema, n->alias) == 1;
+	floe_error_clear();
+	*out = json_boolean(yes);
 	return 0;
 }
 
@@ -250,7 +261,7 @@ int dbt_register_context(floe_dbt *d)
 	if (rc == 0)
 		rc = floe_jinja_register(d->jinja, "env_var", fn_env_var, d);
 	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "is_incremental", fn_false, d);
+		rc = floe_jinja_register(d->jinja, "is_incremental", fn_is_incremental, d);
 	if (rc == 0)
 		rc = floe_jinja_register(d->jinja, "run_query", fn_run_query, d);
 	if (rc == 0)
@@ -834,6 +845,55 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 	return rc < 0 ? rc : 0;
 }
 
+/* An incremental model on an existing table: without unique_key the new
+ * rows are appended (a new append snapshot); with unique_key the table is
+ * rewritten as its rows whose key is not in the new rows plus the new rows
+ * (one overwrite snapshot, history kept). */
+static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_mode *mode)
+{
+	const json_t *key = json_object_get(n->config, "unique_key"), *k;
+	char *rel = relation(n), *q = NULL;
+	floe_buf cond = FLOE_BUF_INIT;
+	size_t i;
+	int rc = 0;
+	if (rel == NULL)
+		return FLOE_ENOMEM;
+	pthread_mutex_lock(&run_mu);
+	rc = floe_table_expose(eng_of(d), cat_of(d), n->schema, n->alias, -1);
+	pthread_mutex_unlock(&run_mu);
+	if (rc) {
+		floe_free(rel);
+		return rc;
+	}
+	if (key == NULL || json_is_null(key)) {
+		*mode = FLOE_WRITE_APPEND;
+		floe_free(rel);
+		return 0;
+	}
+	if (json_is_string(key)) {
+		floe_buf_printf(&cond, "n.\"%s\" = t.\"%s\"", json_string_value(key),
+		                json_string_value(key));
+	} else {
+		json_array_foreach(key, i, k)
+		    floe_buf_printf(&cond, "%sn.\"%s\" = t.\"%s\"", i ? " AND " : "",
+		                    json_string_value(k), json_string_value(k));
+	}
+	q = floe_asprintf("SELECT * FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM (%s\n) AS n "
+	                  "WHERE %s) UNION ALL BY NAME SELECT * FROM (%s\n) AS n",
+	                  rel, *query, cond.ptr ? cond.ptr : "false", *query);
+	if (q == NULL)
+		rc = FLOE_ENOMEM;
+	else {
+		floe_free(*query);
+		*query = q;
+		*mode = FLOE_WRITE_REPLACE;
+	}
+	floe_buf_free(&cond);
+	floe_free(rel);
+	(void)d;
+	return rc;
+}
+
 static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
 static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
@@ -950,9 +1010,15 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	}
 	if (rc == 0 && hook_config(n, "pre-hook", "pre_hook"))
 		rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
-	if (rc == 0)
-		rc = floe_table_write(eng_of(d), cat_of(d), n->schema, n->alias, query,
-		                      FLOE_WRITE_REPLACE, &res);
+	if (rc == 0) {
+		floe_write_mode mode = FLOE_WRITE_REPLACE;
+		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
+		    floe_catalog_table_exists(cat_of(d), n->schema, n->alias) == 1)
+			rc = incremental_query(d, n, &query, &mode);
+		if (rc == 0)
+			rc = floe_table_write(eng_of(d), cat_of(d), n->schema, n->alias, query,
+			                      mode, &res);
+	}
 	if (rc == 0) {
 		/* DuckDB catalog changes (schemas, views) from two connections at
 		 * once conflict: serialize them */

@@ -16,7 +16,7 @@ floe build --vars '{factor: 100}' >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
 grep -q "unknown key 'unknown_thing'" "$WORK/b.out" && pass || fail "unknown profile key not warned"
 grep -q "materialization table is defined in the project; floe uses its own" "$WORK/b.out" && pass || fail "materialization override not warned"
-grep -q "Done. PASS=8 WARN=1 ERROR=0 SKIP=0 TOTAL=9" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "Done. PASS=10 WARN=1 ERROR=0 SKIP=0 TOTAL=11" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 grep -q "WARN  test not_null_people_scored_maybe" "$WORK/b.out" && pass || fail "severity warn: $(grep not_null "$WORK/b.out")"
 assert_eq "store_failures table" 1 "$(scalar 'SELECT count(*) FROM main_dbt_test__audit.not_null_people_scored_maybe')"
 [ -f "$FEATURES_WH/catalog.db" ] && pass || fail "env_var warehouse not used"
@@ -35,6 +35,16 @@ assert_eq "package macro" "HEY!" "$(scalar 'SELECT s FROM main.shouted')"
 grep -q "PASS  test my_utils.is_positive_shouted_n" "$WORK/b.out" && pass || fail "package generic test: $(grep is_positive "$WORK/b.out")"
 printf 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.1.1\n' >"$P/packages.yml"
 expect_fail "hub package offline" "needs a network download" floe deps
+# incremental models: unique_key merges, no key appends, --full-refresh rebuilds
+assert_eq "incremental first run" "3|10,11,12" "$(scalar "SELECT count(*) || '|' || string_agg(id::VARCHAR, ',' ORDER BY id) FROM main.events_inc")"
+floe run --select 'events_inc events_append' --vars '{inc_batch: 2, factor: 100}' >/dev/null 2>&1
+floe run --select 'events_inc events_append' --vars '{inc_batch: 2, factor: 100}' >/dev/null 2>&1
+assert_eq "incremental merge by key" "6|10,11,12,20,21,22" "$(scalar "SELECT count(*) || '|' || string_agg(id::VARCHAR, ',' ORDER BY id) FROM main.events_inc")"
+assert_eq "incremental append" "1,2,2" "$(scalar "SELECT string_agg(batch::VARCHAR, ',' ORDER BY batch) FROM main.events_append")"
+assert_eq "incremental history" "append" "$(floe history main.events_append --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const h=JSON.parse(s);console.log(h[h.length-1].operation)})')"
+floe run --select events_inc --full-refresh >/dev/null 2>&1
+assert_eq "full refresh" "3" "$(scalar 'SELECT count(*) FROM main.events_inc')"
+third_party_check main.events_inc
 # a broken contract fails before anything is written
 before=$(current_snapshot main.contracted)
 echo "select 'one' as id, 'x' as label, 2 as extra" >"$P/models/contracted.sql"

@@ -1,0 +1,2 @@
+{{ config(materialized='incremental') }}
+select {{ var('inc_batch', 1) }} as batch
