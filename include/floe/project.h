@@ -83,6 +83,10 @@ json_t *floe_jinja_lookup(floe_jinja *j, const char *name);
 int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const json_t *args,
                        const json_t *kwargs);
 
+/* Docs blocks ({% docs name %}...{% enddocs %}) seen so far: an object of
+ * name -> text (borrowed). */
+const json_t *floe_jinja_docs(const floe_jinja *j);
+
 /* Truthiness as Jinja defines it (undefined/null/false/0/""/[]/{} false). */
 bool floe_jinja_truthy(const json_t *v);
 

@@ -47,7 +47,8 @@ struct floe_dbt {
 	char *target_name;
 	char *target_schema;
 	json_t *vars;
-	json_t *sources; /* "src.table" -> {schema, identifier} */
+	json_t *sources;   /* "src.table" -> {schema, identifier} */
+	json_t *exposures; /* manifest exposures by unique id */
 	dbt_node *nodes;
 	size_t nnodes;
 	size_t *order; /* topological order, indexes into nodes */

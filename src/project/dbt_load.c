@@ -436,6 +436,21 @@ static int load_schema_file(floe_dbt *d, const char *rel, const json_t *doc)
 			json_object_update(model->config, json_object_get(m, "config"));
 		json_decref(model->yaml);
 		model->yaml = json_deep_copy(m);
+		{
+			/* description: '{{ doc("name") }}' */
+			const char *desc = json_string_value(json_object_get(m, "description"));
+			if (desc && strstr(desc, "{{")) {
+				floe_buf b = FLOE_BUF_INIT;
+				rc = floe_jinja_render(d->jinja, desc, rel, &b);
+				if (rc == 0)
+					json_object_set_new(
+					    model->yaml, "description",
+					    json_stringn(b.ptr ? b.ptr : "", b.len));
+				floe_buf_free(&b);
+				if (rc)
+					return rc;
+			}
+		}
 		json_array_foreach(cols, k, c)
 		{
 			const char *col = json_string_value(json_object_get(c, "name"));
@@ -451,6 +466,23 @@ static int load_schema_file(floe_dbt *d, const char *rel, const json_t *doc)
 		if (tests == NULL)
 			tests = json_object_get(m, "tests");
 		json_array_foreach(tests, k, c) if (rc == 0) rc = add_generic_test(d, mi, NULL, c);
+	}
+	json_array_foreach(json_object_get(doc, "exposures"), i, src)
+	{
+		const char *en = json_string_value(json_object_get(src, "name"));
+		char *id;
+		if (en == NULL)
+			return floe_error_set(FLOE_EINVAL, "%s: an exposure without a name", rel);
+		id = floe_asprintf("exposure.%s.%s", d->project_name, en);
+		if (id == NULL)
+			return FLOE_ENOMEM;
+		json_object_set_new(d->exposures, id,
+		                    json_pack("{s:s,s:s,s:s,s:O?,s:O?,s:s}", "name", en,
+		                              "unique_id", id, "resource_type", "exposure", "owner",
+		                              json_object_get(src, "owner"), "depends_on",
+		                              json_object_get(src, "depends_on"),
+		                              "original_file_path", rel));
+		floe_free(id);
 	}
 	json_array_foreach(json_object_get(doc, "sources"), i, src)
 	{
@@ -480,6 +512,31 @@ static int load_schema_file(floe_dbt *d, const char *rel, const json_t *doc)
 				floe_free(key);
 			}
 		}
+	}
+	return rc;
+}
+
+/* docs blocks in .md files under the model paths (dbt's docs-paths default) */
+static int load_docs(floe_dbt *d)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0; i++) {
+		const char *dir = json_is_array(json_object_get(d->project, "docs-paths"))
+		                      ? path_list(d->project, "docs-paths", NULL, i)
+		                      : path_list(d->project, "model-paths", "models", i);
+		strlist files = {NULL, 0};
+		if (dir == NULL)
+			break;
+		rc = find_files(&files, d->dir, dir, ".md", 0);
+		for (size_t k = 0; rc == 0 && k < files.n; k++) {
+			char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]), *text = NULL;
+			rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = floe_jinja_load_macros(d->jinja, text, files.v[k]);
+			floe_free(text);
+			floe_free(abs);
+		}
+		strlist_free(&files);
 	}
 	return rc;
 }
@@ -704,6 +761,7 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	d->opts = *o;
 	d->dir = floe_strdup(o->project_dir ? o->project_dir : ".");
 	d->sources = json_object();
+	d->exposures = json_object();
 	d->vars = json_object();
 	if (d->dir == NULL || d->sources == NULL || d->vars == NULL) {
 		rc = FLOE_ENOMEM;
@@ -752,7 +810,7 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
 	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||
 	    (rc = load_nodes(d, DBT_TEST, "test-paths", "tests", ".sql", NULL)) != 0 ||
-	    (rc = load_schema_files(d)) != 0)
+	    (rc = load_docs(d)) != 0 || (rc = load_schema_files(d)) != 0)
 		goto done;
 	/* parse render: ref/source/config calls fill deps and config */
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
@@ -813,6 +871,7 @@ void floe_dbt_free(floe_dbt *d)
 	json_decref(d->project);
 	json_decref(d->output);
 	json_decref(d->sources);
+	json_decref(d->exposures);
 	json_decref(d->vars);
 	floe_free(d->dir);
 	floe_free(d->project_name);

@@ -184,6 +184,19 @@ static int fn_is_incremental(json_t **out, floe_jinja *j, const json_t *args, co
 	return 0;
 }
 
+static int fn_doc(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	const char *name = json_string_value(json_array_get(args, json_array_size(args) - 1));
+	const json_t *text = name ? json_object_get(floe_jinja_docs(j), name) : NULL;
+	(void)kwargs;
+	(void)ud;
+	if (text == NULL)
+		return floe_error_set(FLOE_EINVAL, "doc('%s'): no docs block of that name",
+		                      name ? name : "?");
+	*out = json_incref((json_t *)text);
+	return 0;
+}
+
 /* run_query(sql): rows as a list of objects (columns by name), like agate
  * rows enough for {% for row in results %}; during parsing it returns none */
 static int fn_run_query(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
@@ -262,6 +275,8 @@ int dbt_register_context(floe_dbt *d)
 		rc = floe_jinja_register(d->jinja, "env_var", fn_env_var, d);
 	if (rc == 0)
 		rc = floe_jinja_register(d->jinja, "is_incremental", fn_is_incremental, d);
+	if (rc == 0)
+		rc = floe_jinja_register(d->jinja, "doc", fn_doc, d);
 	if (rc == 0)
 		rc = floe_jinja_register(d->jinja, "run_query", fn_run_query, d);
 	if (rc == 0)
@@ -1203,6 +1218,23 @@ static int write_artifacts(floe_dbt *d, const char *command, double elapsed)
 	    "nodes", nodes, "sources", "macros", "docs", "exposures", "metrics", "groups",
 	    "selectors", "disabled", "parent_map", parents, "child_map", children, "group_map",
 	    "saved_queries", "semantic_models", "unit_tests");
+	if (manifest) {
+		json_t *docs = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)floe_jinja_docs(d->jinja), k, v)
+		{
+			char *id = floe_asprintf("doc.%s.%s", d->project_name, k);
+			if (id)
+				json_object_set_new(docs, id,
+				                    json_pack("{s:s,s:s,s:O}", "name", k,
+				                              "unique_id", id, "block_contents",
+				                              v));
+			floe_free(id);
+		}
+		json_object_set_new(manifest, "docs", docs);
+		json_object_set(manifest, "exposures", d->exposures);
+	}
 	if (run)
 		t1 = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (manifest)

@@ -1272,3 +1272,8 @@ int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const j
 	json_decref(kw);
 	return rc;
 }
+
+const json_t *floe_jinja_docs(const floe_jinja *j)
+{
+	return j->docs;
+}

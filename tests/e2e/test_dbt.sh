@@ -45,6 +45,7 @@ done
 node "$JS/check_artifacts.mjs" "$P" >"$WORK/art.out" 2>&1 && pass || fail "artifacts: $(cat "$WORK/art.out")"
 node -e 'const r=require(process.argv[1]); if (r.results.length !== 29) process.exit(1)' "$P/target/run_results.json" && pass || fail "run_results.json"
 node -e 'const m=require(process.argv[1]); const p=m.parent_map["model.jaffle_shop.customers"]; if (!p.includes("model.jaffle_shop.stg_orders")) process.exit(1)' "$P/target/manifest.json" && pass || fail "manifest parent_map"
+node -e 'const m=require(process.argv[1]); if (!m.nodes["model.jaffle_shop.orders"].description.includes("amount paid with") || !m.docs["doc.jaffle_shop.orders"] || !m.exposures["exposure.jaffle_shop.revenue_dashboard"]) process.exit(1)' "$P/target/manifest.json" && pass || fail "docs, doc() and exposures in the manifest"
 node -e 'const m=require(process.argv[1]); if (!m.nodes["model.jaffle_shop.orders"] || !m.metadata.dbt_schema_version.includes("manifest")) process.exit(1)' "$P/target/manifest.json" && pass || fail "manifest.json"
 [ -f "$P/target/compiled/jaffle_shop/models/marts/orders.sql" ] && pass || fail "compiled SQL missing"
 grep -q "Done. PASS=29" "$P/logs/dbt.log" && pass || fail "logs/dbt.log lacks the run"
