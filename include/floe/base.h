@@ -93,6 +93,21 @@ int floe_buf_put_sql_string(floe_buf *b, const char *s);
 /* Append s as a SQL identifier ("..." with quotes doubled). */
 int floe_buf_put_sql_ident(floe_buf *b, const char *s);
 
+/* ---- arena: many small allocations freed at once (h2o's habit) ---- */
+typedef struct floe_arena_chunk floe_arena_chunk;
+typedef struct {
+	floe_arena_chunk *head;
+	size_t chunk; /* bytes per chunk; larger requests get their own */
+} floe_arena;
+
+void floe_arena_init(floe_arena *a, size_t chunk_size);
+/* Zeroed, 16-byte aligned memory that lives until reset/free; NULL (and
+ * FLOE_ENOMEM as the last error) on failure. */
+void *floe_arena_alloc(floe_arena *a, size_t n);
+/* Forget every allocation but keep the newest chunk for reuse. */
+void floe_arena_reset(floe_arena *a);
+void floe_arena_free(floe_arena *a);
+
 /* ---- strings ---- */
 bool floe_str_eq(const char *a, const char *b); /* NULL-safe */
 bool floe_str_starts_with(const char *s, const char *prefix);

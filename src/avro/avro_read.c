@@ -32,13 +32,6 @@ typedef struct {
 	size_t nall;
 } sch_pool;
 
-/* ---- arena for decoded values ---- */
-typedef struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	char data[];
-} chunk;
-
 struct floe_avro_reader {
 	const uint8_t *data;
 	size_t len;
@@ -58,38 +51,12 @@ struct floe_avro_reader {
 	size_t blk_len, blk_pos;
 	int64_t blk_left;
 	int64_t block_no, record_no;
-	chunk *arena;
+	floe_arena arena; /* the current record's values */
 };
 
 static void *arena_alloc(floe_avro_reader *r, size_t n)
 {
-	chunk *c = r->arena;
-	n = (n + 15) & ~(size_t)15;
-	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
-		chunk *nc = floe_malloc(sizeof(chunk) + cap);
-		if (nc == NULL)
-			return NULL;
-		nc->next = c;
-		nc->used = 0;
-		nc->cap = cap;
-		r->arena = c = nc;
-	}
-	c->used += n;
-	return memset(c->data + c->used - n, 0, n);
-}
-
-static void arena_reset(floe_avro_reader *r)
-{
-	chunk *c = r->arena;
-	while (c && c->next) {
-		chunk *next = c->next;
-		floe_free(c);
-		c = next;
-	}
-	r->arena = c;
-	if (c)
-		c->used = 0;
+	return floe_arena_alloc(&r->arena, n);
 }
 
 static int corrupt(floe_avro_reader *r, const char *what)
@@ -623,6 +590,7 @@ int floe_avro_reader_open(floe_avro_reader **out, const void *data, size_t len, 
 		return FLOE_ENOMEM;
 	r->data = data;
 	r->len = len;
+	floe_arena_init(&r->arena, 65536);
 	r->name = floe_strdup(name ? name : "avro");
 	if (r->name == NULL) {
 		floe_free(r);
@@ -688,7 +656,7 @@ int floe_avro_reader_next(floe_avro_reader *r, const floe_avro_value **out)
 	floe_avro_value *v = NULL;
 	int rc;
 	*out = NULL;
-	arena_reset(r);
+	floe_arena_reset(&r->arena);
 	if (r->blk_left == 0) {
 		if (r->blk != NULL && r->blk_pos != r->blk_len)
 			return corrupt(r, "trailing bytes after the last record of the block");
@@ -713,8 +681,7 @@ void floe_avro_reader_free(floe_avro_reader *r)
 {
 	if (r == NULL)
 		return;
-	arena_reset(r);
-	floe_free(r->arena);
+	floe_arena_free(&r->arena);
 	for (size_t i = 0; i < r->nmeta; i++) {
 		floe_free(r->meta_keys[i]);
 		floe_free(r->meta_vals[i]);

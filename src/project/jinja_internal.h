@@ -70,17 +70,11 @@ struct jj_node {
 	jj_node *body, *else_body;
 };
 
-typedef struct jj_chunk {
-	struct jj_chunk *next;
-	size_t used, cap;
-	char data[];
-} jj_chunk;
-
 typedef struct {
 	char *name;
 	char *src;
 	jj_node *root;
-	jj_chunk *arena;
+	floe_arena arena;
 	json_t **lits;
 	size_t nlits;
 } jj_template;

@@ -16,20 +16,7 @@
 
 void *jj_alloc(jj_template *t, size_t n)
 {
-	jj_chunk *c = t->arena;
-	n = (n + 15) & ~(size_t)15;
-	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > 16384 ? n : 16384;
-		jj_chunk *nc = floe_malloc(sizeof(jj_chunk) + cap);
-		if (nc == NULL)
-			return NULL;
-		nc->next = c;
-		nc->used = 0;
-		nc->cap = cap;
-		t->arena = c = nc;
-	}
-	c->used += n;
-	return memset(c->data + c->used - n, 0, n);
+	return floe_arena_alloc(&t->arena, n);
 }
 
 static char *jj_strndup(jj_template *t, const char *s, size_t n)
@@ -49,11 +36,7 @@ void jj_template_free(jj_template *t)
 	for (size_t i = 0; i < t->nlits; i++)
 		json_decref(t->lits[i]);
 	floe_free(t->lits);
-	while (t->arena) {
-		jj_chunk *n = t->arena->next;
-		floe_free(t->arena);
-		t->arena = n;
-	}
+	floe_arena_free(&t->arena);
 	floe_free(t->name);
 	floe_free(t);
 }
@@ -1022,6 +1005,7 @@ int jj_parse(jj_template **out, const char *text, const char *name)
 	*out = NULL;
 	if (t == NULL)
 		return FLOE_ENOMEM;
+	floe_arena_init(&t->arena, 16384);
 	t->name = floe_strdup(name ? name : "template");
 	if (t->name == NULL) {
 		floe_free(t);

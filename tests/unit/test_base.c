@@ -101,6 +101,33 @@ static void test_alloc_fault(void **state)
 	floe_fault_alloc_set(0);
 }
 
+static void test_arena(void **state)
+{
+	floe_arena a;
+	char *p, *q, *big;
+	(void)state;
+	floe_arena_init(&a, 64);
+	p = floe_arena_alloc(&a, 10);
+	q = floe_arena_alloc(&a, 10);
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_true(((uintptr_t)p % 16) == 0 && ((uintptr_t)q % 16) == 0);
+	assert_true(q != p);
+	memset(p, 'x', 10);
+	big = floe_arena_alloc(&a, 1000); /* larger than a chunk: its own chunk */
+	assert_non_null(big);
+	assert_int_equal(big[999], 0); /* zeroed */
+	floe_arena_reset(&a);
+	p = floe_arena_alloc(&a, 10);
+	assert_non_null(p);
+	assert_int_equal(p[0], 0);
+	floe_fault_alloc_set(1);
+	assert_null(floe_arena_alloc(&a, 5000));
+	assert_int_equal(floe_error_code(), FLOE_ENOMEM);
+	floe_fault_alloc_set(0);
+	floe_arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +138,7 @@ int main(void)
 	    cmocka_unit_test(test_uuid),
 	    cmocka_unit_test(test_murmur3_spec_values),
 	    cmocka_unit_test(test_alloc_fault),
+	    cmocka_unit_test(test_arena),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
