@@ -1,6 +1,8 @@
 /*
  * Private declarations of the dbt project code: the node graph (loaded in
- * dbt_load.c) and the runner (dbt_run.c).
+ * dbt_load.c), the Jinja context (dbt_context.c), selection
+ * (dbt_select.c), the runner (dbt_run.c) and the artifacts
+ * (dbt_artifacts.c).
  */
 #ifndef FLOE_DBT_INTERNAL_H
 #define FLOE_DBT_INTERNAL_H
@@ -60,8 +62,28 @@ struct floe_dbt {
 	bool parsing;
 };
 
+/* dbt_context.c: register ref, source, config, ... on d->jinja; render a
+ * node's SQL (parsing = collect ref/source/config only); *out is the
+ * caller's (floe_free) */
+int dbt_register_context(floe_dbt *d);
+int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
 /* render env_var() calls inside the string values of a YAML document */
 int dbt_render_env(json_t *doc, const char *name);
 dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: seed or model */
+
+/* dbt_run.c: the DuckDB connection and catalog handle of the calling
+ * worker thread (the main ones outside a run) */
+floe_engine *dbt_engine(floe_dbt *d);
+floe_catalog *dbt_catalog(floe_dbt *d);
+/* "schema"."alias" of a node, quoted; caller frees (NULL on ENOMEM) */
+char *dbt_relation(const dbt_node *n);
+/* the node's materialization: seed, test, or the model's (view default) */
+const char *dbt_mat(const dbt_node *n);
+
+/* dbt_select.c: mark the nodes `command` runs under --select/--exclude */
+int dbt_select_nodes(floe_dbt *d, const char *command);
+
+/* dbt_artifacts.c: target/run_results.json and target/manifest.json */
+int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed);
 
 #endif

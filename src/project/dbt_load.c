@@ -658,8 +658,6 @@ static int load_profile(floe_dbt *d, const floe_dbt_options *o)
 
 /* ---- parse render: collect refs, sources, config ---- */
 
-int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
-
 static int visit(floe_dbt *d, size_t i, int *state, size_t *order, size_t *k)
 {
 	dbt_node *n = &d->nodes[i];
@@ -747,8 +745,6 @@ static int resolve_names(floe_dbt *d, dbt_node *n)
 		floe_error_prefix("%s: ", n->path);
 	return rc;
 }
-
-int dbt_register_context(floe_dbt *d);
 
 int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 {

@@ -22,18 +22,17 @@ static _Thread_local floe_engine *tl_engine;
 static _Thread_local floe_catalog *tl_catalog;
 static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static floe_engine *eng_of(floe_dbt *d)
+floe_engine *dbt_engine(floe_dbt *d)
 {
 	return tl_engine ? tl_engine : d->engine;
 }
-static floe_catalog *cat_of(floe_dbt *d)
+floe_catalog *dbt_catalog(floe_dbt *d)
 {
 	return tl_catalog ? tl_catalog : d->catalog;
 }
 
-/* ---- Jinja context ---- */
-
-static char *relation(const dbt_node *n)
+/* "schema"."alias" of a seed or model, quoted */
+char *dbt_relation(const dbt_node *n)
 {
 	floe_buf b = FLOE_BUF_INIT;
 	floe_buf_put_sql_ident(&b, n->schema ? n->schema : "main");
@@ -42,7 +41,7 @@ static char *relation(const dbt_node *n)
 	return floe_buf_detach(&b, NULL);
 }
 
-static const char *mat_of(const dbt_node *n)
+const char *dbt_mat(const dbt_node *n)
 {
 	const char *m = json_string_value(json_object_get(n->config, "materialized"));
 	if (n->kind == DBT_SEED)
@@ -50,238 +49,6 @@ static const char *mat_of(const dbt_node *n)
 	if (n->kind == DBT_TEST)
 		return "test";
 	return m ? m : "view";
-}
-
-static int fn_ref(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
-{
-	floe_dbt *d = ud;
-	size_t n = json_array_size(args);
-	const char *name = json_string_value(json_array_get(args, n >= 2 ? 1 : 0));
-	dbt_node *target;
-	(void)j;
-	if (name == NULL)
-		return floe_error_set(FLOE_EINVAL, "ref() needs a model name");
-	if (d->parsing) {
-		if (d->current)
-			json_array_append_new(d->current->deps, json_string(name));
-		*out = json_string(name);
-		return 0;
-	}
-	target = dbt_find(d, (dbt_kind)-1, name);
-	if (target == NULL)
-		return floe_error_set(FLOE_EINVAL, "ref('%s'): no such model or seed", name);
-	if (strcmp(mat_of(target), "ephemeral") == 0) {
-		*out = json_pack("s++", "(", target->compiled ? target->compiled : "select 1", ")");
-		return 0;
-	}
-	{
-		char *r = relation(target);
-		*out = r ? json_string(r) : NULL;
-		floe_free(r);
-	}
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static int fn_source(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                     void *ud)
-{
-	floe_dbt *d = ud;
-	const char *src = json_string_value(json_array_get(args, 0));
-	const char *tbl = json_string_value(json_array_get(args, 1));
-	char *key;
-	const json_t *e;
-	floe_buf b = FLOE_BUF_INIT;
-	(void)j;
-	if (src == NULL || tbl == NULL)
-		return floe_error_set(FLOE_EINVAL, "source() needs a source and a table name");
-	key = floe_asprintf("%s.%s", src, tbl);
-	if (key == NULL)
-		return FLOE_ENOMEM;
-	e = json_object_get(d->sources, key);
-	if (d->parsing && d->current)
-		json_array_append_new(d->current->sources, json_string(key));
-	floe_free(key);
-	if (e == NULL)
-		return floe_error_set(FLOE_EINVAL,
-		                      "source('%s', '%s') is not defined in any sources: "
-		                      "block",
-		                      src, tbl);
-	floe_buf_put_sql_ident(&b, json_string_value(json_object_get(e, "schema")));
-	floe_buf_putc(&b, '.');
-	floe_buf_put_sql_ident(&b, json_string_value(json_object_get(e, "identifier")));
-	*out = json_string(b.ptr);
-	floe_buf_free(&b);
-	return 0;
-}
-
-static int fn_config(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                     void *ud)
-{
-	floe_dbt *d = ud;
-	(void)j;
-	if (d->parsing && d->current) {
-		json_object_update(d->current->config, (json_t *)kwargs);
-		if (json_is_object(json_array_get(args, 0)))
-			json_object_update(d->current->config, json_array_get(args, 0));
-	}
-	*out = json_string("");
-	return 0;
-}
-
-static int fn_var(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
-{
-	floe_dbt *d = ud;
-	const char *name = json_string_value(json_array_get(args, 0));
-	const json_t *v = name ? json_object_get(d->vars, name) : NULL;
-	(void)j;
-	if (v == NULL) {
-		const json_t *dflt = json_array_get(args, 1);
-		if (dflt == NULL)
-			return floe_error_set(FLOE_EINVAL,
-			                      "var('%s') is not defined (dbt_project.yml "
-			                      "vars: or --vars)",
-			                      name ? name : "?");
-		v = dflt;
-	}
-	*out = json_incref((json_t *)v);
-	return 0;
-}
-
-static int fn_env_var(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                      void *ud)
-{
-	const char *name = json_string_value(json_array_get(args, 0));
-	const char *v = name ? getenv(name) : NULL;
-	(void)j;
-	(void)ud;
-	if (v == NULL) {
-		const json_t *dflt = json_array_get(args, 1);
-		if (dflt == NULL)
-			return floe_error_set(FLOE_EINVAL,
-			                      "env_var('%s') is not set and has no default",
-			                      name ? name : "?");
-		*out = json_incref((json_t *)dflt);
-		return 0;
-	}
-	*out = json_string(v);
-	return 0;
-}
-
-/* is_incremental(): an incremental model whose table exists, without
- * --full-refresh (false while parsing, as in dbt) */
-static int fn_is_incremental(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                             void *ud)
-{
-	floe_dbt *d = ud;
-	dbt_node *n = d->current;
-	bool yes = false;
-	(void)j;
-	if (!d->parsing && n && n->kind == DBT_MODEL && strcmp(mat_of(n), "incremental") == 0 &&
-	    !d->opts.full_refresh && n->schema)
-		yes = floe_catalog_table_exists(cat_of(d), n->schema, n->alias) == 1;
-	floe_error_clear();
-	*out = json_boolean(yes);
-	return 0;
-}
-
-static int fn_doc(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
-{
-	const char *name = json_string_value(json_array_get(args, json_array_size(args) - 1));
-	const json_t *text = name ? json_object_get(floe_jinja_docs(j), name) : NULL;
-	(void)kwargs;
-	(void)ud;
-	if (text == NULL)
-		return floe_error_set(FLOE_EINVAL, "doc('%s'): no docs block of that name",
-		                      name ? name : "?");
-	*out = json_incref((json_t *)text);
-	return 0;
-}
-
-/* run_query(sql): rows as a list of objects (columns by name), like agate
- * rows enough for {% for row in results %}; during parsing it returns none */
-static int fn_run_query(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                        void *ud)
-{
-	floe_dbt *d = ud;
-	const char *sql = json_string_value(json_array_get(args, 0));
-	floe_buf b = FLOE_BUF_INIT;
-	json_error_t err;
-	int rc;
-	if (d->parsing || eng_of(d) == NULL) {
-		*out = json_null();
-		return 0;
-	}
-	if (sql == NULL)
-		return floe_error_set(FLOE_EINVAL, "run_query() needs SQL text");
-	rc = floe_engine_query_json(eng_of(d), sql, &b);
-	if (rc == 0) {
-		*out = json_loadb(b.ptr, b.len, 0, &err);
-		if (*out == NULL)
-			rc = floe_error_set(FLOE_EENGINE, "run_query: %s", err.text);
-	}
-	floe_buf_free(&b);
-	return rc;
-}
-
-static int fn_dispatch(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                       void *ud)
-{
-	/* adapter.dispatch('name', 'package') gives the macro dbt would pick:
-	 * duckdb__name, default__name or name */
-	const char *name = json_string_value(json_array_get(args, 0));
-	const char *pfx[] = {"duckdb__", "default__", ""};
-	(void)ud;
-	(void)kwargs;
-	for (int i = 0; name && i < 3; i++) {
-		char *m = floe_asprintf("%s%s", pfx[i], name);
-		if (m == NULL)
-			return FLOE_ENOMEM;
-		if (floe_jinja_has_macro(j, m)) {
-			*out = floe_jinja_lookup(j, m);
-			floe_free(m);
-			return *out ? 0 : FLOE_ENOMEM;
-		}
-		floe_free(m);
-	}
-	return floe_error_set(FLOE_EINVAL, "adapter.dispatch: no macro for '%s'",
-	                      name ? name : "?");
-}
-
-int dbt_register_context(floe_dbt *d)
-{
-	json_t *target =
-	    json_pack("{s:s,s:s,s:s,s:I,s:s,s:s}", "name", d->target_name, "schema",
-	              d->target_schema, "type", "duckdb", "threads",
-	              (json_int_t)(d->opts.threads ? d->opts.threads : 1), "profile_name",
-	              json_string_value(json_object_get(d->project, "profile"))
-	                  ? json_string_value(json_object_get(d->project, "profile"))
-	                  : "",
-	              "database", "memory");
-	int rc = target ? floe_jinja_set_global(d->jinja, "target", target) : FLOE_ENOMEM;
-	json_t *pn = json_string(d->project_name);
-	json_decref(target);
-	if (rc == 0)
-		rc = floe_jinja_set_global(d->jinja, "project_name", pn);
-	json_decref(pn);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "ref", fn_ref, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "source", fn_source, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "config", fn_config, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "var", fn_var, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "env_var", fn_env_var, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "is_incremental", fn_is_incremental, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "doc", fn_doc, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "run_query", fn_run_query, d);
-	if (rc == 0)
-		rc = floe_jinja_register(d->jinja, "adapter.dispatch", fn_dispatch, d);
-	return rc;
 }
 
 /* ---- generic tests as SQL returning failing rows ---- */
@@ -302,7 +69,7 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	if (model == NULL)
 		return floe_error_set(FLOE_EINVAL, "%s: test on unknown model %s", t->path,
 		                      t->test_model ? t->test_model : "?");
-	rel = relation(model);
+	rel = dbt_relation(model);
 	from = where ? floe_asprintf("(select * from %s where %s) as m", rel, where)
 	             : floe_asprintf("%s as m", rel);
 	if (rel == NULL || from == NULL) {
@@ -402,183 +169,14 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	return rc;
 }
 
-/* ---- rendering ---- */
-
-int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out)
-{
-	floe_buf b = FLOE_BUF_INIT;
-	json_t *this_rel = NULL;
-	int rc;
-	*out = NULL;
-	d->parsing = parsing;
-	d->current = n;
-	if (!parsing) {
-		char *r = relation(n);
-		this_rel = r ? json_string(r) : NULL;
-		floe_free(r);
-		if (this_rel)
-			floe_jinja_set_global(d->jinja, "this", this_rel);
-		json_decref(this_rel);
-	}
-	rc = floe_jinja_render(d->jinja, n->raw ? n->raw : "", n->path, &b);
-	d->current = NULL;
-	d->parsing = false;
-	if (rc == 0)
-		*out = floe_buf_detach(&b, NULL);
-	floe_buf_free(&b);
-	return rc;
-}
-
-/* ---- selection ---- */
-
-static bool matches(floe_dbt *d, const dbt_node *n, const char *sel)
-{
-	if (floe_str_starts_with(sel, "tag:")) {
-		const json_t *tags = json_object_get(n->config, "tags"), *t;
-		size_t i;
-		if (json_is_string(tags))
-			return strcmp(json_string_value(tags), sel + 4) == 0;
-		json_array_foreach(tags, i,
-		                   t) if (floe_str_eq(json_string_value(t), sel + 4)) return true;
-		return false;
-	}
-	if (floe_str_starts_with(sel, "path:"))
-		return floe_str_starts_with(n->path, sel + 5);
-	if (floe_str_starts_with(sel, "resource_type:"))
-		return strcmp(sel + 14, n->kind == DBT_SEED    ? "seed"
-		                        : n->kind == DBT_MODEL ? "model"
-		                                               : "test") == 0;
-	if (n->kind == DBT_TEST) /* tests follow their model */
-		return n->test_model && strcmp(n->test_model, sel) == 0;
-	(void)d;
-	return strcmp(n->name, sel) == 0;
-}
-
-static void mark_up(floe_dbt *d, dbt_node *n, bool *sel)
-{
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && !sel[p - d->nodes]) {
-			sel[p - d->nodes] = true;
-			mark_up(d, p, sel);
-		}
-	}
-}
-
-static void mark_down(floe_dbt *d, dbt_node *n, bool *sel)
-{
-	for (size_t i = 0; i < d->nnodes; i++) {
-		size_t k;
-		json_t *dep;
-		if (sel[i])
-			continue;
-		json_array_foreach(d->nodes[i].deps, k, dep)
-		{
-			if (strcmp(json_string_value(dep), n->name) == 0) {
-				sel[i] = true;
-				mark_down(d, &d->nodes[i], sel);
-				break;
-			}
-		}
-	}
-}
-
-/* one selector (a+, +a, tag:x, ...) into sel[] */
-static void select_one(floe_dbt *d, const char *word, bool *sel)
-{
-	char buf[512];
-	size_t n = strlen(word);
-	bool up = word[0] == '+', down = n > 0 && word[n - 1] == '+';
-	snprintf(buf, sizeof(buf), "%.*s", (int)(n - up - down), word + up);
-	for (size_t i = 0; i < d->nnodes; i++) {
-		if (!matches(d, &d->nodes[i], buf))
-			continue;
-		sel[i] = true;
-		if (up)
-			mark_up(d, &d->nodes[i], sel);
-		if (down)
-			mark_down(d, &d->nodes[i], sel);
-	}
-}
-
-/* space = union, comma = intersection (dbt's syntax) */
-static int apply_selection(floe_dbt *d, const char *spec, bool *out)
-{
-	char *copy = floe_strdup(spec), *save = NULL, *tok;
-	bool *acc = floe_calloc(d->nnodes + 1, sizeof(bool));
-	bool *part = floe_calloc(d->nnodes + 1, sizeof(bool));
-	if (copy == NULL || acc == NULL || part == NULL) {
-		floe_free(copy);
-		floe_free(acc);
-		floe_free(part);
-		return FLOE_ENOMEM;
-	}
-	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *isave = NULL, *w;
-		bool first = true;
-		bool *inter = floe_calloc(d->nnodes + 1, sizeof(bool));
-		if (inter == NULL)
-			break;
-		for (w = strtok_r(tok, ",", &isave); w; w = strtok_r(NULL, ",", &isave)) {
-			memset(part, 0, d->nnodes * sizeof(bool));
-			select_one(d, w, part);
-			for (size_t i = 0; i < d->nnodes; i++)
-				inter[i] = first ? part[i] : inter[i] && part[i];
-			first = false;
-		}
-		for (size_t i = 0; i < d->nnodes; i++)
-			acc[i] |= inter[i];
-		floe_free(inter);
-	}
-	memcpy(out, acc, d->nnodes * sizeof(bool));
-	floe_free(copy);
-	floe_free(acc);
-	floe_free(part);
-	return 0;
-}
-
-static int select_nodes(floe_dbt *d, const char *command)
-{
-	bool *sel = floe_calloc(d->nnodes + 1, sizeof(bool));
-	bool *exc = floe_calloc(d->nnodes + 1, sizeof(bool));
-	int rc = 0;
-	if (sel == NULL || exc == NULL) {
-		floe_free(sel);
-		floe_free(exc);
-		return FLOE_ENOMEM;
-	}
-	if (d->opts.select)
-		rc = apply_selection(d, d->opts.select, sel);
-	else
-		for (size_t i = 0; i < d->nnodes; i++)
-			sel[i] = true;
-	if (rc == 0 && d->opts.exclude)
-		rc = apply_selection(d, d->opts.exclude, exc);
-	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
-		dbt_node *n = &d->nodes[i];
-		bool kind_ok = strcmp(command, "build") == 0 || strcmp(command, "compile") == 0 ||
-		               strcmp(command, "ls") == 0 ||
-		               (strcmp(command, "seed") == 0 && n->kind == DBT_SEED) ||
-		               (strcmp(command, "run") == 0 && n->kind == DBT_MODEL) ||
-		               (strcmp(command, "test") == 0 && n->kind == DBT_TEST);
-		n->selected = sel[i] && !exc[i] && !n->disabled && kind_ok;
-	}
-	floe_free(sel);
-	floe_free(exc);
-	return rc;
-}
-
 /* ---- execution ---- */
 
 static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
 {
-	int rc = floe_catalog_table_exists(cat_of(d), ns, name);
+	int rc = floe_catalog_table_exists(dbt_catalog(d), ns, name);
 	if (rc <= 0)
 		return rc;
-	return floe_table_expose(eng_of(d), cat_of(d), ns, name, -1);
+	return floe_table_expose(dbt_engine(d), dbt_catalog(d), ns, name, -1);
 }
 
 /* Only the tables this run reads without building them first: inputs of
@@ -597,7 +195,7 @@ static int expose_inputs(floe_dbt *d)
 		{
 			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
 			if (rc == 0 && p && !p->selected && p->schema &&
-			    strcmp(mat_of(p), "ephemeral") != 0 && strcmp(mat_of(p), "view") != 0)
+			    strcmp(dbt_mat(p), "ephemeral") != 0 && strcmp(dbt_mat(p), "view") != 0)
 				rc = expose_if_exists(d, p->schema, p->alias);
 		}
 		json_array_foreach(n->sources, k, dep)
@@ -644,9 +242,9 @@ static int ensure_namespace(floe_dbt *d, const char *ns)
 {
 	int rc;
 	pthread_mutex_lock(&run_mu);
-	rc = floe_catalog_namespace_exists(cat_of(d), ns);
+	rc = floe_catalog_namespace_exists(dbt_catalog(d), ns);
 	if (rc == 0)
-		rc = floe_catalog_create_namespace(cat_of(d), ns, NULL);
+		rc = floe_catalog_create_namespace(dbt_catalog(d), ns, NULL);
 	if (rc == FLOE_EEXISTS) { /* another process made it meanwhile */
 		floe_error_clear();
 		rc = 0;
@@ -808,7 +406,7 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 	sql = floe_asprintf("SELECT column_name, column_type FROM (DESCRIBE (%s\n))", n->compiled);
 	if (sql == NULL)
 		return FLOE_ENOMEM;
-	rc = floe_engine_query_rows(eng_of(d), sql, 0, &r);
+	rc = floe_engine_query_rows(dbt_engine(d), sql, 0, &r);
 	floe_free(sql);
 	if (rc)
 		return rc;
@@ -854,7 +452,7 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 	if (rc == 0)
 		rc = ensure_namespace(d, ns);
 	if (rc == 0)
-		rc = floe_table_write(eng_of(d), cat_of(d), ns, n->name, n->compiled,
+		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns, n->name, n->compiled,
 		                      FLOE_WRITE_REPLACE, &res);
 	floe_free(ns);
 	return rc < 0 ? rc : 0;
@@ -867,14 +465,14 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_mode *mode)
 {
 	const json_t *key = json_object_get(n->config, "unique_key"), *k;
-	char *rel = relation(n), *q = NULL;
+	char *rel = dbt_relation(n), *q = NULL;
 	floe_buf cond = FLOE_BUF_INIT;
 	size_t i;
 	int rc = 0;
 	if (rel == NULL)
 		return FLOE_ENOMEM;
 	pthread_mutex_lock(&run_mu);
-	rc = floe_table_expose(eng_of(d), cat_of(d), n->schema, n->alias, -1);
+	rc = floe_table_expose(dbt_engine(d), dbt_catalog(d), n->schema, n->alias, -1);
 	pthread_mutex_unlock(&run_mu);
 	if (rc) {
 		floe_free(rel);
@@ -916,7 +514,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
 	char *query = NULL;
-	const char *mat = mat_of(n);
+	const char *mat = dbt_mat(n);
 	int rc = 0;
 	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
 	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
@@ -943,7 +541,8 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
 		floe_engine_rows *r = NULL;
 		const char *sev = json_string_value(json_object_get(n->config, "severity"));
-		rc = count_sql ? floe_engine_query_rows(eng_of(d), count_sql, 1, &r) : FLOE_ENOMEM;
+		rc = count_sql ? floe_engine_query_rows(dbt_engine(d), count_sql, 1, &r)
+		               : FLOE_ENOMEM;
 		floe_free(count_sql);
 		if (rc == 0) {
 			n->rows = r->nrows && r->rows[0][0] ? strtoll(r->rows[0][0], NULL, 10) : 0;
@@ -974,7 +573,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	} else if (strcmp(mat, "view") == 0) {
 		/* a DuckDB view for this run's later models, and an Iceberg view in
 		 * the catalog (its SQL and schema) for every later reader */
-		char *rel = relation(n);
+		char *rel = dbt_relation(n);
 		char *sql =
 		    rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
 		                        "VIEW %s AS %s",
@@ -984,13 +583,13 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		char *sel = NULL;
 		int next_id = 1;
 		pthread_mutex_lock(&run_mu);
-		rc = sql ? floe_engine_exec(eng_of(d), sql) : FLOE_ENOMEM;
+		rc = sql ? floe_engine_exec(dbt_engine(d), sql) : FLOE_ENOMEM;
 		if (rc == 0)
-			rc =
-			    floe_engine_describe(eng_of(d), n->compiled, NULL, &next_id, &vs, &sel);
+			rc = floe_engine_describe(dbt_engine(d), n->compiled, NULL, &next_id, &vs,
+			                          &sel);
 		if (rc == 0) {
-			rc = floe_catalog_replace_view(cat_of(d), n->schema, n->alias, n->compiled,
-			                               vs);
+			rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias,
+			                               n->compiled, vs);
 			if (rc == FLOE_EUNSUPPORTED) {
 				floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s",
 				         n->path, floe_error_message());
@@ -1028,17 +627,17 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (rc == 0) {
 		floe_write_mode mode = FLOE_WRITE_REPLACE;
 		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
-		    floe_catalog_table_exists(cat_of(d), n->schema, n->alias) == 1)
+		    floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1)
 			rc = incremental_query(d, n, &query, &mode);
 		if (rc == 0)
-			rc = floe_table_write(eng_of(d), cat_of(d), n->schema, n->alias, query,
-			                      mode, &res);
+			rc = floe_table_write(dbt_engine(d), dbt_catalog(d), n->schema, n->alias,
+			                      query, mode, &res);
 	}
 	if (rc == 0) {
 		/* DuckDB catalog changes (schemas, views) from two connections at
 		 * once conflict: serialize them */
 		pthread_mutex_lock(&run_mu);
-		rc = floe_table_expose(eng_of(d), cat_of(d), n->schema, n->alias, -1);
+		rc = floe_table_expose(dbt_engine(d), dbt_catalog(d), n->schema, n->alias, -1);
 		pthread_mutex_unlock(&run_mu);
 	}
 	if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
@@ -1071,7 +670,7 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 			continue;
 		pthread_mutex_lock(&run_mu);
 		if (n) {
-			char *r = relation(n);
+			char *r = dbt_relation(n);
 			json_t *rel = r ? json_string(r) : NULL;
 			if (rel)
 				floe_jinja_set_global(d->jinja, "this", rel);
@@ -1081,7 +680,7 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 		rc = floe_jinja_render(d->jinja, sql, what, &b);
 		pthread_mutex_unlock(&run_mu);
 		if (rc == 0 && b.len > 0)
-			rc = floe_engine_exec(eng_of(d), b.ptr);
+			rc = floe_engine_exec(dbt_engine(d), b.ptr);
 		if (rc)
 			floe_error_prefix("%s: ", what);
 		floe_buf_free(&b);
@@ -1100,7 +699,7 @@ static const json_t *hook_config(const dbt_node *n, const char *dash, const char
 
 static const char *what_of(const dbt_node *n)
 {
-	const char *m = mat_of(n);
+	const char *m = dbt_mat(n);
 	if (n->kind == DBT_SEED)
 		return "loaded seed file";
 	if (n->kind == DBT_TEST)
@@ -1110,148 +709,6 @@ static const char *what_of(const dbt_node *n)
 	if (strcmp(m, "ephemeral") == 0)
 		return "compiled ephemeral model";
 	return "created sql table model";
-}
-
-static const char *kind_name(const dbt_node *n)
-{
-	return n->kind == DBT_SEED ? "seed" : n->kind == DBT_MODEL ? "model" : "test";
-}
-
-/* A manifest node with the fields of dbt's manifest v12 schema that floe
- * knows (docs.getdbt.com "Manifest JSON file"). */
-static json_t *manifest_node(floe_dbt *d, const dbt_node *n, json_t *dep_ids)
-{
-	json_t *o = json_object(), *refs = json_array(), *tags;
-	char *rel = n->schema ? relation(n) : NULL;
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep) json_array_append_new(
-	    refs, json_pack("{s:O,s:n,s:n}", "name", dep, "package", "version"));
-	tags = json_object_get(n->config, "tags");
-	json_object_set_new(o, "database", json_string("memory"));
-	json_object_set_new(o, "schema", json_string(n->schema ? n->schema : d->target_schema));
-	json_object_set_new(o, "name", json_string(n->name));
-	json_object_set_new(o, "resource_type", json_string(kind_name(n)));
-	json_object_set_new(o, "package_name", json_string(d->project_name));
-	json_object_set_new(o, "path", json_string(n->path));
-	json_object_set_new(o, "original_file_path", json_string(n->path));
-	json_object_set_new(o, "unique_id", json_string(n->unique_id));
-	json_object_set_new(o, "fqn", json_incref(n->fqn));
-	json_object_set_new(o, "alias", json_string(n->alias ? n->alias : n->name));
-	json_object_set_new(o, "checksum", json_pack("{s:s,s:s}", "name", "none", "checksum", ""));
-	json_object_set_new(o, "config", json_deep_copy(n->config));
-	json_object_set_new(o, "tags", json_is_array(tags) ? json_deep_copy(tags) : json_array());
-	json_object_set_new(
-	    o, "description",
-	    json_string(json_string_value(json_object_get(n->yaml, "description"))
-	                    ? json_string_value(json_object_get(n->yaml, "description"))
-	                    : ""));
-	json_object_set_new(o, "columns", json_object());
-	json_object_set_new(o, "meta", json_object());
-	json_object_set_new(o, "relation_name", rel ? json_string(rel) : json_null());
-	json_object_set_new(o, "raw_code", json_string(n->raw ? n->raw : ""));
-	json_object_set_new(o, "language", json_string("sql"));
-	json_object_set_new(o, "refs", refs);
-	json_object_set_new(o, "sources", json_array());
-	json_object_set_new(o, "depends_on", json_pack("{s:[],s:O}", "macros", "nodes", dep_ids));
-	json_object_set_new(o, "compiled", json_boolean(n->compiled != NULL));
-	json_object_set_new(o, "compiled_code",
-	                    n->compiled ? json_string(n->compiled) : json_null());
-	floe_free(rel);
-	return o;
-}
-
-static int write_artifacts(floe_dbt *d, const char *command, double elapsed)
-{
-	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
-	json_t *results = json_array(), *nodes = json_object(), *run, *manifest;
-	json_t *parents = json_object(), *children = json_object();
-	char *p1 = floe_asprintf("%s/%s/run_results.json", d->dir, tp ? tp : "target");
-	char *p2 = floe_asprintf("%s/%s/manifest.json", d->dir, tp ? tp : "target");
-	char *t1 = NULL, *t2 = NULL;
-	char now[32];
-	int rc = 0;
-	floe_time_format_ms(floe_time_now_ms(), now);
-	for (size_t i = 0; i < d->nnodes; i++)
-		json_object_set_new(children, d->nodes[i].unique_id, json_array());
-	for (size_t i = 0; i < d->nnodes; i++) {
-		dbt_node *n = &d->nodes[i];
-		static const char *st[] = {"", "success", "warn", "error", "skipped", "fail"};
-		const char *status =
-		    n->status == ST_PASS && n->kind == DBT_TEST ? "pass" : st[n->status];
-		json_t *dep_ids = json_array(), *dep;
-		size_t k;
-		char *rel = n->schema ? relation(n) : NULL;
-		json_array_foreach(n->deps, k, dep)
-		{
-			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-			if (p == NULL)
-				continue;
-			json_array_append_new(dep_ids, json_string(p->unique_id));
-			json_array_append_new(json_object_get(children, p->unique_id),
-			                      json_string(n->unique_id));
-		}
-		json_object_set(parents, n->unique_id, dep_ids);
-		json_object_set_new(nodes, n->unique_id, manifest_node(d, n, dep_ids));
-		json_decref(dep_ids);
-		if (n->selected)
-			json_array_append_new(
-			    results,
-			    json_pack("{s:s,s:[],s:s,s:f,s:{},s:s?,s:I,s:s,s:b,s:s?,s:s?}",
-			              "status", n->status ? status : "skipped", "timing",
-			              "thread_id", "Thread-1", "execution_time", n->seconds,
-			              "adapter_response", "message", n->message, "failures",
-			              (json_int_t)(n->kind == DBT_TEST ? n->rows : 0), "unique_id",
-			              n->unique_id, "compiled", n->compiled != NULL,
-			              "compiled_code", n->compiled, "relation_name", rel));
-		floe_free(rel);
-	}
-	run = json_pack("{s:{s:s,s:s,s:s},s:o,s:f,s:{s:s}}", "metadata", "dbt_schema_version",
-	                "https://schemas.getdbt.com/dbt/run-results/v6.json", "dbt_version",
-	                "floe-0.1.0", "generated_at", now, "results", results, "elapsed_time",
-	                elapsed, "args", "which", command);
-	manifest = json_pack(
-	    "{s:{s:s,s:s,s:s,s:s},s:o,s:{},s:{},s:{},s:{},s:{},s:{},s:{},s:{},"
-	    "s:o,s:o,s:{},s:{},s:{},s:{}}",
-	    "metadata", "dbt_schema_version", "https://schemas.getdbt.com/dbt/manifest/v12.json",
-	    "dbt_version", "floe-0.1.0", "generated_at", now, "project_name", d->project_name,
-	    "nodes", nodes, "sources", "macros", "docs", "exposures", "metrics", "groups",
-	    "selectors", "disabled", "parent_map", parents, "child_map", children, "group_map",
-	    "saved_queries", "semantic_models", "unit_tests");
-	if (manifest) {
-		json_t *docs = json_object();
-		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)floe_jinja_docs(d->jinja), k, v)
-		{
-			char *id = floe_asprintf("doc.%s.%s", d->project_name, k);
-			if (id)
-				json_object_set_new(docs, id,
-				                    json_pack("{s:s,s:s,s:O}", "name", k,
-				                              "unique_id", id, "block_contents",
-				                              v));
-			floe_free(id);
-		}
-		json_object_set_new(manifest, "docs", docs);
-		json_object_set(manifest, "exposures", d->exposures);
-	}
-	if (run)
-		t1 = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (manifest)
-		t2 = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (p1 == NULL || p2 == NULL || t1 == NULL || t2 == NULL)
-		rc = floe_error_set(FLOE_ENOMEM, "cannot build the run artifacts");
-	if (rc == 0)
-		rc = floe_storage_write(p1, t1, strlen(t1));
-	if (rc == 0)
-		rc = floe_storage_write(p2, t2, strlen(t2));
-	free(t1);
-	free(t2);
-	floe_free(p1);
-	floe_free(p2);
-	json_decref(run);
-	json_decref(manifest);
-	return rc;
 }
 
 /* ---- scheduling: nodes run when their selected inputs are done, on up
@@ -1413,7 +870,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = select_nodes(d, command)) != 0)
+	if ((rc = dbt_select_nodes(d, command)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->nnodes; i++)
 		total += d->nodes[i].selected;
@@ -1463,66 +920,9 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		floe_log(FLOE_LOG_ERROR, "%s", floe_error_message());
 		sum->error++;
 	}
-	rc = write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
+	rc = dbt_write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
 	floe_log_set_file(NULL);
-	return rc;
-}
-
-/* dbt renders env_var() inside dbt_project.yml and profiles.yml; floe does
- * it for string values that call env_var (other Jinja in those files, such
- * as hooks, is rendered when it runs). */
-static int render_env_values(floe_jinja *j, json_t *v, const char *name)
-{
-	size_t i;
-	const char *k;
-	json_t *x;
-	int rc = 0;
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, x)
-		{
-			if (json_is_string(x) && strstr(json_string_value(x), "env_var")) {
-				floe_buf b = FLOE_BUF_INIT;
-				rc = floe_jinja_render(j, json_string_value(x), name, &b);
-				if (rc == 0)
-					json_object_set_new(
-					    v, k, json_stringn(b.ptr ? b.ptr : "", b.len));
-				floe_buf_free(&b);
-			} else {
-				rc = render_env_values(j, x, name);
-			}
-			if (rc)
-				return rc;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-		{
-			if (json_is_string(x) && strstr(json_string_value(x), "env_var")) {
-				floe_buf b = FLOE_BUF_INIT;
-				rc = floe_jinja_render(j, json_string_value(x), name, &b);
-				if (rc == 0)
-					json_array_set_new(v, i,
-					                   json_stringn(b.ptr ? b.ptr : "", b.len));
-				floe_buf_free(&b);
-			} else {
-				rc = render_env_values(j, x, name);
-			}
-			if (rc)
-				return rc;
-		}
-	}
-	return rc;
-}
-
-int dbt_render_env(json_t *doc, const char *name)
-{
-	floe_jinja *j = NULL;
-	int rc = floe_jinja_new(&j);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "env_var", fn_env_var, NULL);
-	if (rc == 0)
-		rc = render_env_values(j, doc, name);
-	floe_jinja_free(j);
 	return rc;
 }
