@@ -20,12 +20,26 @@ char *floe_storage_join(const char *base, const char *rel);
 /* Read a whole file into out (initialised by the callee; free with
  * floe_buf_free). max caps the size (0 = 1 GiB). FLOE_ENOTFOUND if absent. */
 int floe_storage_read(floe_buf *out, const char *uri, size_t max);
-/* Write a whole file, creating parent directories: written to a temp name,
- * fsynced and renamed into place, so readers never see a partial file. */
+/*
+ * Durability: writes are atomic (readers never see a partial file) but not
+ * durable on their own; floe_storage_sync() is the barrier a commit takes
+ * before it publishes anything (one syncfs(2) per commit instead of an
+ * fsync per file), so that after a power loss a committed table never
+ * points at a file that did not reach the disk.
+ */
+/* Write a whole file, creating parent directories: written to a temp name
+ * and renamed into place, so readers never see a partial file. */
 int floe_storage_write(const char *uri, const void *data, size_t len);
 /* Like floe_storage_write but fails with FLOE_EEXISTS if uri already exists
  * (atomic: link(2) of the temp file). */
 int floe_storage_write_new(const char *uri, const void *data, size_t len);
+/* floe_storage_write_new with the barrier first: the file's content and
+ * everything written before it on its filesystem are on disk before the
+ * name appears (a commit that is itself a file, as in hadoop tables). */
+int floe_storage_write_new_synced(const char *uri, const void *data, size_t len);
+/* Make every file written so far on uri's filesystem durable (the commit
+ * barrier). Passes the I/O fault seam. */
+int floe_storage_sync(const char *uri);
 /* 1 if exists, 0 if not, negative on error. */
 int floe_storage_exists(const char *uri);
 /* Size in bytes of an existing file. */

@@ -318,7 +318,7 @@ static int write_version(const char *tdir, long v, const floe_buf *json, char **
 		floe_free(hint);
 		return FLOE_ENOMEM;
 	}
-	rc = floe_storage_write_new(loc, json->ptr, json->len);
+	rc = floe_storage_write_new_synced(loc, json->ptr, json->len);
 	if (rc == FLOE_EEXISTS) {
 		floe_error_clear();
 		rc = CATALOG_LOST_SWAP;

@@ -324,7 +324,14 @@ static int tbl_create(floe_catalog *c, const char *ns, const char *name, const c
 	int rc;
 	if (loc == NULL)
 		return FLOE_ENOMEM;
+	/* the metadata file and everything it references on disk before the
+	 * row that publishes it */
 	if ((rc = floe_storage_write_new(loc, json->ptr, json->len)) != 0) {
+		floe_free(loc);
+		return rc;
+	}
+	if ((rc = floe_storage_sync(loc)) != 0) {
+		floe_storage_delete(loc);
 		floe_free(loc);
 		return rc;
 	}
@@ -357,6 +364,11 @@ static int tbl_swap(floe_catalog *c, const char *ns, const char *name, const cha
 	if (loc == NULL)
 		return FLOE_ENOMEM;
 	if ((rc = floe_storage_write_new(loc, json->ptr, json->len)) != 0) {
+		floe_free(loc);
+		return rc;
+	}
+	if ((rc = floe_storage_sync(loc)) != 0) {
+		floe_storage_delete(loc);
 		floe_free(loc);
 		return rc;
 	}
@@ -512,6 +524,10 @@ int floe_catalog_replace_view(floe_catalog *c, const char *ns, const char *name,
 	}
 	if ((rc = floe_storage_write_new(loc, text, strlen(text))) != 0)
 		goto done;
+	if ((rc = floe_storage_sync(loc)) != 0) {
+		floe_storage_delete(loc);
+		goto done;
+	}
 	if (old) {
 		const char *p[6] = {loc, old, c->name, ns, name, old};
 		rc = run(

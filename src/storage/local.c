@@ -2,7 +2,9 @@
  * Local-disk implementation of the storage layer (file:// and plain paths).
  * Writes go to a temp file in the target directory and are renamed (or
  * linked, for write-new) into place, so a crash never leaves a partial
- * metadata file under its final name.
+ * metadata file under its final name. Durability is a separate barrier
+ * (floe_storage_sync: syncfs(2) of the filesystem), taken once per commit
+ * instead of an fsync per file.
  */
 
 #include "floe/storage.h"
@@ -129,7 +131,10 @@ done:
 
 static int mkdirs_path(char *path)
 {
+	struct stat st;
 	char *p;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	for (p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -206,10 +211,6 @@ static int write_temp(char **tmp_out, const char *path, const void *data, size_t
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fdatasync(fd) != 0) {
-		rc = io_error("cannot sync", tmp);
-		goto done;
-	}
 done:
 	if (fd >= 0 && close(fd) != 0 && rc == 0)
 		rc = io_error("cannot close", tmp);
@@ -240,7 +241,50 @@ int floe_storage_write(const char *uri, const void *data, size_t len)
 	return rc;
 }
 
-int floe_storage_write_new(const char *uri, const void *data, size_t len)
+/* syncfs(2) of the filesystem holding path (or its nearest existing
+ * ancestor directory) */
+static int sync_fs_of(const char *path)
+{
+	char *dir = floe_strdup(path);
+	int fd = -1, rc = 0;
+	if (dir == NULL)
+		return FLOE_ENOMEM;
+	if (floe_fault_io_hit()) {
+		rc = floe_error_set(FLOE_EIO, "cannot sync %s: injected I/O fault", path);
+		goto done;
+	}
+	while ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		char *slash = strrchr(dir, '/');
+		if ((errno != ENOENT && errno != ENOTDIR) || slash == NULL) {
+			rc = io_error("cannot open for sync", dir);
+			goto done;
+		}
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (syncfs(fd) != 0)
+		rc = io_error("cannot sync", dir);
+done:
+	if (fd >= 0)
+		close(fd);
+	floe_free(dir);
+	return rc;
+}
+
+int floe_storage_sync(const char *uri)
+{
+	char *path = floe_storage_local_path(uri);
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	rc = sync_fs_of(path);
+	floe_free(path);
+	return rc;
+}
+
+static int write_new(const char *uri, const void *data, size_t len, bool barrier)
 {
 	char *path = floe_storage_local_path(uri);
 	char *tmp = NULL;
@@ -248,6 +292,8 @@ int floe_storage_write_new(const char *uri, const void *data, size_t len)
 	if (path == NULL)
 		return floe_error_code();
 	rc = write_temp(&tmp, path, data, len);
+	if (rc == 0 && barrier && (rc = sync_fs_of(tmp)) != 0)
+		unlink(tmp);
 	if (rc == 0) {
 		if (link(tmp, path) != 0) {
 			if (errno == EEXIST)
@@ -260,6 +306,16 @@ int floe_storage_write_new(const char *uri, const void *data, size_t len)
 	floe_free(tmp);
 	floe_free(path);
 	return rc;
+}
+
+int floe_storage_write_new(const char *uri, const void *data, size_t len)
+{
+	return write_new(uri, data, len, false);
+}
+
+int floe_storage_write_new_synced(const char *uri, const void *data, size_t len)
+{
+	return write_new(uri, data, len, true);
 }
 
 int floe_storage_exists(const char *uri)

@@ -1,5 +1,6 @@
 /* Unit tests of the local storage layer: URIs, atomic writes, write-new
- * (create-if-absent) races, reads with caps, deletes and the I/O fault seam. */
+ * (create-if-absent) races, reads with caps, deletes, the commit barrier
+ * and the I/O fault seam. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,34 @@ static void test_io_fault_leaves_nothing(void **state)
 	floe_free(p);
 }
 
+/* The commit barrier: syncs the filesystem of a path that may not exist yet
+ * (its nearest existing ancestor), passes the fault seam, and a synced
+ * write-new publishes nothing when the barrier fails. */
+static void test_sync_barrier(void **state)
+{
+	char *p = path("not/yet/there/v2.metadata.json"), *q = path("v3.metadata.json");
+	char *uri = floe_asprintf("file://%s", dir);
+	floe_buf b;
+	(void)state;
+	assert_int_equal(floe_storage_sync(p), 0);
+	assert_int_equal(floe_storage_sync(uri), 0);
+	floe_fault_io_set(1);
+	assert_int_equal(floe_storage_sync(dir), FLOE_EIO);
+	assert_non_null(strstr(floe_error_message(), "cannot sync"));
+	floe_fault_io_set(2); /* the temp write passes, the barrier fails */
+	assert_int_equal(floe_storage_write_new_synced(q, "three", 5), FLOE_EIO);
+	assert_int_equal(floe_storage_exists(q), 0);
+	floe_fault_io_set(0);
+	assert_int_equal(floe_storage_write_new_synced(q, "three", 5), 0);
+	assert_int_equal(floe_storage_write_new_synced(q, "again", 5), FLOE_EEXISTS);
+	assert_int_equal(floe_storage_read(&b, q, 0), 0);
+	assert_string_equal(b.ptr, "three");
+	floe_buf_free(&b);
+	floe_free(uri);
+	floe_free(q);
+	floe_free(p);
+}
+
 static void test_delete_tree(void **state)
 {
 	char *a = path("t/data/a.parquet"), *b = path("t/metadata/m.avro"), *t = path("t");
@@ -127,6 +156,7 @@ int main(void)
 	    cmocka_unit_test(test_write_read_roundtrip),
 	    cmocka_unit_test(test_write_new_refuses_existing),
 	    cmocka_unit_test(test_io_fault_leaves_nothing),
+	    cmocka_unit_test(test_sync_barrier),
 	    cmocka_unit_test(test_delete_tree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
