@@ -714,28 +714,134 @@ static const char *what_of(const dbt_node *n)
 /* ---- scheduling: nodes run when their selected inputs are done, on up
  * to `threads` workers (dbt's --threads / the profile's threads) ---- */
 
+/*
+ * dbt build's test edges (dbt-core's add_test_edges): a test blocks a seed
+ * or model N when every node the test depends on is upstream of N, so the
+ * tests of N's ancestors run before N and one that fails (or errors) skips
+ * N. blockers of node i: blk[start[i] .. start[i + 1]).
+ */
+typedef struct {
+	size_t *start;
+	size_t *blk;
+} test_edges;
+
+static int test_edges_build(test_edges *te, floe_dbt *d)
+{
+	size_t n = d->nnodes, words = (n + 63) / 64, total = 0, k;
+	uint64_t *anc = floe_calloc(n * words + 1, sizeof(uint64_t));
+	int rc = 0;
+	te->start = floe_calloc(n + 1, sizeof(size_t));
+	te->blk = NULL;
+	if (anc == NULL || te->start == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	/* ancestors in topological order: a node's are its parents' plus them */
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t i = d->order[oi];
+		json_t *dep;
+		json_array_foreach(d->nodes[i].deps, k, dep)
+		{
+			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+			size_t pi;
+			if (p == NULL)
+				continue;
+			pi = (size_t)(p - d->nodes);
+			for (size_t w = 0; w < words; w++)
+				anc[i * words + w] |= anc[pi * words + w];
+			anc[i * words + pi / 64] |= (uint64_t)1 << (pi % 64);
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (pass == 0)
+				te->start[i] = m;
+			if (d->nodes[i].kind == DBT_TEST || !d->nodes[i].selected)
+				continue;
+			for (size_t t = 0; t < n; t++) {
+				const dbt_node *tn = &d->nodes[t];
+				json_t *dep;
+				bool all = json_array_size(tn->deps) > 0;
+				if (tn->kind != DBT_TEST || !tn->selected)
+					continue;
+				json_array_foreach(tn->deps, k, dep)
+				{
+					dbt_node *p =
+					    dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+					size_t pi = p ? (size_t)(p - d->nodes) : 0;
+					if (p == NULL || !(anc[i * words + pi / 64] &
+					                   ((uint64_t)1 << (pi % 64))))
+						all = false;
+				}
+				if (all && pass == 1)
+					te->blk[m] = t;
+				m += all;
+			}
+		}
+		if (pass == 0) {
+			te->start[n] = total = m;
+			if ((te->blk = floe_calloc(total + 1, sizeof(size_t))) == NULL) {
+				rc = FLOE_ENOMEM;
+				goto done;
+			}
+		}
+	}
+done:
+	floe_free(anc);
+	if (rc) {
+		floe_free(te->start);
+		floe_free(te->blk);
+		te->start = te->blk = NULL;
+	}
+	return rc;
+}
+
+static void test_edges_free(test_edges *te)
+{
+	floe_free(te->start);
+	floe_free(te->blk);
+}
+
 typedef struct {
 	floe_dbt *d;
 	floe_dbt_summary *sum;
 	size_t total, *done_count;
-	int *state; /* 0 waiting, 1 running, 2 done */
+	int *state;           /* 0 waiting, 1 running, 2 done */
+	const test_edges *te; /* NULL unless build */
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
 	floe_engine *eng;
 	floe_catalog *cat;
 } worker;
 
-static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
+static bool inputs_done(const worker *w, const dbt_node *n)
 {
-	size_t i;
+	floe_dbt *d = w->d;
+	size_t i, ni = (size_t)(n - d->nodes);
 	json_t *dep;
 	json_array_foreach(n->deps, i, dep)
 	{
 		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && p->selected && state[p - d->nodes] != 2)
+		if (p && p->selected && w->state[p - d->nodes] != 2)
 			return false;
 	}
+	for (i = w->te ? w->te->start[ni] : 0; w->te && i < w->te->start[ni + 1]; i++)
+		if (w->state[w->te->blk[i]] != 2)
+			return false;
 	return true;
+}
+
+/* a blocking test of a build that failed, errored or was skipped */
+static bool blocked_by_test(const worker *w, const dbt_node *n)
+{
+	size_t ni = (size_t)(n - w->d->nodes);
+	for (size_t i = w->te ? w->te->start[ni] : 0; w->te && i < w->te->start[ni + 1]; i++) {
+		dbt_status st = w->d->nodes[w->te->blk[i]].status;
+		if (st == ST_FAIL || st == ST_ERROR || st == ST_SKIP)
+			return true;
+	}
+	return false;
 }
 
 static void run_one(worker *w, dbt_node *n)
@@ -745,7 +851,7 @@ static void run_one(worker *w, dbt_node *n)
 	dbt_status st;
 	int rc = 0;
 	pthread_mutex_lock(w->mu);
-	bool skip = upstream_failed(d, n);
+	bool skip = upstream_failed(d, n) || blocked_by_test(w, n);
 	pthread_mutex_unlock(w->mu);
 	if (!skip)
 		rc = run_node(d, n);
@@ -781,13 +887,19 @@ static void *work(void *arg)
 	for (;;) {
 		dbt_node *next = NULL;
 		bool pending = false;
-		for (size_t oi = 0; oi < d->nnodes && next == NULL; oi++) {
+		/* in dependency order; a ready test first (tests are short and
+		 * unblock the nodes that wait for them) */
+		for (size_t oi = 0; oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
 			if (!n->selected || w->state[n - d->nodes] == 2)
 				continue;
 			pending = true;
-			if (w->state[n - d->nodes] == 0 && inputs_done(d, n, w->state))
+			if (w->state[n - d->nodes] == 0 && (next == NULL || n->kind == DBT_TEST) &&
+			    inputs_done(w, n)) {
 				next = n;
+				if (n->kind == DBT_TEST)
+					break;
+			}
 		}
 		if (!pending)
 			break;
@@ -806,7 +918,7 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
+static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build)
 {
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -814,10 +926,15 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	size_t done = 0;
 	worker w[16];
 	pthread_t tid[16];
+	test_edges te = {NULL, NULL};
 	int *state = floe_calloc(d->nnodes + 1, sizeof(int));
 	int rc = 0, started = 0;
 	if (state == NULL)
 		return FLOE_ENOMEM;
+	if (build && (rc = test_edges_build(&te, d)) != 0) {
+		floe_free(state);
+		return rc;
+	}
 	if (threads <= 0)
 		threads = (int)json_integer_value(json_object_get(d->output, "threads"));
 	if (threads <= 0)
@@ -825,7 +942,8 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	if (threads > 16)
 		threads = 16;
 	for (int i = 0; i < threads; i++) {
-		w[i] = (worker){d, sum, total, &done, state, &mu, &cv, NULL, NULL};
+		w[i] =
+		    (worker){d, sum, total, &done, state, build ? &te : NULL, &mu, &cv, NULL, NULL};
 		if (i == 0) {
 			w[i].eng = d->engine;
 			w[i].cat = d->catalog;
@@ -859,6 +977,7 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 		floe_engine_free(w[i].eng);
 	}
 	floe_free(state);
+	test_edges_free(&te);
 	pthread_mutex_destroy(&mu);
 	pthread_cond_destroy(&cv);
 	return rc;
@@ -911,7 +1030,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
 		return rc;
-	rc = schedule(d, sum, total);
+	rc = schedule(d, sum, total, strcmp(command, "build") == 0);
 	if (rc)
 		return rc;
 	sum->total = (int)total;

@@ -93,4 +93,27 @@ rc=0
 floe test >"$WORK/test.out" 2>&1 || rc=$?
 assert_eq "failing test exit" 1 "$rc"
 grep -q "FAIL  test no_returns" "$WORK/test.out" && pass || fail "no FAIL line: $(grep no_returns "$WORK/test.out")"
+rm "$P/tests/no_returns.sql"
+
+# in a build, a failing test of a model skips everything downstream of it
+# (dbt's test edges); the skipped tables keep their snapshots
+before=$(current_snapshot marts.orders)
+before_pay=$(current_snapshot staging.stg_payments)
+printf 'select * from {{ ref("stg_orders") }} where status = %s\n' "'returned'" >"$P/tests/no_returned_orders.sql"
+rc=0
+floe build >"$WORK/build_fail.out" 2>&1 || rc=$?
+assert_eq "build with a failing test: exit" 1 "$rc"
+grep -q "FAIL  test no_returned_orders" "$WORK/build_fail.out" && pass || fail "no FAIL line: $(cat "$WORK/build_fail.out")"
+for m in marts.orders marts.customers ddi.at_risk_customers ddi.rolling_30_day_orders; do
+    grep -q "SKIP  created sql table model $m " "$WORK/build_fail.out" && pass || fail "$m not skipped after the failing test: $(grep "$m" "$WORK/build_fail.out")"
+done
+grep -q "OK    created sql table model staging.stg_payments " "$WORK/build_fail.out" && pass || fail "stg_payments should still build"
+grep -q "Done. PASS=15 WARN=0 ERROR=1 SKIP=14 TOTAL=30" "$WORK/build_fail.out" && pass || fail "summary: $(tail -1 "$WORK/build_fail.out")"
+assert_eq "skipped model keeps its snapshot" "$before" "$(current_snapshot marts.orders)"
+[ "$(current_snapshot staging.stg_payments)" != "$before_pay" ] && pass || fail "stg_payments was not rebuilt"
+# floe run has no test edges: the same project runs every model
+rc=0
+floe run >"$WORK/run_nofail.out" 2>&1 || rc=$?
+assert_eq "run ignores tests" 0 "$rc"
+rm "$P/tests/no_returned_orders.sql"
 finish
