@@ -127,9 +127,25 @@ typedef struct {
 	int64_t snapshot_id; /* -1 when nothing was committed */
 	int64_t rows;
 	size_t files;
-	int attempts; /* commit attempts */
-	bool skipped; /* CREATE_IF_ABSENT on an existing table */
+	int64_t bytes; /* total size of the data files written */
+	int attempts;  /* commit attempts */
+	bool skipped;  /* CREATE_IF_ABSENT on an existing table */
+	bool kept;     /* the result is kept in DuckDB (floe_write_options) */
 } floe_write_result;
+
+/* Options of floe_table_write_with; zero (or NULL) means the defaults. */
+typedef struct {
+	/*
+	 * Keep the result in DuckDB (not for APPEND): the query runs once into
+	 * a table of the engine's database, the data files are written from
+	 * that table, and after the commit floe_table_expose(ns.name, current)
+	 * on any connection of the database reads it instead of the data
+	 * files, until floe_table_release(). A dbt run does this for a model
+	 * that later nodes read: the query is planned once and its readers
+	 * read memory, as dbt-duckdb's own tables are.
+	 */
+	bool keep_result;
+} floe_write_options;
 
 /*
  * Run `query` and commit its result to table ns.name in one snapshot
@@ -141,8 +157,16 @@ typedef struct {
  */
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res);
+/* floe_table_write with options (opts may be NULL). */
+int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                          const char *query, floe_write_mode mode, const floe_write_options *opts,
+                          floe_write_result *res);
+/* Drop the kept result of ns.name, if there is one, and expose the table
+ * from its data files again. 0 also when nothing was kept. */
+int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name);
 
-/* Register one table as a view at snapshot_id (-1 = current). */
+/* Register one table as a view at snapshot_id (-1 = current; a kept result
+ * of the table when there is one). */
 int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                       int64_t snapshot_id);
 

@@ -70,6 +70,11 @@ int floe_engine_open(floe_engine **out, const floe_engine_options *opts)
 		goto done;
 	}
 	e->con_open = true;
+	if ((e->kept = floe_calloc(1, sizeof(*e->kept))) == NULL) {
+		rc = FLOE_ENOMEM;
+		goto done;
+	}
+	pthread_mutex_init(&e->kept->mu, NULL);
 	rc = floe_engine_exec(e, "SET GLOBAL TimeZone = 'UTC'");
 done:
 	if (cfg)
@@ -90,6 +95,7 @@ int floe_engine_connect(floe_engine **out, floe_engine *parent)
 		return FLOE_ENOMEM;
 	e->db = parent->db;
 	e->shared_db = true;
+	e->kept = parent->kept;
 	if (duckdb_connect(e->db, &e->con) == DuckDBError) {
 		floe_free(e);
 		return floe_error_set(FLOE_EENGINE, "cannot open another DuckDB connection");
@@ -107,6 +113,16 @@ void floe_engine_free(floe_engine *e)
 		duckdb_disconnect(&e->con);
 	if (e->db_open && !e->shared_db)
 		duckdb_close(&e->db);
+	if (e->kept && !e->shared_db) {
+		for (size_t i = 0; i < e->kept->n; i++) {
+			floe_free(e->kept->items[i].ns);
+			floe_free(e->kept->items[i].name);
+			floe_free(e->kept->items[i].body);
+		}
+		floe_free(e->kept->items);
+		pthread_mutex_destroy(&e->kept->mu);
+		floe_free(e->kept);
+	}
 	if (e->own_temp && e->temp_dir)
 		floe_storage_delete_tree(e->temp_dir);
 	floe_free(e->temp_dir);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "floe/engine.h"
+#include "engine_internal.h"
 
 #define MAX_ATTEMPTS 10
 
@@ -149,24 +149,166 @@ static int commit_files(floe_catalog *c, const char *ns, const char *name, floe_
 	                      name, MAX_ATTEMPTS);
 }
 
+/* ---- results kept in DuckDB (floe_write_options.keep_result) ---- */
+
+/* "floe_results"."<ns>.<name>" */
+static char *kept_table(const char *ns, const char *name)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	char *key = floe_asprintf("%s.%s", ns, name);
+	int rc = key ? floe_buf_puts(&b, "\"floe_results\".") : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(&b, key);
+	floe_free(key);
+	if (rc) {
+		floe_buf_free(&b);
+		return NULL;
+	}
+	return floe_buf_detach(&b, NULL);
+}
+
+/* index of ns.name in the set, or -1 (caller holds the mutex) */
+static long kept_find(const floe_kept_set *k, const char *ns, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->items[i].ns, ns) == 0 && strcmp(k->items[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The view body of a kept result (caller frees), or NULL. */
+static char *kept_body(floe_engine *e, const char *ns, const char *name)
+{
+	char *body = NULL;
+	long i;
+	pthread_mutex_lock(&e->kept->mu);
+	if ((i = kept_find(e->kept, ns, name)) >= 0)
+		body = floe_strdup(e->kept->items[i].body);
+	pthread_mutex_unlock(&e->kept->mu);
+	return body;
+}
+
+static int kept_put(floe_engine *e, const char *ns, const char *name, const char *body)
+{
+	floe_kept_set *k = e->kept;
+	char *b = floe_strdup(body);
+	int rc = 0;
+	long i;
+	if (b == NULL)
+		return FLOE_ENOMEM;
+	pthread_mutex_lock(&k->mu);
+	if ((i = kept_find(k, ns, name)) >= 0) {
+		floe_free(k->items[i].body);
+		k->items[i].body = b;
+	} else {
+		floe_kept_result *g = floe_realloc(k->items, (k->n + 1) * sizeof(*g));
+		char *n1 = floe_strdup(ns), *n2 = floe_strdup(name);
+		if (g == NULL || n1 == NULL || n2 == NULL) {
+			if (g)
+				k->items = g;
+			floe_free(n1);
+			floe_free(n2);
+			floe_free(b);
+			rc = FLOE_ENOMEM;
+		} else {
+			k->items = g;
+			k->items[k->n++] = (floe_kept_result){n1, n2, b};
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return rc;
+}
+
+/* Forget ns.name and drop its table (made: the table exists even if it is
+ * not in the set yet); the last error is left alone. */
+static void kept_drop(floe_engine *e, const char *ns, const char *name, bool made)
+{
+	floe_kept_set *k = e->kept;
+	char *tbl = NULL, *sql = NULL;
+	long i;
+	pthread_mutex_lock(&k->mu);
+	if ((i = kept_find(k, ns, name)) >= 0) {
+		floe_free(k->items[i].ns);
+		floe_free(k->items[i].name);
+		floe_free(k->items[i].body);
+		k->items[i] = k->items[--k->n];
+		made = true;
+	}
+	pthread_mutex_unlock(&k->mu);
+	if (made && (tbl = kept_table(ns, name)) != NULL)
+		sql = floe_asprintf("DROP TABLE IF EXISTS %s", tbl);
+	if (sql) {
+		duckdb_result r;
+		duckdb_query(floe_engine_connection(e), sql, &r);
+		duckdb_destroy_result(&r);
+	}
+	floe_free(sql);
+	floe_free(tbl);
+}
+
+/* Run the query into its kept table; *src is the SELECT that reads it. */
+static int kept_make(floe_engine *e, const char *ns, const char *name, const char *query,
+                     char **src)
+{
+	char *tbl = kept_table(ns, name), *sql = NULL;
+	int rc = tbl ? 0 : FLOE_ENOMEM;
+	*src = NULL;
+	pthread_mutex_lock(&e->kept->mu);
+	if (rc == 0 && !e->kept->schema_made &&
+	    (rc = floe_engine_exec(e, "CREATE SCHEMA IF NOT EXISTS floe_results")) == 0)
+		e->kept->schema_made = true;
+	pthread_mutex_unlock(&e->kept->mu);
+	if (rc == 0 &&
+	    (sql = floe_asprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM (%s\n) AS q", tbl,
+	                         query)) == NULL)
+		rc = FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_engine_exec(e, sql);
+	if (rc == 0 && (*src = floe_asprintf("SELECT * FROM %s", tbl)) == NULL)
+		rc = FLOE_ENOMEM;
+	floe_free(sql);
+	floe_free(tbl);
+	return rc;
+}
+
+int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name)
+{
+	char *body = kept_body(e, ns, name);
+	if (body == NULL)
+		return 0;
+	floe_free(body);
+	kept_drop(e, ns, name, false);
+	return floe_table_expose(e, c, ns, name, -1);
+}
+
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res)
+{
+	return floe_table_write_with(e, c, ns, name, query, mode, NULL, res);
+}
+
+int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                          const char *query, floe_write_mode mode, const floe_write_options *opts,
+                          floe_write_result *res)
 {
 	floe_ice_metadata *base = NULL;
 	floe_ice_schema *cur = NULL, *schema = NULL;
 	floe_ice_data_file *files = NULL;
 	size_t nfiles = 0;
 	char *ident = NULL, *select = NULL, *full = NULL, *location = NULL, *data_dir = NULL;
+	char *kept_src = NULL;
 	const char *target;
 	int64_t target_size = 128LL * 1024 * 1024;
 	int rc, exists, next_id = 1;
-	bool committed = false;
+	bool committed = false, keep = opts && opts->keep_result && mode != FLOE_WRITE_APPEND;
 
 	res->snapshot_id = -1;
 	res->rows = 0;
 	res->files = 0;
+	res->bytes = 0;
 	res->attempts = 0;
 	res->skipped = false;
+	res->kept = false;
 	ident = floe_asprintf("%s.%s", ns, name);
 	if (ident == NULL)
 		return FLOE_ENOMEM;
@@ -223,6 +365,11 @@ int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char
 		if (rc == 0 && schema == NULL)
 			rc = floe_error_code();
 	} else {
+		/* a kept result: the query runs once, into DuckDB; the rest reads it */
+		if (keep && (rc = kept_make(e, ns, name, query, &kept_src)) != 0)
+			goto done;
+		if (kept_src)
+			query = kept_src;
 		rc = floe_engine_describe(e, query, cur, &next_id, &schema, &select);
 		if (rc == 0)
 			full = floe_asprintf("SELECT %s FROM (%s) AS q", select, query);
@@ -242,6 +389,8 @@ int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char
 		goto done;
 	res->rows = total_rows(files, nfiles);
 	res->files = nfiles;
+	for (size_t i = 0; i < nfiles; i++)
+		res->bytes += files[i].file_size;
 
 	if (!exists)
 		rc = create_with_files(c, ns, name, location, schema, files, nfiles, res);
@@ -251,7 +400,15 @@ int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char
 		                                            : FLOE_ICE_OP_OVERWRITE,
 		                  mode == FLOE_WRITE_APPEND ? NULL : schema, files, nfiles, res);
 	committed = rc == 0;
+	/* readers of this engine's database now see the kept result, or (not
+	 * kept) no longer an old one */
+	if (committed && keep)
+		res->kept = kept_put(e, ns, name, full) == 0;
+	if (committed && !res->kept)
+		floe_error_clear();
 done:
+	if (!res->kept && (kept_src || committed))
+		kept_drop(e, ns, name, kept_src != NULL);
 	if (rc && !committed && files != NULL)
 		remove_files(files, nfiles);
 	if (rc)
@@ -266,6 +423,7 @@ done:
 	floe_free(location);
 	floe_free(full);
 	floe_free(select);
+	floe_free(kept_src);
 	floe_free(ident);
 	return rc;
 }
@@ -344,7 +502,14 @@ int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const cha
                       int64_t snapshot_id)
 {
 	floe_ice_metadata *m = NULL;
-	int rc = floe_catalog_load_table(c, ns, name, &m, NULL);
+	char *body = snapshot_id < 0 ? kept_body(e, ns, name) : NULL;
+	int rc;
+	if (body) { /* the current snapshot is the kept result */
+		rc = floe_engine_register_select(e, ns, name, body);
+		floe_free(body);
+		return rc;
+	}
+	rc = floe_catalog_load_table(c, ns, name, &m, NULL);
 	if (rc == 0)
 		rc = expose_at(e, ns, name, m, snapshot_id);
 	if (rc)

@@ -41,6 +41,21 @@ static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
 	return rc ? rc : floe_buf_puts(b, "]");
 }
 
+int floe_engine_register_select(floe_engine *e, const char *ns, const char *name,
+                                const char *select)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = put_view_head(&b, ns, name);
+	if (rc == 0)
+		rc = floe_buf_puts(&b, select);
+	if (rc == 0)
+		rc = floe_engine_exec(e, b.ptr);
+	if (rc)
+		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
+	floe_buf_free(&b);
+	return rc;
+}
+
 int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
                                const floe_ice_schema *schema, const floe_ice_data_file *files,
                                size_t n)

@@ -35,7 +35,8 @@ static char *scalar(const char *sql)
 {
 	floe_engine_rows *r = NULL;
 	char *v;
-	assert_int_equal(floe_engine_query_rows(eng, sql, 0, &r), 0);
+	if (floe_engine_query_rows(eng, sql, 0, &r) != 0)
+		fail_msg("%s: %s", sql, floe_error_message());
 	assert_int_equal(r->nrows, 1);
 	v = floe_strdup(r->rows[0][0] ? r->rows[0][0] : "NULL");
 	floe_engine_rows_free(r);
@@ -251,6 +252,65 @@ static void test_query_json(void **state)
 	assert_non_null(strstr(floe_error_message(), "statement 2"));
 }
 
+/* A kept result: the query runs once into DuckDB, the table's view reads
+ * it with the Iceberg types until release, a failing rewrite keeps the last
+ * good one, and a write that keeps nothing forgets the old one. */
+static void test_kept_result(void **state)
+{
+	floe_catalog *cat = NULL;
+	floe_write_result res;
+	floe_write_options keep = {true};
+	char *wh = floe_asprintf("%s/kept", dir), *v;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&cat, NULL, wh), 0);
+	assert_int_equal(floe_catalog_create_namespace(cat, "k", NULL), 0);
+	assert_int_equal(floe_table_write_with(eng, cat, "k", "t",
+	                                       "SELECT i, i::HUGEINT * 2 AS h FROM range(10) t(i)",
+	                                       FLOE_WRITE_REPLACE, &keep, &res),
+	                 0);
+	assert_true(res.kept && res.rows == 10 && res.bytes > 0);
+	assert_int_equal(floe_table_expose(eng, cat, "k", "t", -1), 0);
+	v = scalar("SELECT sum(h) || ' ' || any_value(typeof(h)) FROM k.t");
+	assert_string_equal(v, "90 DECIMAL(38,0)");
+	floe_free(v);
+	v = scalar("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'k' AND view_name = "
+	           "'t' AND sql LIKE "
+	           "'%floe_results%'");
+	assert_string_equal(v, "1");
+	floe_free(v);
+	/* a failing rewrite: the kept result is still the committed one */
+	assert_int_not_equal(floe_table_write_with(eng, cat, "k", "t", "SELECT error('no') AS i",
+	                                           FLOE_WRITE_REPLACE, &keep, &res),
+	                     0);
+	assert_int_equal(floe_table_expose(eng, cat, "k", "t", -1), 0);
+	v = scalar("SELECT sum(h) FROM k.t");
+	assert_string_equal(v, "90");
+	floe_free(v);
+	/* release: the view reads the data files again */
+	assert_int_equal(floe_table_release(eng, cat, "k", "t"), 0);
+	v = scalar("SELECT (SELECT count(*) FROM duckdb_tables() WHERE schema_name = "
+	           "'floe_results') || ' ' || (SELECT count(*) FROM duckdb_views() WHERE "
+	           "schema_name = 'k' AND view_name = 't' AND sql LIKE '%read_parquet%')");
+	assert_string_equal(v, "0 1");
+	floe_free(v);
+	/* kept again, then an append (never kept) makes it stale: forgotten */
+	assert_int_equal(floe_table_write_with(eng, cat, "k", "t",
+	                                       "SELECT i, i::HUGEINT * 2 AS h FROM range(10) t(i)",
+	                                       FLOE_WRITE_REPLACE, &keep, &res),
+	                 0);
+	assert_int_equal(floe_table_write_with(eng, cat, "k", "t", "SELECT 100, 1000",
+	                                       FLOE_WRITE_APPEND, &keep, &res),
+	                 0);
+	assert_false(res.kept);
+	assert_int_equal(floe_table_expose(eng, cat, "k", "t", -1), 0);
+	v = scalar("SELECT sum(h) || ' ' || (SELECT count(*) FROM duckdb_tables() WHERE "
+	           "schema_name = 'floe_results') FROM k.t");
+	assert_string_equal(v, "1090 0");
+	floe_free(v);
+	floe_catalog_free(cat);
+	floe_free(wh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +320,7 @@ int main(void)
 	    cmocka_unit_test(test_write_files_and_view),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_query_json),
+	    cmocka_unit_test(test_kept_result),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
