@@ -37,6 +37,9 @@ typedef struct {
 	double seconds;
 	char *message;
 	int64_t rows;
+	int readers;   /* selected nodes still to read this one's result */
+	bool kept;     /* its result is kept in DuckDB for them */
+	int64_t bytes; /* size of the data files it wrote */
 } dbt_node;
 
 struct floe_dbt {

@@ -629,9 +629,19 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
 		    floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1)
 			rc = incremental_query(d, n, &query, &mode);
-		if (rc == 0)
-			rc = floe_table_write(dbt_engine(d), dbt_catalog(d), n->schema, n->alias,
-			                      query, mode, &res);
+		if (rc == 0) {
+			/* later nodes of this run read the result from memory */
+			floe_write_options wo = {n->readers > 0};
+			rc = floe_table_write_with(dbt_engine(d), dbt_catalog(d), n->schema,
+			                           n->alias, query, mode, &wo, &res);
+		}
+		if (rc == 0) {
+			n->kept = res.kept;
+			n->bytes = res.bytes;
+			if (n->kept)
+				floe_log(FLOE_LOG_DEBUG, "%s: result kept in memory for %d readers",
+				         n->unique_id, n->readers);
+		}
 	}
 	if (rc == 0) {
 		/* DuckDB catalog changes (schemas, views) from two connections at
@@ -803,12 +813,69 @@ static void test_edges_free(test_edges *te)
 	floe_free(te->blk);
 }
 
+/* ---- kept results: a table's result stays in DuckDB while selected nodes
+ * still read it; a large one (or one past the budget) is released, read
+ * from its data files again, once its last reader is done ---- */
+
+/* FLOE_KEEP_MB: data-file MiB of all results kept at once (default 256;
+ * 0: keep none); a result over a sixteenth of it counts as large */
+static int64_t keep_budget(void)
+{
+	const char *s = getenv("FLOE_KEEP_MB");
+	int64_t mb = 256;
+	if (s && (floe_parse_i64(&mb, s) != 0 || mb < 0)) {
+		floe_log(FLOE_LOG_WARN, "FLOE_KEEP_MB='%s' is not a number of MiB; using 256", s);
+		mb = 256;
+	}
+	return mb << 20;
+}
+
+/* Call fn on every table node n reads: its deps, looking through
+ * ephemeral and view models (their SQL reads their own inputs). */
+static void each_input(floe_dbt *d, const dbt_node *n, void (*fn)(floe_dbt *, dbt_node *, void *),
+                       void *arg, int depth)
+{
+	size_t i;
+	json_t *dep;
+	json_array_foreach(n->deps, i, dep)
+	{
+		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+		const char *m = p ? dbt_mat(p) : "";
+		if (p == NULL)
+			continue;
+		if ((strcmp(m, "ephemeral") == 0 || strcmp(m, "view") == 0) && depth < 64)
+			each_input(d, p, fn, arg, depth + 1);
+		else
+			fn(d, p, arg);
+	}
+}
+
+static void add_reader(floe_dbt *d, dbt_node *p, void *arg)
+{
+	(void)d;
+	(void)arg;
+	p->readers++;
+}
+
+static void count_readers(floe_dbt *d, bool keep)
+{
+	for (size_t i = 0; i < d->nnodes; i++) {
+		d->nodes[i].readers = 0;
+		d->nodes[i].kept = false;
+	}
+	for (size_t i = 0; keep && i < d->nnodes; i++)
+		if (d->nodes[i].selected)
+			each_input(d, &d->nodes[i], add_reader, NULL, 0);
+}
+
 typedef struct {
 	floe_dbt *d;
 	floe_dbt_summary *sum;
 	size_t total, *done_count;
 	int *state;           /* 0 waiting, 1 running, 2 done */
 	const test_edges *te; /* NULL unless build */
+	int64_t *kept_bytes;  /* of the results kept now */
+	int64_t keep_budget;
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
 	floe_engine *eng;
@@ -844,6 +911,51 @@ static bool blocked_by_test(const worker *w, const dbt_node *n)
 	return false;
 }
 
+typedef struct {
+	worker *w;
+	dbt_node **release;
+	size_t n;
+} done_reading;
+
+/* n is done: one reader less for each input (under w->mu); collect the
+ * kept results to release */
+static void drop_reader(floe_dbt *d, dbt_node *p, void *arg)
+{
+	done_reading *dr = arg;
+	(void)d;
+	if (--p->readers > 0 || !p->kept)
+		return;
+	if (p->bytes >= dr->w->keep_budget / 16 || *dr->w->kept_bytes > dr->w->keep_budget) {
+		p->kept = false;
+		*dr->w->kept_bytes -= p->bytes;
+		if (dr->n < 64)
+			dr->release[dr->n++] = p;
+	}
+}
+
+static void release_inputs(worker *w, dbt_node *n)
+{
+	dbt_node *rel[64];
+	done_reading dr = {w, rel, 0};
+	pthread_mutex_lock(w->mu);
+	if (n->kept)
+		*w->kept_bytes += n->bytes;
+	each_input(w->d, n, drop_reader, &dr, 0);
+	pthread_mutex_unlock(w->mu);
+	for (size_t i = 0; i < dr.n; i++) {
+		pthread_mutex_lock(&run_mu); /* DuckDB catalog change */
+		if (floe_table_release(dbt_engine(w->d), dbt_catalog(w->d), rel[i]->schema,
+		                       rel[i]->alias) != 0) {
+			floe_log(FLOE_LOG_WARN, "%s: %s", rel[i]->unique_id, floe_error_message());
+			floe_error_clear();
+		} else {
+			floe_log(FLOE_LOG_DEBUG, "%s: result released from memory (%lld bytes)",
+			         rel[i]->unique_id, (long long)rel[i]->bytes);
+		}
+		pthread_mutex_unlock(&run_mu);
+	}
+}
+
 static void run_one(worker *w, dbt_node *n)
 {
 	int64_t s0 = floe_time_mono_us();
@@ -855,6 +967,7 @@ static void run_one(worker *w, dbt_node *n)
 	pthread_mutex_unlock(w->mu);
 	if (!skip)
 		rc = run_node(d, n);
+	release_inputs(w, n);
 	pthread_mutex_lock(w->mu);
 	if (skip) {
 		n->status = ST_SKIP;
@@ -927,10 +1040,12 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build
 	worker w[16];
 	pthread_t tid[16];
 	test_edges te = {NULL, NULL};
+	int64_t kept_bytes = 0, budget = keep_budget();
 	int *state = floe_calloc(d->nnodes + 1, sizeof(int));
 	int rc = 0, started = 0;
 	if (state == NULL)
 		return FLOE_ENOMEM;
+	count_readers(d, budget > 0);
 	if (build && (rc = test_edges_build(&te, d)) != 0) {
 		floe_free(state);
 		return rc;
@@ -942,8 +1057,16 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build
 	if (threads > 16)
 		threads = 16;
 	for (int i = 0; i < threads; i++) {
-		w[i] =
-		    (worker){d, sum, total, &done, state, build ? &te : NULL, &mu, &cv, NULL, NULL};
+		w[i] = (worker){.d = d,
+		                .sum = sum,
+		                .total = total,
+		                .done_count = &done,
+		                .state = state,
+		                .te = build ? &te : NULL,
+		                .kept_bytes = &kept_bytes,
+		                .keep_budget = budget,
+		                .mu = &mu,
+		                .cv = &cv};
 		if (i == 0) {
 			w[i].eng = d->engine;
 			w[i].cat = d->catalog;

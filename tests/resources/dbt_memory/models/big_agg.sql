@@ -1,0 +1,1 @@
+select k, count(*) as n, sum(i) as s from {{ ref('big') }} group by k

@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select * from {{ ref('big') }} where k = 0

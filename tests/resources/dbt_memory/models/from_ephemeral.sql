@@ -1,0 +1,1 @@
+select count(*) as n, sum(i) as s from {{ ref('big_ones') }}

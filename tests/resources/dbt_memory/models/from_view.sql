@@ -1,0 +1,1 @@
+select count(*) as n, max(label) as top from {{ ref('big_sevens') }}
