@@ -276,30 +276,26 @@ int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows, flo
 	*out = NULL;
 	if (r == NULL)
 		return FLOE_ENOMEM;
-	/* For SELECT-like statements DuckDB itself renders every value as text. */
-	if (duckdb_prepare(e->con, sql, &ps) == DuckDBError) {
-		rc = floe_engine_error("", duckdb_prepare_error(ps));
-		duckdb_destroy_prepare(&ps);
-		floe_engine_rows_free(r);
-		return rc;
-	}
-	if (duckdb_prepared_statement_type(ps) == DUCKDB_STATEMENT_TYPE_SELECT &&
-	    duckdb_prepared_statement_column_count(ps) > 0)
-		wrapped =
-		    floe_asprintf("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s\n) AS floe_q", sql);
-	duckdb_destroy_prepare(&ps);
-	if (wrapped && duckdb_query(e->con, wrapped, &res) == DuckDBSuccess) {
-		rc = collect_rows(&res, max_rows, r, true);
-		duckdb_destroy_result(&res);
-	} else {
-		if (wrapped)
+	/* A SELECT-like statement binds as a subquery and DuckDB itself renders
+	 * every value as text; anything else runs as it is. One bind either
+	 * way: a statement that cannot be wrapped fails to prepare. */
+	wrapped = floe_asprintf("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s\n) AS floe_q", sql);
+	if (wrapped && duckdb_prepare(e->con, wrapped, &ps) == DuckDBSuccess) {
+		if (duckdb_execute_prepared(ps, &res) == DuckDBError) {
+			rc = floe_engine_error("", duckdb_result_error(&res));
 			duckdb_destroy_result(&res);
+		} else {
+			rc = collect_rows(&res, max_rows, r, true);
+			duckdb_destroy_result(&res);
+		}
+	} else {
 		rc = floe_engine_query(e, sql, &res);
 		if (rc == 0) {
 			rc = collect_rows(&res, max_rows, r, true);
 			duckdb_destroy_result(&res);
 		}
 	}
+	duckdb_destroy_prepare(&ps);
 	floe_free(wrapped);
 	if (rc) {
 		floe_engine_rows_free(r);
