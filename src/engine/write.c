@@ -557,10 +557,9 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 			    FLOE_EENGINE, "%s: DuckDB reported %lld bytes, found %lld", out[i].path,
 			    (long long)out[i].file_size, (long long)size);
 	}
-	/* the data files are on disk before any commit can reference them (a
-	 * no-op barrier when the catalog's own sync covers the same filesystem) */
-	if (rc == 0 && cnt > 0)
-		rc = floe_storage_sync(data_dir);
+	/* not synced here: the commit's barrier (floe_storage_sync of the
+	 * table's metadata location) covers the filesystem of the table's
+	 * location, data/ included, before anything references these files */
 done:
 	if (have_res)
 		duckdb_destroy_result(&res);
