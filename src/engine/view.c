@@ -62,8 +62,8 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 {
 	floe_buf b = FLOE_BUF_INIT;
 	const floe_ice_type *root = schema->root;
-	int rc = put_view_head(&b, ns, name);
-	if (rc == 0 && n == 0) {
+	int rc = 0;
+	if (n == 0) {
 		rc = floe_buf_puts(&b, "SELECT ");
 		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
 			char *ty = floe_engine_duckdb_type(root->fields[i].type);
@@ -75,7 +75,7 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 		}
 		if (rc == 0)
 			rc = floe_buf_puts(&b, " WHERE false");
-	} else if (rc == 0) {
+	} else {
 		rc = floe_buf_puts(&b, "SELECT ");
 		for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
 			if (i)
@@ -106,9 +106,7 @@ int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,
 			rc = floe_buf_puts(&b, "})");
 	}
 	if (rc == 0)
-		rc = floe_engine_exec(e, b.ptr);
-	if (rc)
-		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
+		rc = floe_engine_register_select(e, ns, name, b.ptr);
 	floe_buf_free(&b);
 	return rc;
 }
@@ -122,9 +120,7 @@ int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const cha
 	int rc;
 	if (n == 0)
 		return floe_engine_register_table(e, ns, name, schema, files, n);
-	rc = put_view_head(&b, ns, name);
-	if (rc == 0)
-		rc = floe_buf_puts(&b, "SELECT ");
+	rc = floe_buf_puts(&b, "SELECT ");
 	for (size_t i = 0; rc == 0 && i < root->nfields; i++) {
 		const char *col = root->fields[i].name;
 		if (i)
@@ -146,9 +142,7 @@ int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const cha
 	if (rc == 0)
 		rc = floe_buf_puts(&b, evolved ? ", union_by_name = true)" : ")");
 	if (rc == 0)
-		rc = floe_engine_exec(e, b.ptr);
-	if (rc)
-		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
+		rc = floe_engine_register_select(e, ns, name, b.ptr);
 	floe_buf_free(&b);
 	return rc;
 }
