@@ -113,6 +113,9 @@ bool floe_jinja_has_macro(const floe_jinja *j, const char *name);
  * runtime: undefined call, bad filter, type errors).
  */
 int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_buf *out);
+/* Evaluate one Jinja expression (the inside of {{ }}), keeping its value
+ * (a relation stays an object); undefined gives null. New reference. */
+int floe_jinja_eval(json_t **result, floe_jinja *j, const char *expr, const char *name);
 /* Call a loaded macro or registered function by name with positional args
  * (array, may be NULL); result as a new reference. */
 int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args);

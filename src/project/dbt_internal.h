@@ -60,6 +60,11 @@ struct floe_dbt {
 	char *cat_uri, *wh_path; /* to open one catalog handle per worker */
 	dbt_node *current;       /* node being rendered */
 	bool parsing;
+	/* Jinja context state (dbt_context.c, dbt_adapter.c) */
+	json_t *packages;     /* names of the installed packages */
+	json_t *package_vars; /* package name -> vars of its dbt_project.yml */
+	json_t *results;      /* statement name -> load_result() value */
+	char invocation_id[37];
 };
 
 /* dbt_context.c: register ref, source, config, ... on d->jinja; render a
@@ -67,9 +72,28 @@ struct floe_dbt {
  * caller's (floe_free) */
 int dbt_register_context(floe_dbt *d);
 int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
+/* the failure count of a test's compiled SQL: dbt's fail_calc config
+ * (count(*) by default) over its rows; caller frees */
+char *dbt_test_count_sql(const dbt_node *t);
+/* flags.WHICH for the command being run */
+int dbt_set_command(floe_dbt *d, const char *command);
 /* render env_var() calls inside the string values of a YAML document */
 int dbt_render_env(json_t *doc, const char *name);
 dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: seed or model */
+
+/* dbt_adapter.c: relation, column and agate objects; adapter, api,
+ * statement / load_result / run_query and floe's own macros of the `dbt`
+ * namespace (cross-database macros in DuckDB SQL) */
+int dbt_register_adapter(floe_dbt *d);
+/* the relation object of a seed or model (ephemeral: its inlined SQL) */
+json_t *dbt_node_relation(floe_dbt *d, const dbt_node *n);
+/* a relation object for database.schema.identifier; type may be NULL */
+json_t *dbt_relation_value(const char *database, const char *schema, const char *identifier,
+                           const char *type);
+/* the SQL of a project or package generic test: its macro test_<name>
+ * called with model, column_name and the rendered arguments (parsing:
+ * execute is false, refs and config() are recorded on t) */
+int dbt_generic_test(floe_dbt *d, dbt_node *t, bool parsing, char **out);
 
 /* dbt_run.c: the DuckDB connection and catalog handle of the calling
  * worker thread (the main ones outside a run) */

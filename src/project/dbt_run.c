@@ -138,28 +138,12 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	} else if (strcmp(t->test_kind, "singular") == 0) {
 		floe_buf_puts(&b, t->compiled ? t->compiled : "");
 	} else {
-		/* a project or package generic test: {% test name(model, column_name) %} */
-		/* dbt_utils.expression_is_true -> test_expression_is_true */
-		const char *dot = strrchr(t->test_kind, '.');
-		char *macro = floe_asprintf("test_%s", dot ? dot + 1 : t->test_kind);
-		if (macro && floe_jinja_has_macro(d->jinja, macro)) {
-			/* generic tests take model, column_name and their arguments by name */
-			json_t *kw = json_deep_copy(t->test_args), *res = NULL;
-			json_object_set_new(kw, "model", json_string(rel));
-			if (col)
-				json_object_set_new(kw, "column_name", json_string(col));
-			d->parsing = false;
-			rc = floe_jinja_call_kw(&res, d->jinja, macro, NULL, kw);
-			if (rc == 0)
-				floe_buf_puts(&b,
-				              json_string_value(res) ? json_string_value(res) : "");
-			json_decref(kw);
-			json_decref(res);
-		} else {
-			rc = floe_error_set(FLOE_EUNSUPPORTED, "%s: unknown generic test '%s'",
-			                    t->path, t->test_kind);
-		}
-		floe_free(macro);
+		/* a project or package generic test: its {% test %} macro */
+		char *sql = NULL;
+		rc = dbt_generic_test(d, t, false, &sql);
+		if (rc == 0)
+			floe_buf_puts(&b, sql);
+		floe_free(sql);
 	}
 	floe_free(rel);
 	floe_free(from);
@@ -537,8 +521,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (rc)
 		return rc;
 	if (n->kind == DBT_TEST) {
-		char *count_sql =
-		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
+		char *count_sql = dbt_test_count_sql(n);
 		floe_engine_rows *r = NULL;
 		const char *sev = json_string_value(json_object_get(n->config, "severity"));
 		rc = count_sql ? floe_engine_query_rows(dbt_engine(d), count_sql, 1, &r)
@@ -870,7 +853,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = dbt_select_nodes(d, command)) != 0)
+	if ((rc = dbt_select_nodes(d, command)) != 0 || (rc = dbt_set_command(d, command)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->nnodes; i++)
 		total += d->nodes[i].selected;

@@ -428,6 +428,13 @@ static json_t *index_value(const json_t *a, const json_t *b)
 		return jj_hidden(json_string_value(b))
 		           ? NULL
 		           : json_incref(json_object_get(a, json_string_value(b)));
+	if (json_is_object(a) && !(seq && json_is_integer(b))) {
+		/* dict literals key by text: {relation: []}[relation], {1: x}[1] */
+		json_t *k = jj_to_string(b), *v;
+		v = k ? json_object_get(a, json_string_value(k)) : NULL;
+		json_decref(k);
+		return v ? json_incref(v) : NULL;
+	}
 	if (seq)
 		a = seq;
 	if ((json_is_array(a) || json_is_string(a)) && json_is_integer(b)) {
@@ -1028,6 +1035,32 @@ int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_bu
 	if ((rc = keep_template(j, t)) != 0)
 		return rc;
 	return run(j, t, out);
+}
+
+int floe_jinja_eval(json_t **result, floe_jinja *j, const char *expr, const char *name)
+{
+	char *text = floe_asprintf("{{ %s }}", expr);
+	jj_template *t = NULL;
+	const char *saved = j->tname;
+	int rc;
+	*result = NULL;
+	if (text == NULL)
+		return FLOE_ENOMEM;
+	rc = jj_parse(&t, text, name);
+	floe_free(text);
+	if (rc)
+		return rc;
+	if (t->root == NULL || t->root->kind != JN_OUT || t->root->next != NULL) {
+		rc = floe_error_set(FLOE_EINVAL, "%s: expected one expression", name);
+	} else {
+		j->tname = t->name;
+		rc = eval(result, j, t->root->e);
+		j->tname = saved;
+		if (rc == 0 && *result == NULL)
+			*result = json_null(); /* undefined */
+	}
+	jj_template_free(t);
+	return rc;
 }
 
 int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args)

@@ -52,6 +52,17 @@ static const json_t *attr_of(const json_t *v, const char *path)
 	return v;
 }
 
+/* attribute='a.b' or attribute=0 of map, sort, join, sum, ... */
+static const char *attr_arg(const json_t *kwargs, char buf[32])
+{
+	const json_t *a = json_object_get(kwargs, "attribute");
+	if (json_is_integer(a)) {
+		snprintf(buf, 32, "%lld", (long long)json_integer_value(a));
+		return buf;
+	}
+	return json_string_value(a);
+}
+
 static json_t *as_list(const json_t *v)
 {
 	json_t *l = jj_items(v);
@@ -90,6 +101,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	const json_t *a0 = json_array_get(args, 0), *a1 = json_array_get(args, 1);
 	size_t i;
 	json_t *x;
+	char abuf[32];
 	*out = NULL;
 	if (strcmp(name, "default") == 0 || strcmp(name, "d") == 0) {
 		bool boolean =
@@ -172,7 +184,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "join") == 0) {
 		json_t *list = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		floe_buf b = FLOE_BUF_INIT;
 		json_t *sep = a0 ? jj_to_string(a0) : json_string("");
 		json_array_foreach(list, i, x)
@@ -228,9 +240,9 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 		int rc;
 		*out = json_copy(l);
 		json_decref(l);
-		rc = sort_list(
-		    j, line, *out, json_string_value(json_object_get(kwargs, "attribute")),
-		    floe_jinja_truthy(json_object_get(kwargs, "reverse")) || floe_jinja_truthy(a0));
+		rc = sort_list(j, line, *out, attr_arg(kwargs, abuf),
+		               floe_jinja_truthy(json_object_get(kwargs, "reverse")) ||
+		                   floe_jinja_truthy(a0));
 		return rc;
 	}
 	if (strcmp(name, "unique") == 0) {
@@ -250,7 +262,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "sum") == 0 || strcmp(name, "max") == 0 || strcmp(name, "min") == 0) {
 		json_t *l = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		double s = 0;
 		bool ints = true;
 		const json_t *best = NULL;
@@ -320,7 +332,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	    strcmp(name, "reject") == 0 || strcmp(name, "selectattr") == 0 ||
 	    strcmp(name, "rejectattr") == 0) {
 		json_t *l = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		bool is_map = name[0] == 'm', is_attr = strstr(name, "attr") != NULL;
 		bool want = name[0] == 's';
 		int rc = 0;

@@ -294,6 +294,13 @@ bool jj_contains(const json_t *hay, const json_t *needle)
 	if (json_is_object(hay) && json_is_string(needle))
 		return !jj_hidden(json_string_value(needle)) &&
 		       json_object_get(hay, json_string_value(needle)) != NULL;
+	if (json_is_object(hay) && needle && !json_is_null(needle)) {
+		/* dict literals key by text (a relation, a number) */
+		json_t *k = jj_to_string(needle);
+		bool in = k && json_object_get(hay, json_string_value(k)) != NULL;
+		json_decref(k);
+		return in;
+	}
 	return false;
 }
 
