@@ -568,6 +568,11 @@ static int fn_statement_run(json_t **out, floe_jinja *j, const json_t *args, con
 	*out = json_string("");
 	if (d->parsing || sql == NULL)
 		return 0;
+	if (dbt_engine(d) == NULL) { /* floe compile: no database, no result */
+		floe_log(FLOE_LOG_DEBUG, "statement %s not run: no database connection",
+		         name ? name : "");
+		return 0;
+	}
 	rc = run_sql(d, sql, floe_jinja_truthy(json_array_get(args, 2)), &table, &response);
 	if (rc == 0 && name)
 		rc = store(d, name, response, table);
@@ -913,11 +918,11 @@ static const struct {
     {"last_day(date, datepart)",
      "cast({{ dbt.dateadd(datepart, 1, dbt.date_trunc(datepart, date)) }} - to_days(1) as date)"},
     {"listagg(measure, delimiter_text=\"','\", order_by_clause=none, limit_num=none)",
-     "{%- set ordered = measure ~ ((' ' ~ order_by_clause) if order_by_clause else '') -%}"
+     "{%- set order = (' ' ~ order_by_clause) if order_by_clause else '' -%}"
      "{%- if limit_num -%}"
-     "array_to_string(list_slice(array_agg({{ ordered }}), 1, {{ limit_num }}), "
+     "array_to_string(list_slice(array_agg({{ measure }}{{ order }}), 1, {{ limit_num }}), "
      "{{ delimiter_text }})"
-     "{%- else -%}string_agg({{ ordered }}, {{ delimiter_text }}){%- endif -%}"},
+     "{%- else -%}string_agg({{ measure }}, {{ delimiter_text }}{{ order }}){%- endif -%}"},
     {"array_construct(inputs=[], data_type='integer')",
      "{%- if inputs | length > 0 -%}[{{ inputs | join(', ') }}]"
      "{%- else -%}cast([] as {{ data_type }}[]){%- endif -%}"},

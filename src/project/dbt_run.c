@@ -864,6 +864,11 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		return 0;
 	}
 	if (strcmp(command, "compile") == 0) {
+		/* as dbt compile: introspective queries (star, get_column_values,
+		 * run_query) read the warehouse */
+		rc = open_runtime(d);
+		if (rc == 0)
+			rc = floe_table_expose_all(dbt_engine(d), dbt_catalog(d), NULL);
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
 			if (!n->selected || n->kind == DBT_SEED)
