@@ -96,11 +96,11 @@ static json_t *lookup(floe_jinja *j, const char *name)
 	long m;
 	for (int i = j->nscopes - 1; i >= j->scope_base; i--)
 		if ((v = json_object_get(j->scopes[i], name)) != NULL)
-			return json_incref(v);
+			return v == j->undef ? NULL : json_incref(v);
 	/* a macro also sees the top level of its own template */
 	if (j->run_scope >= 0 && j->run_scope < j->scope_base && j->cur_tpl == j->run_tpl &&
 	    (v = json_object_get(j->scopes[j->run_scope], name)) != NULL)
-		return json_incref(v);
+		return v == j->undef ? NULL : json_incref(v);
 	if (j->cur_tpl && (m = find_macro(j, name, IN_TEMPLATE, NULL)) >= 0)
 		return jj_callable(JJ_K_MACRO, (size_t)m);
 	/* the root project's macros override the context (dbt's builtins.ref) */
@@ -134,10 +134,11 @@ static void pop_scope(floe_jinja *j)
 	json_decref(j->scopes[--j->nscopes]);
 }
 
+/* {% set %}: an undefined value stays undefined (it prints nothing) */
 static int set_var(floe_jinja *j, const char *name, json_t *v)
 {
 	json_t *top = j->nscopes ? j->scopes[j->nscopes - 1] : j->globals;
-	return json_object_set_new(top, name, v ? v : json_null()) ? FLOE_ENOMEM : 0;
+	return json_object_set_new(top, name, v ? v : json_incref(j->undef)) ? FLOE_ENOMEM : 0;
 }
 
 /* ---- calls ---- */
@@ -635,6 +636,8 @@ static int render_for(floe_jinja *j, const jj_node *n, floe_buf *out)
 	scope = j->scopes[j->nscopes - 1];
 	for (size_t i = 0; rc == 0 && i < count && !j->returned; i++) {
 		json_t *v = json_array_get(items, i);
+		/* as in Jinja, what one iteration sets is gone in the next */
+		json_object_clear(scope);
 		if (n->nparams == 1) {
 			json_object_set(scope, n->params[0], v);
 		} else {
@@ -817,9 +820,10 @@ int floe_jinja_new(floe_jinja **out)
 		return FLOE_ENOMEM;
 	j->run_scope = -1;
 	j->globals = json_object();
+	j->undef = json_pack("{s:b}", "\x01undefined", 1);
 	j->docs = json_object();
 	j->macro_index = json_object();
-	if (j->globals == NULL || j->docs == NULL || j->macro_index == NULL) {
+	if (j->globals == NULL || j->docs == NULL || j->macro_index == NULL || j->undef == NULL) {
 		floe_jinja_free(j);
 		return FLOE_ENOMEM;
 	}
@@ -859,6 +863,7 @@ void floe_jinja_free(floe_jinja *j)
 	floe_free(j->pkgs);
 	floe_free(j->root);
 	json_decref(j->macro_index);
+	json_decref(j->undef);
 	json_decref(j->globals);
 	json_decref(j->docs);
 	floe_free(j);

@@ -112,6 +112,7 @@ typedef struct {
 
 struct floe_jinja {
 	json_t *globals;
+	json_t *undef; /* what a variable set to an undefined value holds */
 	jj_fn *fns;
 	size_t nfns;
 	jj_macro *macros;

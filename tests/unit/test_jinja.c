@@ -195,8 +195,12 @@ static void test_scopes(void **state)
 	expect("{% macro wrap(v) %}[{{ caller(v * 2) }}]{% endmacro %}{% set v = 'outer' %}"
 	       "{% call(n) wrap(21) %}{{ v }}:{{ n }}{% endcall %}",
 	       "[outer:42]");
-	/* a set inside a for loop does not leak out */
+	/* a set inside a for loop does not leak out, nor into the next iteration */
 	expect("{% set n = 1 %}{% for i in [5] %}{% set n = i %}{% endfor %}{{ n }}", "1");
+	expect("{% set l = [] %}{% for i in [1, 2] %}{% set l = l.append(i) %}{% endfor %}{{ l }}",
+	       "[1, 2]");
+	/* a variable set to an undefined value is undefined, not None */
+	expect("{% set p = 'x' if false %}[{{ p }}]{{ p is defined }}", "[]False");
 }
 
 static int upper_schema(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
