@@ -209,6 +209,7 @@ static int register_globals(floe_dbt *d)
 	struct tm tm;
 	char started[40];
 	json_t *flags, *id, *start;
+	json_t *graph = json_pack("{s:{},s:{},s:{}}", "nodes", "sources", "exposures");
 	int rc = floe_jinja_set_root(d->jinja, d->project_name);
 	for (size_t i = 0; rc == 0 && i < sizeof(fns) / sizeof(fns[0]); i++)
 		rc = floe_jinja_register(d->jinja, fns[i].name, fns[i].fn, d);
@@ -224,7 +225,7 @@ static int register_globals(floe_dbt *d)
 	                  FLOE_JINJA_TEXT, started, "year", tm.tm_year + 1900, "month",
 	                  tm.tm_mon + 1, "day", tm.tm_mday, "hour", tm.tm_hour, "minute", tm.tm_min,
 	                  "second", tm.tm_sec, "microsecond", 0, "tzinfo", "UTC");
-	if (rc == 0 && (flags == NULL || id == NULL || start == NULL))
+	if (rc == 0 && (flags == NULL || id == NULL || start == NULL || graph == NULL))
 		rc = FLOE_ENOMEM;
 	if (rc == 0)
 		rc = floe_jinja_set_global(d->jinja, "flags", flags);
@@ -234,6 +235,9 @@ static int register_globals(floe_dbt *d)
 		rc = floe_jinja_set_global(d->jinja, "run_started_at", start);
 	if (rc == 0)
 		rc = floe_jinja_set_global(d->jinja, "execute", json_false());
+	if (rc == 0) /* filled in once parsing is done (dbt_set_graph) */
+		rc = floe_jinja_set_global(d->jinja, "graph", graph);
+	json_decref(graph);
 	json_decref(flags);
 	json_decref(id);
 	json_decref(start);
@@ -291,6 +295,67 @@ static json_t *node_object(floe_dbt *d, const dbt_node *n)
 	                 "schema", n->schema, "alias", n->alias, "database", "memory", "tags",
 	                 json_is_array(tags) ? json_incref((json_t *)tags) : json_array(),
 	                 "raw_code", n->raw ? n->raw : "", "depends_on", "nodes", n->deps);
+}
+
+/* `graph`: nodes by unique id (depends_on naming unique ids) and sources */
+int dbt_set_graph(floe_dbt *d)
+{
+	json_t *graph = json_pack("{s:{},s:{},s:{}}", "nodes", "sources", "exposures");
+	json_t *nodes = json_object_get(graph, "nodes"),
+	       *sources = json_object_get(graph, "sources");
+	const char *k;
+	json_t *e;
+	int rc = graph ? 0 : FLOE_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		json_t *o = node_object(d, n), *ids = json_array(), *dep;
+		size_t k2;
+		if (o == NULL || ids == NULL) {
+			json_decref(o);
+			json_decref(ids);
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		json_array_foreach(n->deps, k2, dep)
+		{
+			const dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
+			if (p)
+				json_array_append_new(ids, json_string(p->unique_id));
+		}
+		json_object_set_new(json_object_get(o, "depends_on"), "nodes", ids);
+		if (n->kind == DBT_TEST && n->test_kind && strcmp(n->test_kind, "singular") != 0) {
+			const char *dot = strrchr(n->test_kind, '.');
+			json_t *meta = json_pack(
+			    "{s:s,s:O,s:s?}", "name", dot ? dot + 1 : n->test_kind, "kwargs",
+			    n->test_args ? n->test_args : json_null(), "namespace", NULL);
+			if (meta && dot)
+				json_object_set_new(
+				    meta, "namespace",
+				    json_stringn(n->test_kind, (size_t)(dot - n->test_kind)));
+			json_object_set_new(o, "test_metadata", meta ? meta : json_null());
+		}
+		if (json_object_set_new(nodes, n->unique_id, o))
+			rc = FLOE_ENOMEM;
+	}
+	json_object_foreach(d->sources, k, e)
+	{
+		const char *dot = strchr(k, '.');
+		char *id = floe_asprintf("source.%s.%s", d->project_name, k);
+		json_t *o = id && dot ? json_pack("{s:s,s:s,s:s%,s:s,s:O,s:O,s:s}", "unique_id", id,
+		                                  "resource_type", "source", "source_name", k,
+		                                  (size_t)(dot - k), "name", dot + 1, "schema",
+		                                  json_object_get(e, "schema"), "identifier",
+		                                  json_object_get(e, "identifier"), "package_name",
+		                                  d->project_name)
+		                      : NULL;
+		if (rc == 0 && (o == NULL || json_object_set_new(sources, id, o)))
+			rc = FLOE_ENOMEM;
+		floe_free(id);
+	}
+	if (rc == 0)
+		rc = floe_jinja_set_global(d->jinja, "graph", graph);
+	json_decref(graph);
+	return rc;
 }
 
 /* per node: execute, model, this, and a fresh set of statement results */

@@ -75,6 +75,8 @@ int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
 /* the failure count of a test's compiled SQL: dbt's fail_calc config
  * (count(*) by default) over its rows; caller frees */
 char *dbt_test_count_sql(const dbt_node *t);
+/* the `graph` context variable, once the nodes are loaded and resolved */
+int dbt_set_graph(floe_dbt *d);
 /* flags.WHICH for the command being run */
 int dbt_set_command(floe_dbt *d, const char *command);
 /* render env_var() calls inside the string values of a YAML document */

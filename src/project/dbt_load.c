@@ -851,6 +851,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 			rc = resolve_names(d, &d->nodes[i]);
 	if (rc == 0)
 		rc = sort_graph(d);
+	if (rc == 0)
+		rc = dbt_set_graph(d);
 done:
 	floe_free(path);
 	if (rc) {

@@ -23,7 +23,7 @@ let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
 rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit (one test fails)" 1 "$rc"
-grep -q "Done. PASS=9 WARN=0 ERROR=1 SKIP=0 TOTAL=10" "$WORK/b.out" && pass || fail "summary: $(tail -4 "$WORK/b.out")"
+grep -q "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11" "$WORK/b.out" && pass || fail "summary: $(tail -4 "$WORK/b.out")"
 grep -q "FAIL  test pkgkit.all_at_least_amounts_amount_2 " "$WORK/b.out" && pass || fail "failing test: $(grep all_at_least "$WORK/b.out")"
 grep -q "Got 2 results, configured to fail if != 0" "$WORK/b.out" && pass || fail "failing test count: $(grep -A1 FAIL "$WORK/b.out")"
 for t in pkgkit.all_at_least_amounts_amount pkgkit.rows_between_query_demo_model pkgkit.rows_between_spine_model; do
@@ -46,11 +46,13 @@ assert_eq "statement, load_result and agate" "4|40|id+kind|10|click+view+buy|vie
     "$(json_row 'SELECT * FROM main.query_demo' '[r.n, r.top, r.columns, r.id_sum, r.kinds, r.second_kind, r.first_kind, r.n_rows].join("|")')"
 assert_eq "date_spine" "4|2024-01-01 00:00:00|2024-01-04 00:00:00" \
     "$(scalar "SELECT count(*) || '|' || min(date_day) || '|' || max(date_day) FROM main.spine")"
+assert_eq "context" 'context_demo|"main"."context_demo"|events|seed.pkgs_demo.events|build|36|"t"' \
+    "$(json_row 'SELECT * FROM main.context_demo' '[r.me, r.this_rel, r.ref_ident, r.amounts_deps, r.which, r.id_len, r.only_identifier].join("|")')"
 
 # the same on four threads, and a compile that reads the warehouse
 rc=0
 floe build --threads 4 >"$WORK/b4.out" 2>&1 || rc=$?
-grep -q "Done. PASS=9 WARN=0 ERROR=1 SKIP=0 TOTAL=10" "$WORK/b4.out" && pass || fail "--threads 4: $(tail -4 "$WORK/b4.out")"
+grep -q "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11" "$WORK/b4.out" && pass || fail "--threads 4: $(tail -4 "$WORK/b4.out")"
 floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile: $(cat "$WORK/c.out")"
 grep -q '"kind" /\* VARCHAR string \*/' "$P/target/compiled/pkgs_demo/models/columns_demo.sql" && pass || fail "compiled introspection: $(cat "$P/target/compiled/pkgs_demo/models/columns_demo.sql")"
 
