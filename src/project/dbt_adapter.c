@@ -19,6 +19,12 @@
 
 /* ---- relations ---- */
 
+/* an ephemeral model's relation renders as its inlined SQL, whatever its
+ * policies */
+#define INLINE_SQL                                                                                 \
+	"\x01"                                                                                     \
+	"inline"
+
 static const char *str_or(const json_t *v, const char *dflt)
 {
 	return json_is_string(v) ? json_string_value(v) : dflt;
@@ -30,9 +36,10 @@ static int relation_text(json_t *rel)
 	const json_t *inc = json_object_get(rel, "include_policy");
 	const json_t *quo = json_object_get(rel, "quote_policy");
 	static const char *parts[] = {"database", "schema", "identifier"};
+	const char *inline_sql = str_or(json_object_get(rel, INLINE_SQL), NULL);
 	floe_buf b = FLOE_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < 3; i++) {
+	int rc = inline_sql ? floe_buf_puts(&b, inline_sql) : 0;
+	for (size_t i = 0; rc == 0 && !inline_sql && i < 3; i++) {
 		const char *v = str_or(json_object_get(rel, parts[i]), NULL);
 		if (v == NULL || v[0] == '\0' || json_is_false(json_object_get(inc, parts[i])))
 			continue;
@@ -77,7 +84,8 @@ json_t *dbt_node_relation(floe_dbt *d, const dbt_node *n)
 		/* floe inlines ephemeral models as a subquery */
 		char *sql = floe_asprintf("(%s)", n->compiled ? n->compiled : "select 1");
 		rel = sql ? dbt_relation_value(NULL, NULL, n->name, "cte") : NULL;
-		if (rel && json_object_set_new(rel, FLOE_JINJA_TEXT, json_string(sql))) {
+		if (rel && (json_object_set_new(rel, INLINE_SQL, json_string(sql)) ||
+		            relation_text(rel) != 0)) {
 			json_decref(rel);
 			rel = NULL;
 		}
@@ -255,19 +263,25 @@ static const char *col_dtype(const json_t *args)
 	return str_or(json_object_get(json_array_get(args, 0), "dtype"), "");
 }
 
+/* is_string(), is_float(), is_numeric(), is_integer(), is_number() */
 static int fn_col_is(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
                      void *ud)
 {
 	const char *what = ud, *t = col_dtype(args);
-	bool yes =
-	    strcmp(what, "string") == 0    ? in_list(t, string_types)
-	    : strcmp(what, "float") == 0   ? in_list(t, float_types)
-	    : strcmp(what, "numeric") == 0 ? in_list(t, numeric_types)
-	    : strcmp(what, "integer") == 0
-	        ? in_list(t, integer_types)
-	        : in_list(t, integer_types) || in_list(t, float_types) || in_list(t, numeric_types);
+	bool yes;
 	(void)j;
 	(void)kwargs;
+	if (strcmp(what, "string") == 0)
+		yes = in_list(t, string_types);
+	else if (strcmp(what, "float") == 0)
+		yes = in_list(t, float_types);
+	else if (strcmp(what, "numeric") == 0)
+		yes = in_list(t, numeric_types);
+	else if (strcmp(what, "integer") == 0)
+		yes = in_list(t, integer_types);
+	else
+		yes = in_list(t, integer_types) || in_list(t, float_types) ||
+		      in_list(t, numeric_types);
 	*out = json_boolean(yes);
 	return 0;
 }

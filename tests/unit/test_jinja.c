@@ -243,6 +243,20 @@ static void test_objects(void **state)
 	expect("{{ 'yes' if empty else 'no' }} {{ empty | length }} {{ 'yes' if rel else 'no' }}",
 	       "no 0 yes");
 	expect_error("{{ rel.nomethod() }}", "no method 'nomethod' on this value");
+	/* an expression keeps its value (what dbt does with ref(...) test arguments) */
+	{
+		json_t *v = NULL;
+		assert_int_equal(floe_jinja_eval(&v, jj, "rel", "args.yml"), 0);
+		assert_string_equal(json_string_value(json_object_get(v, "schema")), "s");
+		json_decref(v);
+		assert_int_equal(floe_jinja_eval(&v, jj, "[1, 2] + [3]", "args.yml"), 0);
+		assert_int_equal(json_array_size(v), 3);
+		json_decref(v);
+		assert_int_equal(floe_jinja_eval(&v, jj, "nothing_here", "args.yml"), 0);
+		assert_true(json_is_null(v));
+		assert_int_not_equal(floe_jinja_eval(&v, jj, "1 +", "args.yml"), 0);
+		assert_non_null(strstr(floe_error_message(), "args.yml:1: expected an expression"));
+	}
 	json_decref(rel);
 	json_decref(row);
 	json_decref(empty);
