@@ -923,7 +923,11 @@ static const struct {
     {"dateadd(datepart, interval, from_date_or_timestamp)",
      "{%- set unit = datepart | lower | trim -%}"
      "{%- set n = 'cast(' ~ interval ~ ' as bigint)' -%}"
-     "({{ from_date_or_timestamp }} + "
+     /* a quoted literal has no type in DuckDB: a timestamp here */
+     "{%- set start = from_date_or_timestamp | string | trim -%}"
+     "{%- if start.startswith(\"'\") and start.endswith(\"'\") -%}"
+     "{%- set start = 'cast(' ~ start ~ ' as timestamp)' -%}{%- endif -%}"
+     "({{ start }} + "
      "{%- if unit == 'quarter' %} to_months(3 * {{ n }})"
      "{%- else %} to_{{ unit }}s({{ n }}){% endif %})"},
     {"datediff(first_date, second_date, datepart)",

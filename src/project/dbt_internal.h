@@ -72,9 +72,15 @@ struct floe_dbt {
  * caller's (floe_free) */
 int dbt_register_context(floe_dbt *d);
 int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
-/* the failure count of a test's compiled SQL: dbt's fail_calc config
- * (count(*) by default) over its rows; caller frees */
+/* move the config keys a generic test gives among its arguments
+ * (severity, where, warn_if, error_if, fail_calc, ...) into its config */
+void dbt_test_config_args(dbt_node *t);
+/* a test's failures query over its compiled SQL: failures (fail_calc,
+ * count(*) by default), should_warn and should_error (warn_if / error_if,
+ * != 0 by default); caller frees */
 char *dbt_test_count_sql(const dbt_node *t);
+/* the test's rows, status (severity) and message from that query's row */
+int dbt_test_outcome(dbt_node *t, const floe_engine_rows *r);
 /* the `graph` context variable, once the nodes are loaded and resolved */
 int dbt_set_graph(floe_dbt *d);
 /* flags.WHICH for the command being run */

@@ -215,9 +215,21 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 			break;
 		rc = find_files(&files, d->dir, dir, ext, 0);
 		for (size_t k = 0; rc == 0 && k < files.n; k++) {
-			char *name = stem(files.v[k]);
+			char *name;
 			dbt_node *n;
-			if (name == NULL) {
+			if (kind == DBT_TEST &&
+			    floe_str_starts_with(files.v[k] + strlen(dir), "/generic/")) {
+				/* tests/generic/: generic test definitions, not tests */
+				char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]),
+				     *text = NULL;
+				rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
+				if (rc == 0)
+					rc = floe_jinja_load_macros(d->jinja, text, files.v[k]);
+				floe_free(text);
+				floe_free(abs);
+				continue;
+			}
+			if ((name = stem(files.v[k])) == NULL) {
 				rc = FLOE_ENOMEM;
 				break;
 			}
@@ -414,6 +426,7 @@ static int add_generic_test(floe_dbt *d, size_t mi, const char *column, const js
 	} else {
 		n->test_args = json_object();
 	}
+	dbt_test_config_args(n);
 	/* relationships: the `to` model must be built first too */
 	{
 		const char *to = json_string_value(json_object_get(n->test_args, "to"));

@@ -523,23 +523,11 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (n->kind == DBT_TEST) {
 		char *count_sql = dbt_test_count_sql(n);
 		floe_engine_rows *r = NULL;
-		const char *sev = json_string_value(json_object_get(n->config, "severity"));
 		rc = count_sql ? floe_engine_query_rows(dbt_engine(d), count_sql, 1, &r)
 		               : FLOE_ENOMEM;
 		floe_free(count_sql);
-		if (rc == 0) {
-			n->rows = r->nrows && r->rows[0][0] ? strtoll(r->rows[0][0], NULL, 10) : 0;
-			if (n->rows == 0) {
-				n->status = ST_PASS;
-			} else {
-				n->status = sev && strcasecmp(sev, "warn") == 0 ? ST_WARN : ST_FAIL;
-				floe_free(n->message);
-				n->message =
-				    floe_asprintf("Got %lld result%s, configured to %s if != 0",
-				                  (long long)n->rows, n->rows == 1 ? "" : "s",
-				                  n->status == ST_WARN ? "warn" : "fail");
-			}
-		}
+		if (rc == 0)
+			rc = dbt_test_outcome(n, r);
 		floe_engine_rows_free(r);
 		if (rc == 0 && n->rows > 0 &&
 		    floe_jinja_truthy(json_object_get(n->config, "store_failures")))

@@ -23,10 +23,13 @@ let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
 rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit (one test fails)" 1 "$rc"
-grep -q "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11" "$WORK/b.out" && pass || fail "summary: $(tail -4 "$WORK/b.out")"
+grep -q "Done. PASS=11 WARN=2 ERROR=1 SKIP=0 TOTAL=14" "$WORK/b.out" && pass || fail "summary: $(tail -4 "$WORK/b.out")"
 grep -q "FAIL  test pkgkit.all_at_least_amounts_amount_2 " "$WORK/b.out" && pass || fail "failing test: $(grep all_at_least "$WORK/b.out")"
 grep -q "Got 2 results, configured to fail if != 0" "$WORK/b.out" && pass || fail "failing test count: $(grep -A1 FAIL "$WORK/b.out")"
-for t in pkgkit.all_at_least_amounts_amount pkgkit.rows_between_query_demo_model pkgkit.rows_between_spine_model; do
+grep -q "WARN  test pkgkit.all_at_least_amounts_amount_3 " "$WORK/b.out" && pass || fail "error_if: $(grep all_at_least "$WORK/b.out")"
+grep -q "Got 2 results, configured to warn if != 0" "$WORK/b.out" && pass || fail "error_if message: $(grep -A1 WARN "$WORK/b.out")"
+grep -A1 "WARN  test pkgkit.total_excess_amounts_amount " "$WORK/b.out" | grep -q "Got 5 results, configured to warn if != 0" && pass || fail "fail_calc: $(grep -A1 total_excess "$WORK/b.out")"
+for t in pkgkit.all_at_least_amounts_amount pkgkit.rows_between_query_demo_model pkgkit.rows_between_spine_model ids_without_gaps_amounts_id; do
     grep -q "PASS  test $t " "$WORK/b.out" && pass || fail "$t: $(grep "$t" "$WORK/b.out")"
 done
 # the forwarded **kwargs reach the dispatched body
@@ -52,7 +55,7 @@ assert_eq "context" 'context_demo|"main"."context_demo"|events|seed.pkgs_demo.ev
 # the same on four threads, and a compile that reads the warehouse
 rc=0
 floe build --threads 4 >"$WORK/b4.out" 2>&1 || rc=$?
-grep -q "Done. PASS=10 WARN=0 ERROR=1 SKIP=0 TOTAL=11" "$WORK/b4.out" && pass || fail "--threads 4: $(tail -4 "$WORK/b4.out")"
+grep -q "Done. PASS=11 WARN=2 ERROR=1 SKIP=0 TOTAL=14" "$WORK/b4.out" && pass || fail "--threads 4: $(tail -4 "$WORK/b4.out")"
 floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile: $(cat "$WORK/c.out")"
 grep -q '"kind" /\* VARCHAR string \*/' "$P/target/compiled/pkgs_demo/models/columns_demo.sql" && pass || fail "compiled introspection: $(cat "$P/target/compiled/pkgs_demo/models/columns_demo.sql")"
 

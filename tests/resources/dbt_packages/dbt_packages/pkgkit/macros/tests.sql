@@ -13,3 +13,10 @@ select * from {{ model }} where {{ kwargs.get('column_name') }} < {{ kwargs.get(
 select n from (select count(*) as n from {{ model }}) as counted
 where n < {{ min_rows }}{% if max_rows is not none %} or n > {{ max_rows }}{% endif %}
 {% endtest %}
+
+{# failures are the summed excess (fail_calc); the YAML's severity wins
+   over the one set here #}
+{% test total_excess(model, column_name, ceiling) %}
+{{ config(fail_calc='sum(excess)', severity='error') }}
+select {{ column_name }} - {{ ceiling }} as excess from {{ model }} where {{ column_name }} > {{ ceiling }}
+{% endtest %}
