@@ -164,8 +164,8 @@ static int bind_params(floe_jinja *j, const jj_node *def, json_t *scope, json_t 
 		} else if (def->defaults[i]) {
 			rc = eval(&v, j, def->defaults[i]);
 		}
-		if (v)
-			json_object_set_new(scope, def->params[i], v); /* else undefined */
+		/* a parameter not given is undefined, and still hides outer names */
+		json_object_set_new(scope, def->params[i], v ? v : json_incref(j->undef));
 	}
 	for (size_t i = def->nparams; i < json_array_size(args); i++)
 		json_array_append(varargs, json_array_get(args, i));
@@ -390,6 +390,35 @@ static int call_method(json_t **out, floe_jinja *j, const jj_expr *e, json_t *se
 	return rc;
 }
 
+/* an operator on an object whose class defines it (__add__, __lt__, ...:
+ * datetimes); FLOE_ENOTFOUND when it does not */
+static int class_binop(json_t **out, floe_jinja *j, const jj_expr *e, json_t *a, json_t *b)
+{
+	static const char *ops[][2] = {{"+", "__add__"}, {"-", "__sub__"}, {"<", "__lt__"},
+	                               {"<=", "__le__"}, {">", "__gt__"},  {">=", "__ge__"},
+	                               {"==", "__eq__"}, {"!=", "__eq__"}};
+	const jj_fn *f = NULL;
+	json_t *args;
+	int rc;
+	for (size_t i = 0; f == NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(e->op, ops[i][0]) == 0)
+			f = class_method(j, a, ops[i][1]);
+	if (f == NULL)
+		return FLOE_ENOTFOUND;
+	if ((args = json_pack("[OO]", a, b ? b : json_null())) == NULL)
+		return FLOE_ENOMEM;
+	rc = f->fn(out, j, args, NULL, f->ud);
+	json_decref(args);
+	if (rc)
+		return floe_error_prefix("%s:%d: ", j->tname, e->line);
+	if (strcmp(e->op, "!=") == 0) {
+		bool eq = floe_jinja_truthy(*out);
+		json_decref(*out);
+		*out = json_boolean(!eq);
+	}
+	return 0;
+}
+
 static int eval_call(json_t **out, floe_jinja *j, const jj_expr *e, int caller)
 {
 	json_t *args = NULL, *kwargs = NULL, *callee = NULL, *self = NULL;
@@ -549,7 +578,8 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			json_decref(a);
 			return eval(out, j, e->b);
 		}
-		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0)
+		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0 &&
+		    (rc = class_binop(out, j, e, a, b)) == FLOE_ENOTFOUND)
 			rc = jj_binop(out, j, e->line, e->op, a, b);
 		break;
 	case JE_NOT:

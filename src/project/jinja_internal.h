@@ -1,7 +1,7 @@
 /*
  * Private declarations of the Jinja interpreter: the AST (jinja_parse.c),
  * the interpreter state (jinja_eval.c), value semantics (jinja_value.c)
- * and the built-ins (jinja_lib.c, jinja_modules.c).
+ * and the built-ins (jinja_lib.c, jinja_modules.c, jinja_datetime.c).
  */
 #ifndef FLOE_JINJA_INTERNAL_H
 #define FLOE_JINJA_INTERNAL_H
@@ -186,6 +186,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 int jj_test(bool *out, floe_jinja *j, int line, const char *name, const json_t *v,
             const json_t *args);
 int jj_builtins(floe_jinja *j);
-int jj_modules(floe_jinja *j);
+int jj_modules(floe_jinja *j);  /* modules.re, then jj_datetime */
+int jj_datetime(floe_jinja *j); /* modules.datetime, modules.pytz */
 
 #endif

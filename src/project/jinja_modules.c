@@ -2,16 +2,14 @@
  * The Python modules dbt's Jinja context exposes as `modules`, as far as
  * dbt packages use them: modules.re (match, search, fullmatch, sub,
  * findall, split, escape; Python patterns translated to POSIX extended
- * regular expressions with glibc's \w \s \b), modules.datetime (date and
- * datetime values: constructors, now, utcnow, today, strftime, isoformat)
- * and modules.pytz.timezone.
+ * regular expressions with glibc's \w \s \b); modules.datetime and
+ * modules.pytz are in jinja_datetime.c.
  */
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jinja_internal.h"
 
@@ -293,222 +291,24 @@ static int fn_match_groups(json_t **out, floe_jinja *j, const json_t *args, cons
 	return 0;
 }
 
-/* ---- modules.datetime ---- */
-
-/* a date or datetime value: fields plus its str() form */
-static json_t *dt_object(bool is_date, const struct tm *tm, long usec, const char *tz)
-{
-	char text[64];
-	json_t *o;
-	if (is_date)
-		snprintf(text, sizeof(text), "%04d-%02d-%02d", tm->tm_year + 1900, tm->tm_mon + 1,
-		         tm->tm_mday);
-	else if (usec)
-		snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06ld",
-		         tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min,
-		         tm->tm_sec, usec);
-	else
-		snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d", tm->tm_year + 1900,
-		         tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
-	o = json_pack("{s:s,s:s,s:i,s:i,s:i}", FLOE_JINJA_CLASS, is_date ? "date" : "datetime",
-	              FLOE_JINJA_TEXT, text, "year", tm->tm_year + 1900, "month", tm->tm_mon + 1,
-	              "day", tm->tm_mday);
-	if (o && !is_date) {
-		json_object_set_new(o, "hour", json_integer(tm->tm_hour));
-		json_object_set_new(o, "minute", json_integer(tm->tm_min));
-		json_object_set_new(o, "second", json_integer(tm->tm_sec));
-		json_object_set_new(o, "microsecond", json_integer(usec));
-		json_object_set_new(o, "tzinfo", tz ? json_string(tz) : json_null());
-	}
-	return o;
-}
-
-static json_int_t field(const json_t *args, size_t i, const json_t *kwargs, const char *name,
-                        json_int_t dflt)
-{
-	const json_t *v = json_array_get(args, i);
-	if (v == NULL)
-		v = json_object_get(kwargs, name);
-	return json_is_integer(v) ? json_integer_value(v) : dflt;
-}
-
-static int make_dt(json_t **out, const json_t *args, const json_t *kwargs, bool is_date)
-{
-	struct tm tm;
-	const json_t *tz = json_object_get(kwargs, "tzinfo");
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (int)field(args, 0, kwargs, "year", 1970) - 1900;
-	tm.tm_mon = (int)field(args, 1, kwargs, "month", 1) - 1;
-	tm.tm_mday = (int)field(args, 2, kwargs, "day", 1);
-	if (!is_date) {
-		tm.tm_hour = (int)field(args, 3, kwargs, "hour", 0);
-		tm.tm_min = (int)field(args, 4, kwargs, "minute", 0);
-		tm.tm_sec = (int)field(args, 5, kwargs, "second", 0);
-	}
-	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
-		return floe_error_set(FLOE_EINVAL, "modules.datetime: value out of range");
-	*out = dt_object(is_date, &tm, is_date ? 0 : (long)field(args, 6, kwargs, "microsecond", 0),
-	                 json_string_value(json_object_get(tz, "zone")));
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static int fn_datetime(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                       void *ud)
-{
-	(void)j;
-	(void)ud;
-	return make_dt(out, args, kwargs, false);
-}
-
-static int fn_date(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
-{
-	(void)j;
-	(void)ud;
-	return make_dt(out, args, kwargs, true);
-}
-
-/* now() (local time), utcnow(), date.today() */
-static int fn_now(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
-{
-	struct timespec ts;
-	struct tm tm;
-	const char *which = ud;
-	(void)j;
-	(void)args;
-	(void)kwargs;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (strcmp(which, "utc") == 0)
-		gmtime_r(&ts.tv_sec, &tm);
-	else
-		localtime_r(&ts.tv_sec, &tm);
-	*out = dt_object(strcmp(which, "today") == 0, &tm, ts.tv_nsec / 1000, NULL);
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static void tm_of(struct tm *tm, const json_t *o)
-{
-	memset(tm, 0, sizeof(*tm));
-	tm->tm_year = (int)json_integer_value(json_object_get(o, "year")) - 1900;
-	tm->tm_mon = (int)json_integer_value(json_object_get(o, "month")) - 1;
-	tm->tm_mday = (int)json_integer_value(json_object_get(o, "day"));
-	tm->tm_hour = (int)json_integer_value(json_object_get(o, "hour"));
-	tm->tm_min = (int)json_integer_value(json_object_get(o, "minute"));
-	tm->tm_sec = (int)json_integer_value(json_object_get(o, "second"));
-	/* weekday and day of year for %a %A %j */
-	{
-		struct tm t = *tm;
-		time_t secs = timegm(&t);
-		gmtime_r(&secs, &t);
-		tm->tm_wday = t.tm_wday;
-		tm->tm_yday = t.tm_yday;
-	}
-}
-
-static int fn_strftime(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                       void *ud)
-{
-	const char *fmt = json_string_value(json_array_get(args, 1));
-	char buf[256];
-	struct tm tm;
-	size_t n;
-	(void)j;
-	(void)kwargs;
-	(void)ud;
-	if (fmt == NULL)
-		return floe_error_set(FLOE_EINVAL, "strftime() needs a format string");
-	tm_of(&tm, json_array_get(args, 0));
-	/* the template's format, as Python's strftime takes it */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	n = strftime(buf, sizeof(buf), fmt, &tm);
-#pragma GCC diagnostic pop
-	if (n == 0 && fmt[0])
-		return floe_error_set(FLOE_EINVAL, "strftime(): result too long");
-	*out = json_stringn(buf, n);
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static int fn_isoformat(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                        void *ud)
-{
-	const char *text =
-	    json_string_value(json_object_get(json_array_get(args, 0), FLOE_JINJA_TEXT));
-	char *iso = floe_strdup(text ? text : "");
-	(void)j;
-	(void)kwargs;
-	(void)ud;
-	if (iso == NULL)
-		return FLOE_ENOMEM;
-	if (strlen(iso) > 10 && iso[10] == ' ')
-		iso[10] = 'T';
-	*out = json_string(iso);
-	floe_free(iso);
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static int fn_to_date(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                      void *ud)
-{
-	struct tm tm;
-	(void)j;
-	(void)kwargs;
-	(void)ud;
-	tm_of(&tm, json_array_get(args, 0));
-	*out = dt_object(true, &tm, 0, NULL);
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
-static int fn_timezone(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
-                       void *ud)
-{
-	const char *name = json_string_value(json_array_get(args, 0));
-	(void)j;
-	(void)kwargs;
-	(void)ud;
-	if (name == NULL)
-		return floe_error_set(FLOE_EINVAL, "pytz.timezone() needs a zone name");
-	*out = json_pack("{s:s,s:s,s:s}", FLOE_JINJA_CLASS, "tzinfo", FLOE_JINJA_TEXT, name, "zone",
-	                 name);
-	return *out ? 0 : FLOE_ENOMEM;
-}
-
 int jj_modules(floe_jinja *j)
 {
 	static const struct {
 		const char *name;
 		floe_jinja_fn fn;
-		const char *ud;
 	} fns[] = {
-	    {"modules.re.match", fn_re_match, NULL},
-	    {"modules.re.search", fn_re_search, NULL},
-	    {"modules.re.fullmatch", fn_re_fullmatch, NULL},
-	    {"modules.re.sub", fn_re_sub, NULL},
-	    {"modules.re.findall", fn_re_findall, NULL},
-	    {"modules.re.split", fn_re_split, NULL},
-	    {"modules.re.escape", fn_re_escape, NULL},
-	    {"modules.datetime.datetime", fn_datetime, NULL},
-	    {"modules.datetime.datetime.now", fn_now, "local"},
-	    {"modules.datetime.datetime.utcnow", fn_now, "utc"},
-	    {"modules.datetime.date", fn_date, NULL},
-	    {"modules.datetime.date.today", fn_now, "today"},
-	    {"modules.pytz.timezone", fn_timezone, NULL},
-	};
-	static const struct {
-		const char *cls, *name;
-		floe_jinja_fn fn;
-	} methods[] = {
-	    {"re.Match", "group", fn_match_group},   {"re.Match", "groups", fn_match_groups},
-	    {"datetime", "strftime", fn_strftime},   {"date", "strftime", fn_strftime},
-	    {"datetime", "isoformat", fn_isoformat}, {"date", "isoformat", fn_isoformat},
-	    {"datetime", "date", fn_to_date},
+	    {"modules.re.match", fn_re_match},         {"modules.re.search", fn_re_search},
+	    {"modules.re.fullmatch", fn_re_fullmatch}, {"modules.re.sub", fn_re_sub},
+	    {"modules.re.findall", fn_re_findall},     {"modules.re.split", fn_re_split},
+	    {"modules.re.escape", fn_re_escape},
 	};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(fns) / sizeof(fns[0]); i++)
-		rc = floe_jinja_register(j, fns[i].name, fns[i].fn, (void *)fns[i].ud);
-	for (size_t i = 0; rc == 0 && i < sizeof(methods) / sizeof(methods[0]); i++)
-		rc = floe_jinja_register_method(j, methods[i].cls, methods[i].name, methods[i].fn,
-		                                NULL);
+		rc = floe_jinja_register(j, fns[i].name, fns[i].fn, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register_method(j, "re.Match", "group", fn_match_group, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register_method(j, "re.Match", "groups", fn_match_groups, NULL);
 	if (rc == 0) {
 		json_t *re = json_object_get(json_object_get(j->globals, "modules"), "re");
 		json_object_set_new(re, "I", json_integer(RE_IGNORECASE));
@@ -516,5 +316,7 @@ int jj_modules(floe_jinja *j)
 		json_object_set_new(re, "M", json_integer(RE_MULTILINE));
 		json_object_set_new(re, "MULTILINE", json_integer(RE_MULTILINE));
 	}
+	if (rc == 0)
+		rc = jj_datetime(j);
 	return rc;
 }

@@ -199,6 +199,11 @@ static void test_scopes(void **state)
 	expect("{% set n = 1 %}{% for i in [5] %}{% set n = i %}{% endfor %}{{ n }}", "1");
 	expect("{% set l = [] %}{% for i in [1, 2] %}{% set l = l.append(i) %}{% endfor %}{{ l }}",
 	       "[1, 2]");
+	/* a parameter not passed is undefined and hides a macro of that name */
+	expect("{% macro group_by(n) %}gb{% endmacro %}"
+	       "{% macro m(group_by) %}[{{ group_by is defined }}{{ group_by }}]{% endmacro %}{{ "
+	       "m() }}",
+	       "[False]");
 	/* a variable set to an undefined value is undefined, not None */
 	expect("{% set p = 'x' if false %}[{{ p }}]{{ p is defined }}", "[]False");
 }
@@ -344,6 +349,18 @@ static void test_python_builtins(void **state)
 	       "{{ modules.datetime.datetime.now().year > 2000 }}",
 	       "2024-01-02 03:04:05 2024/03/01 Fri 2024-05-06T00:00:00 True");
 	expect_error("{{ modules.datetime.date(2024, 13, 1) }}", "value out of range");
+	/* datetime arithmetic and comparison, as dbt projects write it */
+	expect("{% set d = modules.datetime.datetime(2024, 3, 1, 12, 30) %}"
+	       "{{ d - modules.datetime.timedelta(days=1) }}|"
+	       "{{ d.replace(hour=0, minute=0) + modules.datetime.timedelta(hours=36) }}|"
+	       "{{ modules.datetime.date(2024, 1, 1) - modules.datetime.timedelta(365) }}|"
+	       "{{ d - modules.datetime.datetime(2024, 2, 28) }}|"
+	       "{{ d > modules.datetime.datetime(2024, 2, 28) }} {{ d == d }} {{ d != d }}|"
+	       "{{ modules.datetime.date(2024, 3, 4).weekday() }}"
+	       "{{ modules.datetime.timedelta(minutes=90).total_seconds() }}",
+	       "2024-02-29 12:30:00|2024-03-02 12:00:00|2023-01-01|2 days, 12:30:00|"
+	       "True True False|05400.0");
+	expect_error("{{ modules.datetime.date(2024, 1, 1) + 1 }}", "unsupported operand types");
 }
 
 static void test_errors(void **state)
