@@ -298,6 +298,30 @@ static json_t *node_object(floe_dbt *d, const dbt_node *n)
 	                 "raw_code", n->raw ? n->raw : "", "depends_on", "nodes", n->deps);
 }
 
+int dbt_root_namespace(floe_dbt *d)
+{
+	json_t *ns = json_object(), *existing = floe_jinja_lookup(d->jinja, d->project_name);
+	int rc = ns ? 0 : FLOE_ENOMEM;
+	/* a name the context already has (a package, `dbt`) stays as it is */
+	if (existing && !json_is_object(existing))
+		goto done;
+	for (size_t i = 0; rc == 0 && i < floe_jinja_macro_count(d->jinja); i++) {
+		const char *m = floe_jinja_macro_name(d->jinja, i);
+		json_t *v;
+		if (floe_jinja_macro_package(d->jinja, i) != NULL)
+			continue;
+		v = floe_jinja_package_macro(d->jinja, NULL, m);
+		if (v == NULL || json_object_set_new(ns, m, v))
+			rc = FLOE_ENOMEM;
+	}
+	if (rc == 0)
+		rc = floe_jinja_set_global(d->jinja, d->project_name, ns);
+done:
+	json_decref(existing);
+	json_decref(ns);
+	return rc;
+}
+
 /* `graph`: nodes by unique id (depends_on naming unique ids) and sources */
 int dbt_set_graph(floe_dbt *d)
 {

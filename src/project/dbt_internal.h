@@ -81,6 +81,8 @@ void dbt_test_config_args(dbt_node *t);
 char *dbt_test_count_sql(const dbt_node *t);
 /* the test's rows, status (severity) and message from that query's row */
 int dbt_test_outcome(dbt_node *t, const floe_engine_rows *r);
+/* the root project's macros as <project>.<macro>, as dbt allows */
+int dbt_root_namespace(floe_dbt *d);
 /* the `graph` context variable, once the nodes are loaded and resolved */
 int dbt_set_graph(floe_dbt *d);
 /* flags.WHICH for the command being run */

@@ -839,7 +839,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	                                   ? json_string_value(json_object_get(d->output, "schema"))
 	                                   : "main");
 	if ((rc = floe_jinja_new(&d->jinja)) != 0 || (rc = dbt_register_context(d)) != 0 ||
-	    (rc = load_packages(d)) != 0 || (rc = load_macros(d)) != 0)
+	    (rc = load_packages(d)) != 0 || (rc = load_macros(d)) != 0 ||
+	    (rc = dbt_root_namespace(d)) != 0)
 		goto done;
 	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
 	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||

@@ -4,6 +4,7 @@ select
   {{ pkgkit.label("'a'") }} as label,
   {{ pkgkit.shout("'b'") }} as shout,
   {{ pkgkit.plain("'c'") }} as plain,
+  {{ pkgs_demo.duckdb__label("'n'") }} as root_namespace,
   {{ dbt.concat(["'x'", "'-'", "'y'"]) }} as concatenated,
   cast({{ dbt.dateadd('day', 3, "date '2024-01-30'") }} as date) as three_days_later,
   {{ dbt.datediff("date '2024-01-01'", "date '2024-03-01'", 'day') }} as days_between,
