@@ -266,37 +266,100 @@ static int collect_rows(duckdb_result *res, size_t max_rows, floe_engine_rows *r
 	return rc;
 }
 
+/* DuckDB's name for the type of a result column (DECIMAL with its width
+ * and scale); caller frees */
+static char *column_type_name(duckdb_prepared_statement ps, idx_t c)
+{
+	duckdb_logical_type lt = duckdb_prepared_statement_column_logical_type(ps, c);
+	const char *n = "VARCHAR";
+	char *out;
+	switch (duckdb_get_type_id(lt)) {
+	case DUCKDB_TYPE_BOOLEAN: n = "BOOLEAN"; break;
+	case DUCKDB_TYPE_TINYINT: n = "TINYINT"; break;
+	case DUCKDB_TYPE_SMALLINT: n = "SMALLINT"; break;
+	case DUCKDB_TYPE_INTEGER: n = "INTEGER"; break;
+	case DUCKDB_TYPE_BIGINT: n = "BIGINT"; break;
+	case DUCKDB_TYPE_HUGEINT: n = "HUGEINT"; break;
+	case DUCKDB_TYPE_UTINYINT: n = "UTINYINT"; break;
+	case DUCKDB_TYPE_USMALLINT: n = "USMALLINT"; break;
+	case DUCKDB_TYPE_UINTEGER: n = "UINTEGER"; break;
+	case DUCKDB_TYPE_UBIGINT: n = "UBIGINT"; break;
+	case DUCKDB_TYPE_FLOAT: n = "FLOAT"; break;
+	case DUCKDB_TYPE_DOUBLE: n = "DOUBLE"; break;
+	case DUCKDB_TYPE_DATE: n = "DATE"; break;
+	case DUCKDB_TYPE_TIME: n = "TIME"; break;
+	case DUCKDB_TYPE_TIMESTAMP: n = "TIMESTAMP"; break;
+	case DUCKDB_TYPE_TIMESTAMP_TZ: n = "TIMESTAMP WITH TIME ZONE"; break;
+	case DUCKDB_TYPE_INTERVAL: n = "INTERVAL"; break;
+	case DUCKDB_TYPE_UUID: n = "UUID"; break;
+	case DUCKDB_TYPE_BLOB: n = "BLOB"; break;
+	case DUCKDB_TYPE_LIST: n = "LIST"; break;
+	case DUCKDB_TYPE_STRUCT: n = "STRUCT"; break;
+	case DUCKDB_TYPE_MAP: n = "MAP"; break;
+	case DUCKDB_TYPE_DECIMAL: {
+		out = floe_asprintf("DECIMAL(%u,%u)", duckdb_decimal_width(lt),
+		                    duckdb_decimal_scale(lt));
+		duckdb_destroy_logical_type(&lt);
+		return out;
+	}
+	default: break;
+	}
+	duckdb_destroy_logical_type(&lt);
+	return floe_strdup(n);
+}
+
 int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows, floe_engine_rows **out)
 {
 	floe_engine_rows *r = floe_calloc(1, sizeof(*r));
 	duckdb_prepared_statement ps = NULL;
 	duckdb_result res;
-	char *wrapped = NULL;
+	char *wrapped = NULL, **types = NULL;
+	idx_t ntypes = 0;
 	int rc;
 	*out = NULL;
 	if (r == NULL)
 		return FLOE_ENOMEM;
-	/* A SELECT-like statement binds as a subquery and DuckDB itself renders
-	 * every value as text; anything else runs as it is. One bind either
-	 * way: a statement that cannot be wrapped fails to prepare. */
-	wrapped = floe_asprintf("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s\n) AS floe_q", sql);
-	if (wrapped && duckdb_prepare(e->con, wrapped, &ps) == DuckDBSuccess) {
-		if (duckdb_execute_prepared(ps, &res) == DuckDBError) {
-			rc = floe_engine_error("", duckdb_result_error(&res));
-			duckdb_destroy_result(&res);
-		} else {
-			rc = collect_rows(&res, max_rows, r, true);
-			duckdb_destroy_result(&res);
-		}
+	/* For SELECT-like statements DuckDB itself renders every value as text. */
+	if (duckdb_prepare(e->con, sql, &ps) == DuckDBError) {
+		rc = floe_engine_error("", duckdb_prepare_error(ps));
+		duckdb_destroy_prepare(&ps);
+		floe_engine_rows_free(r);
+		return rc;
+	}
+	if (duckdb_prepared_statement_type(ps) == DUCKDB_STATEMENT_TYPE_SELECT &&
+	    duckdb_prepared_statement_column_count(ps) > 0) {
+		wrapped =
+		    floe_asprintf("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s\n) AS floe_q", sql);
+		/* the text keeps the type names of the query, not VARCHAR */
+		ntypes = duckdb_prepared_statement_column_count(ps);
+		types = floe_calloc(ntypes, sizeof(char *));
+		for (idx_t c = 0; types && c < ntypes; c++)
+			types[c] = column_type_name(ps, c);
+	}
+	duckdb_destroy_prepare(&ps);
+	if (wrapped && duckdb_query(e->con, wrapped, &res) == DuckDBSuccess) {
+		rc = collect_rows(&res, max_rows, r, true);
+		duckdb_destroy_result(&res);
 	} else {
+		if (wrapped)
+			duckdb_destroy_result(&res);
 		rc = floe_engine_query(e, sql, &res);
 		if (rc == 0) {
 			rc = collect_rows(&res, max_rows, r, true);
 			duckdb_destroy_result(&res);
 		}
 	}
-	duckdb_destroy_prepare(&ps);
 	floe_free(wrapped);
+	for (idx_t c = 0; rc == 0 && types && c < ntypes && c < r->ncols; c++) {
+		if (types[c] == NULL)
+			continue;
+		floe_free(r->types[c]);
+		r->types[c] = types[c];
+		types[c] = NULL;
+	}
+	for (idx_t c = 0; types && c < ntypes; c++)
+		floe_free(types[c]);
+	floe_free(types);
 	if (rc) {
 		floe_engine_rows_free(r);
 		return rc;

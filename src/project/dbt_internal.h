@@ -63,6 +63,11 @@ struct floe_dbt {
 	char *cat_uri, *wh_path; /* to open one catalog handle per worker */
 	dbt_node *current;       /* node being rendered */
 	bool parsing;
+	/* Jinja context state (dbt_context.c, dbt_adapter.c) */
+	json_t *packages;     /* names of the installed packages */
+	json_t *package_vars; /* package name -> vars of its dbt_project.yml */
+	json_t *results;      /* statement name -> load_result() value */
+	char invocation_id[37];
 };
 
 /* dbt_context.c: register ref, source, config, ... on d->jinja; render a
@@ -70,9 +75,38 @@ struct floe_dbt {
  * caller's (floe_free) */
 int dbt_register_context(floe_dbt *d);
 int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
+/* move the config keys a generic test gives among its arguments
+ * (severity, where, warn_if, error_if, fail_calc, ...) into its config */
+void dbt_test_config_args(dbt_node *t);
+/* a test's failures query over its compiled SQL: failures (fail_calc,
+ * count(*) by default), should_warn and should_error (warn_if / error_if,
+ * != 0 by default); caller frees */
+char *dbt_test_count_sql(const dbt_node *t);
+/* the test's rows, status (severity) and message from that query's row */
+int dbt_test_outcome(dbt_node *t, const floe_engine_rows *r);
+/* the root project's macros as <project>.<macro>, as dbt allows */
+int dbt_root_namespace(floe_dbt *d);
+/* the `graph` context variable, once the nodes are loaded and resolved */
+int dbt_set_graph(floe_dbt *d);
+/* flags.WHICH for the command being run */
+int dbt_set_command(floe_dbt *d, const char *command);
 /* render env_var() calls inside the string values of a YAML document */
 int dbt_render_env(json_t *doc, const char *name);
 dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: seed or model */
+
+/* dbt_adapter.c: relation, column and agate objects; adapter, api,
+ * statement / load_result / run_query and floe's own macros of the `dbt`
+ * namespace (cross-database macros in DuckDB SQL) */
+int dbt_register_adapter(floe_dbt *d);
+/* the relation object of a seed or model (ephemeral: its inlined SQL) */
+json_t *dbt_node_relation(floe_dbt *d, const dbt_node *n);
+/* a relation object for database.schema.identifier; type may be NULL */
+json_t *dbt_relation_value(const char *database, const char *schema, const char *identifier,
+                           const char *type);
+/* the SQL of a project or package generic test: its macro test_<name>
+ * called with model, column_name and the rendered arguments (parsing:
+ * execute is false, refs and config() are recorded on t) */
+int dbt_generic_test(floe_dbt *d, dbt_node *t, bool parsing, char **out);
 
 /* dbt_run.c: the DuckDB connection and catalog handle of the calling
  * worker thread (the main ones outside a run) */

@@ -215,9 +215,21 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 			break;
 		rc = find_files(&files, d->dir, dir, ext, 0);
 		for (size_t k = 0; rc == 0 && k < files.n; k++) {
-			char *name = stem(files.v[k]);
+			char *name;
 			dbt_node *n;
-			if (name == NULL) {
+			if (kind == DBT_TEST &&
+			    floe_str_starts_with(files.v[k] + strlen(dir), "/generic/")) {
+				/* tests/generic/: generic test definitions, not tests */
+				char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]),
+				     *text = NULL;
+				rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
+				if (rc == 0)
+					rc = floe_jinja_load_macros(d->jinja, text, files.v[k]);
+				floe_free(text);
+				floe_free(abs);
+				continue;
+			}
+			if ((name = stem(files.v[k])) == NULL) {
 				rc = FLOE_ENOMEM;
 				break;
 			}
@@ -253,7 +265,9 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 	return rc;
 }
 
-static int load_macros_of(floe_dbt *d, const char *root, const json_t *project)
+/* the macros under a project's macro-paths, as package `pkg` (NULL: the
+ * root project) */
+static int load_macros_of(floe_dbt *d, const char *root, const json_t *project, const char *pkg)
 {
 	int rc = 0;
 	for (size_t i = 0; rc == 0; i++) {
@@ -266,7 +280,7 @@ static int load_macros_of(floe_dbt *d, const char *root, const json_t *project)
 			char *abs = floe_asprintf("%s/%s", root, files.v[k]), *text = NULL;
 			rc = abs ? read_text(&text, abs) : FLOE_ENOMEM;
 			if (rc == 0)
-				rc = floe_jinja_load_macros(d->jinja, text, abs);
+				rc = floe_jinja_load_package_macros(d->jinja, text, abs, pkg);
 			floe_free(text);
 			floe_free(abs);
 		}
@@ -277,17 +291,60 @@ static int load_macros_of(floe_dbt *d, const char *root, const json_t *project)
 
 static int load_macros(floe_dbt *d)
 {
-	return load_macros_of(d, d->dir, d->project);
+	return load_macros_of(d, d->dir, d->project, NULL);
 }
 
-/* Packages as `dbt deps` leaves them in dbt_packages/<name>: their macros
- * (and generic tests) load before the project's, and each package's macros
- * are also reachable as <package>.<macro>. */
+/* one package: its macros as package <name>, the global object <name>
+ * holding them, and its vars as defaults */
+static int load_package(floe_dbt *d, const char *root, const char *dirname)
+{
+	char *yml = floe_asprintf("%s/dbt_project.yml", root);
+	json_t *proj = NULL, *ns = NULL;
+	const char *pname;
+	int rc = yml ? 0 : FLOE_ENOMEM;
+	if (rc == 0 && floe_storage_exists(yml) == 1)
+		rc = floe_yaml_load(&proj, yml);
+	pname = json_string_value(json_object_get(proj, "name"));
+	if (pname == NULL)
+		pname = dirname;
+	if (rc == 0 && (ns = json_object()) == NULL)
+		rc = FLOE_ENOMEM;
+	if (rc == 0)
+		rc = load_macros_of(d, root, json_is_object(proj) ? proj : NULL, pname);
+	for (size_t i = 0; rc == 0 && i < floe_jinja_macro_count(d->jinja); i++) {
+		const char *p = floe_jinja_macro_package(d->jinja, i);
+		const char *m = floe_jinja_macro_name(d->jinja, i);
+		json_t *v = p && strcmp(p, pname) == 0
+		                ? floe_jinja_package_macro(d->jinja, pname, m)
+		                : NULL;
+		if (v && json_object_set_new(ns, m, v))
+			rc = FLOE_ENOMEM;
+	}
+	if (rc == 0)
+		rc = floe_jinja_set_global(d->jinja, pname, ns);
+	if (rc == 0 && json_array_append_new(d->packages, json_string(pname)))
+		rc = FLOE_ENOMEM;
+	if (rc == 0 && json_is_object(json_object_get(proj, "vars")))
+		rc = json_object_set(d->package_vars, pname, json_object_get(proj, "vars"))
+		         ? FLOE_ENOMEM
+		         : 0;
+	if (rc == 0)
+		floe_log(FLOE_LOG_DEBUG, "loaded package %s from %s", pname, root);
+	json_decref(ns);
+	json_decref(proj);
+	floe_free(yml);
+	return rc;
+}
+
+/* Packages as `dbt deps` leaves them in dbt_packages/<name> (in name
+ * order): their macros (and generic tests) load before the project's and
+ * are reachable as <package>.<macro>. */
 static int load_packages(floe_dbt *d)
 {
 	const char *install =
 	    json_string_value(json_object_get(d->project, "packages-install-path"));
 	char *pdir = floe_asprintf("%s/%s", d->dir, install ? install : "dbt_packages");
+	strlist names = {NULL, 0};
 	DIR *dir;
 	struct dirent *de;
 	int rc = 0;
@@ -297,42 +354,18 @@ static int load_packages(floe_dbt *d)
 		floe_free(pdir);
 		return 0;
 	}
-	while (rc == 0 && (de = readdir(dir)) != NULL) {
-		char *root, *yml;
-		json_t *proj = NULL, *ns;
-		size_t before = floe_jinja_macro_count(d->jinja);
-		const char *pname;
-		if (de->d_name[0] == '.')
-			continue;
-		root = floe_asprintf("%s/%s", pdir, de->d_name);
-		yml = root ? floe_asprintf("%s/dbt_project.yml", root) : NULL;
-		if (yml == NULL) {
-			floe_free(root);
-			rc = FLOE_ENOMEM;
-			break;
-		}
-		if (floe_storage_exists(yml) == 1)
-			rc = floe_yaml_load(&proj, yml);
-		if (rc == 0 && json_is_object(proj))
-			rc = load_macros_of(d, root, proj);
-		pname = json_string_value(json_object_get(proj, "name"));
-		if (rc == 0 && pname) {
-			ns = json_object();
-			for (size_t i = before; ns && i < floe_jinja_macro_count(d->jinja); i++) {
-				const char *m = floe_jinja_macro_name(d->jinja, i);
-				json_t *v = floe_jinja_lookup(d->jinja, m);
-				if (v)
-					json_object_set_new(ns, m, v);
-			}
-			rc = ns ? floe_jinja_set_global(d->jinja, pname, ns) : FLOE_ENOMEM;
-			json_decref(ns);
-			floe_log(FLOE_LOG_DEBUG, "loaded package %s from %s", pname, root);
-		}
-		json_decref(proj);
-		floe_free(yml);
+	while (rc == 0 && (de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			rc = strlist_add(&names, floe_strdup(de->d_name));
+	closedir(dir);
+	if (names.n)
+		qsort(names.v, names.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		char *root = floe_asprintf("%s/%s", pdir, names.v[i]);
+		rc = root ? load_package(d, root, names.v[i]) : FLOE_ENOMEM;
 		floe_free(root);
 	}
-	closedir(dir);
+	strlist_free(&names);
 	floe_free(pdir);
 	return rc;
 }
@@ -393,6 +426,7 @@ static int add_generic_test(floe_dbt *d, size_t mi, const char *column, const js
 	} else {
 		n->test_args = json_object();
 	}
+	dbt_test_config_args(n);
 	/* relationships: the `to` model must be built first too */
 	{
 		const char *to = json_string_value(json_object_get(n->test_args, "to"));
@@ -759,7 +793,11 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	d->sources = json_object();
 	d->exposures = json_object();
 	d->vars = json_object();
-	if (d->dir == NULL || d->sources == NULL || d->vars == NULL) {
+	d->packages = json_array();
+	d->package_vars = json_object();
+	d->results = json_object();
+	if (d->dir == NULL || d->sources == NULL || d->vars == NULL || d->packages == NULL ||
+	    d->package_vars == NULL || d->results == NULL) {
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
@@ -801,7 +839,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	                                   ? json_string_value(json_object_get(d->output, "schema"))
 	                                   : "main");
 	if ((rc = floe_jinja_new(&d->jinja)) != 0 || (rc = dbt_register_context(d)) != 0 ||
-	    (rc = load_packages(d)) != 0 || (rc = load_macros(d)) != 0)
+	    (rc = load_packages(d)) != 0 || (rc = load_macros(d)) != 0 ||
+	    (rc = dbt_root_namespace(d)) != 0)
 		goto done;
 	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
 	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||
@@ -826,6 +865,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 			rc = resolve_names(d, &d->nodes[i]);
 	if (rc == 0)
 		rc = sort_graph(d);
+	if (rc == 0)
+		rc = dbt_set_graph(d);
 done:
 	floe_free(path);
 	if (rc) {
@@ -869,6 +910,9 @@ void floe_dbt_free(floe_dbt *d)
 	json_decref(d->sources);
 	json_decref(d->exposures);
 	json_decref(d->vars);
+	json_decref(d->packages);
+	json_decref(d->package_vars);
+	json_decref(d->results);
 	floe_free(d->dir);
 	floe_free(d->project_name);
 	floe_free(d->profile_path);

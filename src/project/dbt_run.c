@@ -138,28 +138,12 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	} else if (strcmp(t->test_kind, "singular") == 0) {
 		floe_buf_puts(&b, t->compiled ? t->compiled : "");
 	} else {
-		/* a project or package generic test: {% test name(model, column_name) %} */
-		/* dbt_utils.expression_is_true -> test_expression_is_true */
-		const char *dot = strrchr(t->test_kind, '.');
-		char *macro = floe_asprintf("test_%s", dot ? dot + 1 : t->test_kind);
-		if (macro && floe_jinja_has_macro(d->jinja, macro)) {
-			/* generic tests take model, column_name and their arguments by name */
-			json_t *kw = json_deep_copy(t->test_args), *res = NULL;
-			json_object_set_new(kw, "model", json_string(rel));
-			if (col)
-				json_object_set_new(kw, "column_name", json_string(col));
-			d->parsing = false;
-			rc = floe_jinja_call_kw(&res, d->jinja, macro, NULL, kw);
-			if (rc == 0)
-				floe_buf_puts(&b,
-				              json_string_value(res) ? json_string_value(res) : "");
-			json_decref(kw);
-			json_decref(res);
-		} else {
-			rc = floe_error_set(FLOE_EUNSUPPORTED, "%s: unknown generic test '%s'",
-			                    t->path, t->test_kind);
-		}
-		floe_free(macro);
+		/* a project or package generic test: its {% test %} macro */
+		char *sql = NULL;
+		rc = dbt_generic_test(d, t, false, &sql);
+		if (rc == 0)
+			floe_buf_puts(&b, sql);
+		floe_free(sql);
 	}
 	floe_free(rel);
 	floe_free(from);
@@ -537,26 +521,13 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (rc)
 		return rc;
 	if (n->kind == DBT_TEST) {
-		char *count_sql =
-		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
+		char *count_sql = dbt_test_count_sql(n);
 		floe_engine_rows *r = NULL;
-		const char *sev = json_string_value(json_object_get(n->config, "severity"));
 		rc = count_sql ? floe_engine_query_rows(dbt_engine(d), count_sql, 1, &r)
 		               : FLOE_ENOMEM;
 		floe_free(count_sql);
-		if (rc == 0) {
-			n->rows = r->nrows && r->rows[0][0] ? strtoll(r->rows[0][0], NULL, 10) : 0;
-			if (n->rows == 0) {
-				n->status = ST_PASS;
-			} else {
-				n->status = sev && strcasecmp(sev, "warn") == 0 ? ST_WARN : ST_FAIL;
-				floe_free(n->message);
-				n->message =
-				    floe_asprintf("Got %lld result%s, configured to %s if != 0",
-				                  (long long)n->rows, n->rows == 1 ? "" : "s",
-				                  n->status == ST_WARN ? "warn" : "fail");
-			}
-		}
+		if (rc == 0)
+			rc = dbt_test_outcome(n, r);
 		floe_engine_rows_free(r);
 		if (rc == 0 && n->rows > 0 &&
 		    floe_jinja_truthy(json_object_get(n->config, "store_failures")))
@@ -1112,7 +1083,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = dbt_select_nodes(d, command)) != 0)
+	if ((rc = dbt_select_nodes(d, command)) != 0 || (rc = dbt_set_command(d, command)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->nnodes; i++)
 		total += d->nodes[i].selected;
@@ -1123,6 +1094,11 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		return 0;
 	}
 	if (strcmp(command, "compile") == 0) {
+		/* as dbt compile: introspective queries (star, get_column_values,
+		 * run_query) read the warehouse */
+		rc = open_runtime(d);
+		if (rc == 0)
+			rc = floe_table_expose_all(dbt_engine(d), dbt_catalog(d), NULL);
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
 			if (!n->selected || n->kind == DBT_SEED)

@@ -1,69 +1,31 @@
 /*
- * Jinja templates, second half: evaluation. Values are jansson values;
- * NULL stands for Jinja's "undefined". Callables (registered C functions,
- * macros, caller) are objects carrying a marker key. Python-like semantics
- * where dbt projects rely on them: truthiness, int/float arithmetic, string
- * and list concatenation, `in`, method calls on strings, lists and dicts,
- * loop variables, macros with defaults and keyword arguments, return().
+ * Jinja templates, second half: evaluation. Values are jansson values
+ * (jinja_value.c); NULL stands for Jinja's "undefined". Callables
+ * (registered C functions, macros, caller) are objects carrying a marker
+ * key. Macros belong to a package and to the template that defined them;
+ * a name resolves as dbt resolves it (locals, the same template's macros,
+ * the root project's macros, the context, dbt's own macros, the current
+ * package, any package). Calls take positional, keyword, *list and
+ * **dict arguments; macros see only their parameters, varargs, kwargs and
+ * caller; objects with a class get the methods registered for it.
  */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jinja_internal.h"
 
-#define MARK "\x01jj"
-#define MAX_SCOPES 256
-#define MAX_DEPTH 64
 #define MAX_OUTPUT ((size_t)256 << 20)
-
-enum { K_FN = 1, K_MACRO = 2, K_CALLER = 3 };
-
-typedef struct {
-	char *name;
-	floe_jinja_fn fn;
-	void *ud;
-} jj_fn;
-
-typedef struct {
-	char *name;
-	jj_node *def;
-} jj_macro;
-
-typedef struct {
-	jj_node *body;
-	int scope_depth;
-} jj_caller;
-
-struct floe_jinja {
-	json_t *globals;
-	jj_fn *fns;
-	size_t nfns;
-	jj_macro *macros;
-	size_t nmacros;
-	jj_template **tpls;
-	size_t ntpls;
-	json_t *docs;
-	/* render state */
-	json_t *scopes[MAX_SCOPES];
-	int nscopes;
-	const char *tname;
-	int depth;
-	json_t *ret;
-	bool returned;
-	jj_caller callers[MAX_DEPTH];
-	int ncallers;
-};
+#define BUILTIN_PKG "dbt"
 
 static int eval(json_t **out, floe_jinja *j, const jj_expr *e);
 static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out);
 
-/* fmt is always one of this file's literals with two %s */
+/* fmt is always one of this layer's literals with at most two %s */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static int rerr(floe_jinja *j, int line, const char *fmt, const char *a, const char *b)
+int jj_error2(floe_jinja *j, int line, const char *fmt, const char *a, const char *b)
 {
 	char msg[512];
 	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
@@ -72,14 +34,19 @@ static int rerr(floe_jinja *j, int line, const char *fmt, const char *a, const c
 }
 #pragma GCC diagnostic pop
 
-static json_t *callable(int kind, size_t idx)
+int jj_error(floe_jinja *j, int line, const char *fmt, const char *a)
 {
-	return json_pack("{s:I}", MARK, (json_int_t)(kind << 24 | (int)idx));
+	return jj_error2(j, line, fmt, a, NULL);
 }
 
-static bool is_callable(const json_t *v, int *kind, size_t *idx)
+json_t *jj_callable(int kind, size_t idx)
 {
-	const json_t *m = json_is_object(v) ? json_object_get(v, MARK) : NULL;
+	return json_pack("{s:I}", JJ_MARK, (json_int_t)(kind << 24 | (int)idx));
+}
+
+bool jj_is_callable(const json_t *v, int *kind, size_t *idx)
+{
+	const json_t *m = json_is_object(v) ? json_object_get(v, JJ_MARK) : NULL;
 	if (!json_is_integer(m))
 		return false;
 	*kind = (int)(json_integer_value(m) >> 24);
@@ -87,119 +54,74 @@ static bool is_callable(const json_t *v, int *kind, size_t *idx)
 	return true;
 }
 
-bool floe_jinja_truthy(const json_t *v)
+/* ---- packages and macro lookup ---- */
+
+/* the interned name of a package (added when `add`); NULL for the root */
+static const char *intern_pkg(floe_jinja *j, const char *pkg, bool add)
 {
-	if (v == NULL)
-		return false;
-	switch (json_typeof(v)) {
-	case JSON_NULL:
-	case JSON_FALSE: return false;
-	case JSON_TRUE: return true;
-	case JSON_INTEGER: return json_integer_value(v) != 0;
-	case JSON_REAL: return json_real_value(v) != 0.0;
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
-	case JSON_OBJECT: return json_object_size(v) > 0;
-	}
-	return false;
+	char **g;
+	if (pkg == NULL || (j->root && strcmp(pkg, j->root) == 0))
+		return NULL;
+	for (size_t i = 0; i < j->npkgs; i++)
+		if (strcmp(j->pkgs[i], pkg) == 0)
+			return j->pkgs[i];
+	if (!add || (g = floe_realloc(j->pkgs, (j->npkgs + 1) * sizeof(*g))) == NULL)
+		return NULL;
+	j->pkgs = g;
+	if ((g[j->npkgs] = floe_strdup(pkg)) == NULL)
+		return NULL;
+	return g[j->npkgs++];
 }
 
-/* ---- text form (what {{ }} prints), Python's str() ---- */
+enum { IN_TEMPLATE, IN_PACKAGE, ANYWHERE };
 
-static int put_value(floe_buf *b, const json_t *v, bool repr)
+/* the newest macro of that name matching the rule, or -1 */
+static long find_macro(const floe_jinja *j, const char *name, int rule, const char *pkg)
 {
-	char num[64];
-	size_t i;
-	const char *k;
-	json_t *x;
-	int rc = 0;
-	if (v == NULL)
-		return 0; /* undefined prints nothing */
-	switch (json_typeof(v)) {
-	case JSON_NULL: return floe_buf_puts(b, "None");
-	case JSON_TRUE: return floe_buf_puts(b, "True");
-	case JSON_FALSE: return floe_buf_puts(b, "False");
-	case JSON_INTEGER:
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return floe_buf_puts(b, num);
-	case JSON_REAL: {
-		double d = json_real_value(v);
-		snprintf(num, sizeof(num), "%.17g", d);
-		if (strtod(num, NULL) != d || strlen(num) > 15)
-			snprintf(num, sizeof(num), "%.15g", d);
-		if (!strpbrk(num, ".eEn"))
-			strncat(num, ".0", sizeof(num) - strlen(num) - 1);
-		return floe_buf_puts(b, num);
+	const json_t *ix = json_object_get(j->macro_index, name);
+	for (size_t k = json_array_size(ix); k-- > 0;) {
+		size_t i = (size_t)json_integer_value(json_array_get(ix, k));
+		const jj_macro *m = &j->macros[i];
+		if (rule == ANYWHERE || (rule == IN_PACKAGE && m->pkg == pkg) ||
+		    (rule == IN_TEMPLATE && m->tpl == j->cur_tpl))
+			return (long)i;
 	}
-	case JSON_STRING:
-		if (!repr)
-			return floe_buf_put(b, json_string_value(v), json_string_length(v));
-		rc = floe_buf_putc(b, '\'');
-		for (const char *s = json_string_value(v); rc == 0 && *s; s++)
-			rc = *s == '\'' ? floe_buf_puts(b, "\\'") : floe_buf_putc(b, *s);
-		return rc ? rc : floe_buf_putc(b, '\'');
-	case JSON_ARRAY:
-		rc = floe_buf_putc(b, '[');
-		json_array_foreach(v, i, x)
-		{
-			if (rc == 0 && i)
-				rc = floe_buf_puts(b, ", ");
-			if (rc == 0)
-				rc = put_value(b, x, true);
-		}
-		return rc ? rc : floe_buf_putc(b, ']');
-	case JSON_OBJECT:
-		rc = floe_buf_putc(b, '{');
-		i = 0;
-		json_object_foreach((json_t *)v, k, x)
-		{
-			json_t *ks = json_string(k);
-			if (rc == 0 && i++)
-				rc = floe_buf_puts(b, ", ");
-			if (rc == 0)
-				rc = put_value(b, ks, true);
-			json_decref(ks);
-			if (rc == 0)
-				rc = floe_buf_puts(b, ": ");
-			if (rc == 0)
-				rc = put_value(b, x, true);
-		}
-		return rc ? rc : floe_buf_putc(b, '}');
-	}
-	return 0;
+	return -1;
 }
 
-static json_t *to_string(const json_t *v)
+static json_t *lookup(floe_jinja *j, const char *name)
 {
-	floe_buf b = FLOE_BUF_INIT;
-	json_t *s;
-	if (json_is_string(v))
-		return json_incref((json_t *)v);
-	put_value(&b, v, false);
-	s = json_stringn(b.ptr ? b.ptr : "", b.len);
-	floe_buf_free(&b);
-	return s;
+	const char *builtin = intern_pkg(j, BUILTIN_PKG, false);
+	json_t *v;
+	long m;
+	for (int i = j->nscopes - 1; i >= j->scope_base; i--)
+		if ((v = json_object_get(j->scopes[i], name)) != NULL)
+			return v == j->undef ? NULL : json_incref(v);
+	/* a macro also sees the top level of its own template */
+	if (j->run_scope >= 0 && j->run_scope < j->scope_base && j->cur_tpl == j->run_tpl &&
+	    (v = json_object_get(j->scopes[j->run_scope], name)) != NULL)
+		return v == j->undef ? NULL : json_incref(v);
+	if (j->cur_tpl && (m = find_macro(j, name, IN_TEMPLATE, NULL)) >= 0)
+		return jj_callable(JJ_K_MACRO, (size_t)m);
+	/* the root project's macros override the context (dbt's builtins.ref) */
+	if ((m = find_macro(j, name, IN_PACKAGE, NULL)) >= 0)
+		return jj_callable(JJ_K_MACRO, (size_t)m);
+	if ((v = json_object_get(j->globals, name)) != NULL)
+		return json_incref(v);
+	if ((builtin && (m = find_macro(j, name, IN_PACKAGE, builtin)) >= 0) ||
+	    (j->cur_pkg && (m = find_macro(j, name, IN_PACKAGE, j->cur_pkg)) >= 0) ||
+	    (m = find_macro(j, name, ANYWHERE, NULL)) >= 0)
+		return jj_callable(JJ_K_MACRO, (size_t)m);
+	return NULL;
 }
 
 /* ---- scopes ---- */
 
-static json_t *lookup(floe_jinja *j, const char *name)
-{
-	json_t *v;
-	for (int i = j->nscopes - 1; i >= 0; i--)
-		if ((v = json_object_get(j->scopes[i], name)) != NULL)
-			return json_incref(v);
-	if ((v = json_object_get(j->globals, name)) != NULL)
-		return json_incref(v);
-	for (size_t i = j->nmacros; i-- > 0;)
-		if (strcmp(j->macros[i].name, name) == 0)
-			return callable(K_MACRO, i);
-	return NULL;
-}
-
 static int push_scope(floe_jinja *j, json_t *scope)
 {
-	if (j->nscopes == MAX_SCOPES) {
+	if (scope == NULL)
+		return FLOE_ENOMEM;
+	if (j->nscopes == JJ_MAX_SCOPES) {
 		json_decref(scope);
 		return floe_error_set(FLOE_EINVAL, "%s: scopes nested too deeply", j->tname);
 	}
@@ -212,215 +134,84 @@ static void pop_scope(floe_jinja *j)
 	json_decref(j->scopes[--j->nscopes]);
 }
 
+/* {% set %}: an undefined value stays undefined (it prints nothing) */
 static int set_var(floe_jinja *j, const char *name, json_t *v)
 {
 	json_t *top = j->nscopes ? j->scopes[j->nscopes - 1] : j->globals;
-	return json_object_set_new(top, name, v ? v : json_null()) ? FLOE_ENOMEM : 0;
-}
-
-/* ---- numbers ---- */
-
-static bool num(const json_t *v, double *d)
-{
-	if (json_is_integer(v)) {
-		*d = (double)json_integer_value(v);
-		return true;
-	}
-	if (json_is_real(v)) {
-		*d = json_real_value(v);
-		return true;
-	}
-	if (json_is_boolean(v)) {
-		*d = json_is_true(v);
-		return true;
-	}
-	return false;
-}
-
-static bool both_int(const json_t *a, const json_t *b)
-{
-	return (json_is_integer(a) || json_is_boolean(a)) &&
-	       (json_is_integer(b) || json_is_boolean(b));
-}
-
-static json_int_t ival(const json_t *v)
-{
-	return json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
-}
-
-static bool equal(const json_t *a, const json_t *b)
-{
-	double x, y;
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (num(a, &x) && num(b, &y) && !json_is_boolean(a) == !json_is_boolean(b))
-		return x == y;
-	return json_equal((json_t *)a, (json_t *)b);
-}
-
-static int compare(floe_jinja *j, int line, const json_t *a, const json_t *b, int *out)
-{
-	double x, y;
-	if (num(a, &x) && num(b, &y)) {
-		*out = x < y ? -1 : x > y;
-		return 0;
-	}
-	if (json_is_string(a) && json_is_string(b)) {
-		*out = strcmp(json_string_value(a), json_string_value(b));
-		return 0;
-	}
-	return rerr(j, line, "cannot compare these values%s%s", NULL, NULL);
-}
-
-static bool contains(const json_t *hay, const json_t *needle)
-{
-	size_t i;
-	json_t *x;
-	if (json_is_string(hay) && json_is_string(needle))
-		return strstr(json_string_value(hay), json_string_value(needle)) != NULL;
-	if (json_is_array(hay)) {
-		json_array_foreach(hay, i, x) if (equal(x, needle)) return true;
-		return false;
-	}
-	if (json_is_object(hay) && json_is_string(needle))
-		return json_object_get(hay, json_string_value(needle)) != NULL;
-	return false;
-}
-
-static int binop(json_t **out, floe_jinja *j, const jj_expr *e, json_t *a, json_t *b)
-{
-	const char *op = e->op;
-	double x, y;
-	int c;
-	*out = NULL;
-	if (strcmp(op, "==") == 0 || strcmp(op, "!=") == 0) {
-		bool eq = equal(a, b);
-		*out = json_boolean(op[0] == '=' ? eq : !eq);
-		return 0;
-	}
-	if (strcmp(op, "in") == 0 || strcmp(op, "not in") == 0) {
-		bool in = contains(b, a);
-		*out = json_boolean(op[0] == 'i' ? in : !in);
-		return 0;
-	}
-	if (op[0] == '<' || op[0] == '>') {
-		if (compare(j, e->line, a, b, &c))
-			return floe_error_code();
-		*out = json_boolean(strcmp(op, "<") == 0    ? c < 0
-		                    : strcmp(op, "<=") == 0 ? c <= 0
-		                    : strcmp(op, ">") == 0  ? c > 0
-		                                            : c >= 0);
-		return 0;
-	}
-	if (strcmp(op, "~") == 0) {
-		floe_buf bb = FLOE_BUF_INIT;
-		put_value(&bb, a, false);
-		put_value(&bb, b, false);
-		*out = json_stringn(bb.ptr ? bb.ptr : "", bb.len);
-		floe_buf_free(&bb);
-		return 0;
-	}
-	if (strcmp(op, "+") == 0 && json_is_string(a) && json_is_string(b)) {
-		floe_buf bb = FLOE_BUF_INIT;
-		floe_buf_puts(&bb, json_string_value(a));
-		floe_buf_puts(&bb, json_string_value(b));
-		*out = json_stringn(bb.ptr ? bb.ptr : "", bb.len);
-		floe_buf_free(&bb);
-		return 0;
-	}
-	if (strcmp(op, "+") == 0 && json_is_array(a) && json_is_array(b)) {
-		*out = json_copy(a);
-		json_array_extend(*out, b);
-		return 0;
-	}
-	if (strcmp(op, "*") == 0 && json_is_string(a) && json_is_integer(b)) {
-		floe_buf bb = FLOE_BUF_INIT;
-		for (json_int_t k = 0; k < json_integer_value(b) && k < 100000; k++)
-			floe_buf_puts(&bb, json_string_value(a));
-		*out = json_stringn(bb.ptr ? bb.ptr : "", bb.len);
-		floe_buf_free(&bb);
-		return 0;
-	}
-	if (!num(a, &x) || !num(b, &y))
-		return rerr(j, e->line, "operator '%s' needs numbers%s", op, NULL);
-	if (both_int(a, b) && strcmp(op, "/") != 0 && strcmp(op, "**") != 0) {
-		json_int_t p = ival(a), q = ival(b);
-		if ((op[0] == '%' || strcmp(op, "//") == 0) && q == 0)
-			return rerr(j, e->line, "division by zero%s%s", NULL, NULL);
-		*out = json_integer(op[0] == '+'   ? p + q
-		                    : op[0] == '-' ? p - q
-		                    : op[0] == '*' ? p * q
-		                    : op[0] == '%' ? ((p % q) + q) % q
-		                                   : (p - (((p % q) + q) % q)) / q);
-		return 0;
-	}
-	if ((op[0] == '/' || op[0] == '%') && y == 0)
-		return rerr(j, e->line, "division by zero%s%s", NULL, NULL);
-	*out = json_real(op[0] == '+'            ? x + y
-	                 : op[0] == '-'          ? x - y
-	                 : strcmp(op, "**") == 0 ? pow(x, y)
-	                 : op[0] == '*'          ? x * y
-	                 : strcmp(op, "//") == 0 ? floor(x / y)
-	                 : op[0] == '/'          ? x / y
-	                                         : fmod(x, y));
-	if (strcmp(op, "**") == 0 && both_int(a, b) && y >= 0) {
-		json_decref(*out);
-		*out = json_integer((json_int_t)pow(x, y));
-	}
-	return 0;
+	return json_object_set_new(top, name, v ? v : json_incref(j->undef)) ? FLOE_ENOMEM : 0;
 }
 
 /* ---- calls ---- */
 
 static int call_value(json_t **out, floe_jinja *j, int line, const json_t *callee, const char *what,
-                      json_t *args, json_t *kwargs);
+                      json_t *args, json_t *kwargs, int caller);
 
-static int render_macro(json_t **out, floe_jinja *j, const jj_node *def, json_t *args,
-                        json_t *kwargs)
+/* bind a macro's parameters: positional, then by name, then defaults */
+static int bind_params(floe_jinja *j, const jj_node *def, json_t *scope, json_t *args, json_t *kw)
 {
-	json_t *scope = json_object(), *varargs = json_array(), *kw = json_copy(kwargs);
-	floe_buf b = FLOE_BUF_INIT;
-	const char *saved_name = j->tname;
-	int rc;
-	bool was_returned = j->returned;
-	json_t *was_ret = j->ret;
-	if (j->depth >= MAX_DEPTH) {
-		json_decref(scope);
-		json_decref(varargs);
-		json_decref(kw);
-		return rerr(j, def->line, "macro %s: calls nested too deeply%s", def->name, NULL);
-	}
-	for (size_t i = 0; i < def->nparams; i++) {
+	json_t *varargs = json_array();
+	int rc = 0;
+	if (varargs == NULL)
+		return FLOE_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < def->nparams; i++) {
 		json_t *v = NULL;
 		if (i < json_array_size(args)) {
 			v = json_incref(json_array_get(args, i));
+			json_object_del(kw, def->params[i]);
 		} else if ((v = json_object_get(kw, def->params[i])) != NULL) {
 			json_incref(v);
 			json_object_del(kw, def->params[i]);
 		} else if (def->defaults[i]) {
-			if ((rc = eval(&v, j, def->defaults[i])) != 0)
-				goto fail;
+			rc = eval(&v, j, def->defaults[i]);
 		}
-		json_object_set_new(scope, def->params[i], v ? v : json_null());
-		if (v == NULL)
-			json_object_del(scope, def->params[i]); /* undefined */
+		/* a parameter not given is undefined, and still hides outer names */
+		json_object_set_new(scope, def->params[i], v ? v : json_incref(j->undef));
 	}
 	for (size_t i = def->nparams; i < json_array_size(args); i++)
 		json_array_append(varargs, json_array_get(args, i));
-	json_object_set(scope, "varargs", varargs);
+	json_object_set_new(scope, "varargs", varargs);
 	json_object_set(scope, "kwargs", kw);
-	if ((rc = push_scope(j, scope)) != 0) {
-		scope = NULL;
+	return rc;
+}
+
+static int render_macro(json_t **out, floe_jinja *j, const jj_macro *m, json_t *args,
+                        json_t *kwargs, int caller)
+{
+	const jj_node *def = m->def;
+	json_t *scope = json_object(), *kw = json_copy(kwargs);
+	floe_buf b = FLOE_BUF_INIT;
+	const char *saved_name = j->tname, *saved_pkg = j->cur_pkg;
+	const jj_template *saved_tpl = j->cur_tpl;
+	int saved_base = j->scope_base, rc;
+	bool was_returned = j->returned;
+	json_t *was_ret = j->ret;
+	if (scope == NULL || kw == NULL) {
+		rc = FLOE_ENOMEM;
 		goto fail;
 	}
+	if (j->depth >= JJ_MAX_DEPTH) {
+		rc = jj_error(j, def->line, "macro %s: calls nested too deeply", def->name);
+		goto fail;
+	}
+	/* a macro sees its own template, not the caller's locals */
+	j->scope_base = j->nscopes;
+	j->cur_pkg = m->pkg;
+	j->cur_tpl = m->tpl;
+	j->tname = m->tpl ? m->tpl->name : saved_name;
+	if (caller >= 0)
+		json_object_set_new(scope, "caller", jj_callable(JJ_K_CALLER, (size_t)caller));
+	if ((rc = bind_params(j, def, scope, args, kw)) != 0)
+		goto fail;
+	rc = push_scope(j, scope);
 	scope = NULL;
+	if (rc)
+		goto fail;
 	j->depth++;
 	j->returned = false;
 	j->ret = NULL;
 	rc = render_nodes(j, def->body, &b);
 	j->depth--;
 	pop_scope(j);
-	j->tname = saved_name;
 	if (rc == 0) {
 		if (j->returned)
 			*out = j->ret ? j->ret : json_null();
@@ -428,274 +219,309 @@ static int render_macro(json_t **out, floe_jinja *j, const jj_node *def, json_t 
 			*out = json_stringn(b.ptr ? b.ptr : "", b.len);
 		j->ret = NULL;
 	}
+	json_decref(j->ret);
 	j->returned = was_returned;
 	j->ret = was_ret;
-	floe_buf_free(&b);
-	json_decref(varargs);
-	json_decref(kw);
-	return rc;
 fail:
+	j->scope_base = saved_base;
+	j->cur_pkg = saved_pkg;
+	j->cur_tpl = saved_tpl;
+	j->tname = saved_name;
+	floe_buf_free(&b);
 	json_decref(scope);
-	json_decref(varargs);
 	json_decref(kw);
 	return rc;
 }
 
+/* caller(): the call block's body, rendered where the block stood (its
+ * scopes, not the called macro's), with `{% call(a, b) %}` parameters */
+static int run_caller(json_t **out, floe_jinja *j, size_t idx, json_t *args)
+{
+	const jj_caller *c = &j->callers[idx];
+	int hidden = j->nscopes - c->scope_top, saved_base = j->scope_base, rc;
+	const char *saved_pkg = j->cur_pkg, *saved_name = j->tname;
+	const jj_template *saved_tpl = j->cur_tpl;
+	json_t **keep = floe_calloc((size_t)(hidden > 0 ? hidden : 1), sizeof(json_t *));
+	json_t *scope = json_object();
+	floe_buf b = FLOE_BUF_INIT;
+	if (keep == NULL || scope == NULL || hidden < 0) {
+		floe_free(keep);
+		json_decref(scope);
+		return FLOE_ENOMEM;
+	}
+	for (size_t i = 0; i < c->node->nparams; i++)
+		json_object_set(scope, c->node->params[i],
+		                json_array_get(args, i) ? json_array_get(args, i) : json_null());
+	memcpy(keep, j->scopes + c->scope_top, (size_t)hidden * sizeof(json_t *));
+	j->nscopes = c->scope_top;
+	j->scope_base = c->scope_base;
+	j->cur_pkg = c->pkg;
+	j->cur_tpl = c->tpl;
+	j->tname = c->tpl ? c->tpl->name : saved_name;
+	if ((rc = push_scope(j, scope)) == 0) {
+		rc = render_nodes(j, c->node->body, &b);
+		pop_scope(j);
+	}
+	memcpy(j->scopes + c->scope_top, keep, (size_t)hidden * sizeof(json_t *));
+	j->nscopes = c->scope_top + hidden;
+	j->scope_base = saved_base;
+	j->cur_pkg = saved_pkg;
+	j->cur_tpl = saved_tpl;
+	j->tname = saved_name;
+	if (rc == 0 && (*out = json_stringn(b.ptr ? b.ptr : "", b.len)) == NULL)
+		rc = FLOE_ENOMEM;
+	floe_buf_free(&b);
+	floe_free(keep);
+	return rc;
+}
+
 static int call_value(json_t **out, floe_jinja *j, int line, const json_t *callee, const char *what,
-                      json_t *args, json_t *kwargs)
+                      json_t *args, json_t *kwargs, int caller)
 {
 	int kind;
 	size_t idx;
 	*out = NULL;
 	if (callee == NULL)
-		return rerr(j, line, "'%s' is undefined%s", what, NULL);
-	if (!is_callable(callee, &kind, &idx))
-		return rerr(j, line, "'%s' is not callable%s", what, NULL);
-	if (kind == K_FN) {
+		return jj_error(j, line, "'%s' is undefined", what);
+	if (!jj_is_callable(callee, &kind, &idx))
+		return jj_error(j, line, "'%s' is not callable", what);
+	if (kind == JJ_K_FN && idx < j->nfns) {
 		int rc = j->fns[idx].fn(out, j, args, kwargs, j->fns[idx].ud);
-		if (rc)
+		if (rc) {
+			json_decref(*out);
+			*out = NULL;
 			return floe_error_prefix("%s:%d: %s(): ", j->tname, line, j->fns[idx].name);
+		}
 		if (*out == NULL)
 			*out = json_null();
 		return 0;
 	}
-	if (kind == K_MACRO)
-		return render_macro(out, j, j->macros[idx].def, args, kwargs);
-	if (kind == K_CALLER && (int)idx < j->ncallers) {
-		floe_buf b = FLOE_BUF_INIT;
-		int rc = render_nodes(j, j->callers[idx].body, &b);
-		if (rc == 0)
-			*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-		floe_buf_free(&b);
-		return rc;
-	}
-	return rerr(j, line, "'%s' cannot be called here%s", what, NULL);
+	if (kind == JJ_K_MACRO && idx < j->nmacros)
+		return render_macro(out, j, &j->macros[idx], args, kwargs, caller);
+	if (kind == JJ_K_CALLER && (int)idx < j->ncallers)
+		return run_caller(out, j, idx, args);
+	return jj_error(j, line, "'%s' cannot be called here", what);
 }
 
-static int eval_args(floe_jinja *j, const jj_expr *e, size_t first, json_t **args, json_t **kwargs)
+/* arguments: positional, name=value, *list and **dict */
+static int eval_args(floe_jinja *j, const jj_expr *e, json_t **args, json_t **kwargs)
 {
+	int rc = 0;
 	*args = json_array();
 	*kwargs = json_object();
-	for (size_t i = first; i < e->nargs; i++) {
+	if (*args == NULL || *kwargs == NULL)
+		rc = FLOE_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < e->nargs; i++) {
+		const char *kw = e->kwnames[i];
 		json_t *v = NULL;
-		int rc = eval(&v, j, e->args[i]);
-		if (rc) {
-			json_decref(*args);
-			json_decref(*kwargs);
-			return rc;
-		}
-		if (e->kwnames[i])
-			json_object_set_new(*kwargs, e->kwnames[i], v ? v : json_null());
-		else
+		if ((rc = eval(&v, j, e->args[i])) != 0)
+			break;
+		if (kw && strcmp(kw, "*") == 0) {
+			json_t *items = jj_items(v);
+			if (items == NULL)
+				rc = jj_error(j, e->line, "*%s is not a sequence", "argument");
+			else
+				json_array_extend(*args, items);
+			json_decref(items);
+			json_decref(v);
+		} else if (kw && strcmp(kw, "**") == 0) {
+			const char *k;
+			json_t *x;
+			if (v != NULL && !json_is_object(v))
+				rc = jj_error(j, e->line, "**%s is not a mapping", "argument");
+			else
+				json_object_foreach(v, k, x) if (!jj_hidden(k))
+				    json_object_set(*kwargs, k, x);
+			json_decref(v);
+		} else if (kw) {
+			json_object_set_new(*kwargs, kw, v ? v : json_null());
+		} else {
 			json_array_append_new(*args, v ? v : json_null());
+		}
+	}
+	if (rc) {
+		json_decref(*args);
+		json_decref(*kwargs);
+		*args = *kwargs = NULL;
+	}
+	return rc;
+}
+
+/* a method registered for the object's class */
+static const jj_fn *class_method(const floe_jinja *j, const json_t *self, const char *m)
+{
+	const char *cls = json_is_object(self)
+	                      ? json_string_value(json_object_get(self, FLOE_JINJA_CLASS))
+	                      : NULL;
+	for (size_t i = 0; cls && i < j->nfns; i++)
+		if (j->fns[i].cls && strcmp(j->fns[i].cls, cls) == 0 &&
+		    strcmp(j->fns[i].name, m) == 0)
+			return &j->fns[i];
+	return NULL;
+}
+
+static int call_method(json_t **out, floe_jinja *j, const jj_expr *e, json_t *self, json_t *args,
+                       json_t *kwargs)
+{
+	const jj_fn *f = class_method(j, self, e->a->name);
+	int rc;
+	if (f) {
+		json_t *all = json_pack("[O]", self);
+		if (all == NULL)
+			return FLOE_ENOMEM;
+		json_array_extend(all, args);
+		rc = f->fn(out, j, all, kwargs, f->ud);
+		json_decref(all);
+		if (rc) {
+			json_decref(*out);
+			*out = NULL;
+			floe_error_prefix("%s:%d: %s(): ", j->tname, e->line, e->a->name);
+		} else if (*out == NULL) {
+			*out = json_null();
+		}
+		return rc;
+	}
+	rc = jj_method(out, j, e->line, self, e->a->name, args, kwargs);
+	if (rc == FLOE_ENOTFOUND) {
+		json_decref(*out);
+		*out = NULL;
+		return jj_error(j, e->line, "no method '%s' on this value", e->a->name);
+	}
+	return rc;
+}
+
+/* an operator on an object whose class defines it (__add__, __lt__, ...:
+ * datetimes); FLOE_ENOTFOUND when it does not */
+static int class_binop(json_t **out, floe_jinja *j, const jj_expr *e, json_t *a, json_t *b)
+{
+	static const char *ops[][2] = {{"+", "__add__"}, {"-", "__sub__"}, {"<", "__lt__"},
+	                               {"<=", "__le__"}, {">", "__gt__"},  {">=", "__ge__"},
+	                               {"==", "__eq__"}, {"!=", "__eq__"}};
+	const jj_fn *f = NULL;
+	json_t *args;
+	int rc;
+	for (size_t i = 0; f == NULL && i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(e->op, ops[i][0]) == 0)
+			f = class_method(j, a, ops[i][1]);
+	if (f == NULL)
+		return FLOE_ENOTFOUND;
+	if ((args = json_pack("[OO]", a, b ? b : json_null())) == NULL)
+		return FLOE_ENOMEM;
+	rc = f->fn(out, j, args, NULL, f->ud);
+	json_decref(args);
+	if (rc)
+		return floe_error_prefix("%s:%d: ", j->tname, e->line);
+	if (strcmp(e->op, "!=") == 0) {
+		bool eq = floe_jinja_truthy(*out);
+		json_decref(*out);
+		*out = json_boolean(!eq);
 	}
 	return 0;
 }
 
-/* Methods on plain values: the Python str/list/dict methods dbt code uses. */
-static int method(json_t **out, floe_jinja *j, int line, json_t *self, const char *m, json_t *args)
-{
-	const json_t *a0 = json_array_get(args, 0), *a1 = json_array_get(args, 1);
-	*out = NULL;
-	if (json_is_object(self)) {
-		if (strcmp(m, "items") == 0 || strcmp(m, "keys") == 0 || strcmp(m, "values") == 0) {
-			const char *k;
-			json_t *v, *r = json_array();
-			json_object_foreach(self, k, v)
-			{
-				if (m[0] == 'i')
-					json_array_append_new(r, json_pack("[sO]", k, v));
-				else if (m[0] == 'k')
-					json_array_append_new(r, json_string(k));
-				else
-					json_array_append(r, v);
-			}
-			*out = r;
-			return 0;
-		}
-		if (strcmp(m, "get") == 0) {
-			json_t *v = json_is_string(a0)
-			                ? json_object_get(self, json_string_value(a0))
-			                : NULL;
-			*out = json_incref(v ? v : (a1 ? (json_t *)a1 : json_null()));
-			return 0;
-		}
-		if (strcmp(m, "update") == 0 && json_is_object(a0)) {
-			json_object_update(self, (json_t *)a0);
-			*out = json_null();
-			return 0;
-		}
-		if (strcmp(m, "pop") == 0 && json_is_string(a0)) {
-			json_t *v = json_object_get(self, json_string_value(a0));
-			*out = json_incref(v ? v : (a1 ? (json_t *)a1 : json_null()));
-			json_object_del(self, json_string_value(a0));
-			return 0;
-		}
-	}
-	if (json_is_array(self)) {
-		if (strcmp(m, "append") == 0 && a0) {
-			json_array_append(self, (json_t *)a0);
-			*out = json_null();
-			return 0;
-		}
-		if (strcmp(m, "extend") == 0 && json_is_array(a0)) {
-			json_array_extend(self, (json_t *)a0);
-			*out = json_null();
-			return 0;
-		}
-		if (strcmp(m, "pop") == 0 && json_array_size(self) > 0) {
-			size_t i = json_array_size(self) - 1;
-			*out = json_incref(json_array_get(self, i));
-			json_array_remove(self, i);
-			return 0;
-		}
-		if (strcmp(m, "index") == 0) {
-			size_t i;
-			json_t *v;
-			json_array_foreach(self, i, v) if (equal(v, a0))
-			{
-				*out = json_integer((json_int_t)i);
-				return 0;
-			}
-			return rerr(j, line, "value not in list%s%s", NULL, NULL);
-		}
-	}
-	if (json_is_string(self)) {
-		const char *s = json_string_value(self);
-		size_t n = json_string_length(self);
-		if (strcmp(m, "upper") == 0 || strcmp(m, "lower") == 0) {
-			char *c = floe_strndup(s, n);
-			if (c == NULL)
-				return FLOE_ENOMEM;
-			for (size_t i = 0; i < n; i++)
-				c[i] = (char)(m[0] == 'u' ? toupper((unsigned char)c[i])
-				                          : tolower((unsigned char)c[i]));
-			*out = json_stringn(c, n);
-			floe_free(c);
-			return 0;
-		}
-		if (strcmp(m, "strip") == 0 || strcmp(m, "lstrip") == 0 ||
-		    strcmp(m, "rstrip") == 0) {
-			size_t a = 0, b = n;
-			if (m[0] != 'r')
-				while (a < b && isspace((unsigned char)s[a]))
-					a++;
-			if (m[0] != 'l')
-				while (b > a && isspace((unsigned char)s[b - 1]))
-					b--;
-			*out = json_stringn(s + a, b - a);
-			return 0;
-		}
-		if ((strcmp(m, "startswith") == 0 || strcmp(m, "endswith") == 0) &&
-		    json_is_string(a0)) {
-			*out = json_boolean(m[0] == 's'
-			                        ? floe_str_starts_with(s, json_string_value(a0))
-			                        : floe_str_ends_with(s, json_string_value(a0)));
-			return 0;
-		}
-		if (strcmp(m, "split") == 0) {
-			const char *sep = json_is_string(a0) ? json_string_value(a0) : " ";
-			size_t sl = strlen(sep);
-			json_t *r = json_array();
-			const char *p = s;
-			for (;;) {
-				const char *q = sl ? strstr(p, sep) : NULL;
-				if (q == NULL) {
-					json_array_append_new(r, json_string(p));
-					break;
-				}
-				json_array_append_new(r, json_stringn(p, (size_t)(q - p)));
-				p = q + sl;
-			}
-			*out = r;
-			return 0;
-		}
-		if (strcmp(m, "replace") == 0 && json_is_string(a0) && json_is_string(a1)) {
-			floe_buf b = FLOE_BUF_INIT;
-			const char *from = json_string_value(a0), *to = json_string_value(a1),
-			           *p = s;
-			size_t fl = strlen(from);
-			while (fl && *p) {
-				const char *q = strstr(p, from);
-				if (q == NULL)
-					break;
-				floe_buf_put(&b, p, (size_t)(q - p));
-				floe_buf_puts(&b, to);
-				p = q + fl;
-			}
-			floe_buf_puts(&b, p);
-			*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-			floe_buf_free(&b);
-			return 0;
-		}
-		if (strcmp(m, "join") == 0 && json_is_array(a0)) {
-			floe_buf b = FLOE_BUF_INIT;
-			size_t i;
-			json_t *v;
-			json_array_foreach(a0, i, v)
-			{
-				if (i)
-					floe_buf_puts(&b, s);
-				put_value(&b, v, false);
-			}
-			*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-			floe_buf_free(&b);
-			return 0;
-		}
-		if (strcmp(m, "format") == 0) { /* "{}".format(x): positional {} only */
-			floe_buf b = FLOE_BUF_INIT;
-			size_t ai = 0;
-			for (const char *p = s; *p; p++) {
-				if (p[0] == '{' && p[1] == '}') {
-					put_value(&b, json_array_get(args, ai++), false);
-					p++;
-				} else {
-					floe_buf_putc(&b, *p);
-				}
-			}
-			*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-			floe_buf_free(&b);
-			return 0;
-		}
-	}
-	return rerr(j, line, "no method '%s' on this value%s", m, NULL);
-}
-
-int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v, json_t *args,
-              json_t *kwargs);
-int jj_test(bool *out, floe_jinja *j, int line, const char *name, const json_t *v,
-            const json_t *args);
-
-static int eval_call(json_t **out, floe_jinja *j, const jj_expr *e)
+static int eval_call(json_t **out, floe_jinja *j, const jj_expr *e, int caller)
 {
 	json_t *args = NULL, *kwargs = NULL, *callee = NULL, *self = NULL;
-	const char *what = e->a->kind == JE_NAME   ? e->a->name
-	                   : e->a->kind == JE_ATTR ? e->a->name
-	                                           : "?";
+	const char *what = e->a->kind == JE_NAME || e->a->kind == JE_ATTR ? e->a->name : "?";
 	int rc, kind;
 	size_t idx;
-	if ((rc = eval_args(j, e, 0, &args, &kwargs)) != 0)
+	*out = NULL;
+	if ((rc = eval_args(j, e, &args, &kwargs)) != 0)
 		return rc;
 	if (e->a->kind == JE_ATTR) {
 		/* a method on a value, unless the attribute itself is callable */
 		if ((rc = eval(&self, j, e->a->a)) != 0)
 			goto done;
-		callee =
-		    json_is_object(self) ? json_incref(json_object_get(self, e->a->name)) : NULL;
-		if (!is_callable(callee, &kind, &idx) && self != NULL) {
-			rc = method(out, j, e->line, self, e->a->name, args);
+		callee = json_is_object(self) && !jj_hidden(e->a->name)
+		             ? json_incref(json_object_get(self, e->a->name))
+		             : NULL;
+		if (!jj_is_callable(callee, &kind, &idx) && self != NULL) {
+			rc = call_method(out, j, e, self, args, kwargs);
 			goto done;
 		}
-	} else {
-		if ((rc = eval(&callee, j, e->a)) != 0)
-			goto done;
+	} else if ((rc = eval(&callee, j, e->a)) != 0) {
+		goto done;
 	}
-	rc = call_value(out, j, e->line, callee, what, args, kwargs);
+	rc = call_value(out, j, e->line, callee, what, args, kwargs, caller);
 done:
 	json_decref(callee);
 	json_decref(self);
 	json_decref(args);
 	json_decref(kwargs);
+	return rc;
+}
+
+static json_t *index_value(const json_t *a, const json_t *b)
+{
+	json_t *seq = jj_seq(a);
+	if (json_is_object(a) && json_is_string(b))
+		return jj_hidden(json_string_value(b))
+		           ? NULL
+		           : json_incref(json_object_get(a, json_string_value(b)));
+	if (json_is_object(a) && !(seq && json_is_integer(b))) {
+		/* dict literals key by text: {relation: []}[relation], {1: x}[1] */
+		json_t *k = jj_to_string(b), *v;
+		v = k ? json_object_get(a, json_string_value(k)) : NULL;
+		json_decref(k);
+		return v ? json_incref(v) : NULL;
+	}
+	if (seq)
+		a = seq;
+	if ((json_is_array(a) || json_is_string(a)) && json_is_integer(b)) {
+		json_int_t i = json_integer_value(b);
+		json_int_t n = json_is_array(a) ? (json_int_t)json_array_size(a)
+		                                : (json_int_t)json_string_length(a);
+		if (i < 0)
+			i += n;
+		if (i >= 0 && i < n)
+			return json_is_array(a) ? json_incref(json_array_get(a, (size_t)i))
+			                        : json_stringn(json_string_value(a) + i, 1);
+	}
+	return NULL;
+}
+
+static json_t *attr_value(const json_t *a, const char *name)
+{
+	json_t *v = json_is_object(a) && !jj_hidden(name) ? json_object_get(a, name) : NULL;
+	if (v)
+		return json_incref(v);
+	if (isdigit((unsigned char)name[0])) { /* x.0 */
+		json_t *ix = json_integer((json_int_t)strtol(name, NULL, 10));
+		v = index_value(a, ix);
+		json_decref(ix);
+	}
+	return v;
+}
+
+static int eval_slice(json_t **out, floe_jinja *j, const jj_expr *e)
+{
+	json_t *a = NULL, *b = NULL, *c = NULL, *seq;
+	int rc;
+	if ((rc = eval(&a, j, e->a)) == 0 && (!e->b || (rc = eval(&b, j, e->b)) == 0) &&
+	    (!e->c || (rc = eval(&c, j, e->c)) == 0)) {
+		json_t *s = (seq = jj_seq(a)) != NULL ? seq : a;
+		json_int_t n = json_is_array(s)    ? (json_int_t)json_array_size(s)
+		               : json_is_string(s) ? (json_int_t)json_string_length(s)
+		                                   : 0;
+		json_int_t lo = json_is_integer(b) ? json_integer_value(b) : 0,
+		           hi = json_is_integer(c) ? json_integer_value(c) : n;
+		if (lo < 0)
+			lo += n;
+		if (hi < 0)
+			hi += n;
+		lo = lo < 0 ? 0 : lo > n ? n : lo;
+		hi = hi < lo ? lo : hi > n ? n : hi;
+		if (json_is_string(s)) {
+			*out = json_stringn(json_string_value(s) + lo, (size_t)(hi - lo));
+		} else {
+			*out = json_array();
+			for (json_int_t i = lo; i < hi; i++)
+				json_array_append(*out, json_array_get(s, (size_t)i));
+		}
+	}
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
 	return rc;
 }
 
@@ -710,60 +536,18 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 	case JE_ATTR:
 		if ((rc = eval(&a, j, e->a)) != 0)
 			return rc;
-		if (json_is_object(a))
-			*out = json_incref(json_object_get(a, e->name));
-		else if (json_is_array(a) && isdigit((unsigned char)e->name[0]))
-			*out = json_incref(json_array_get(a, (size_t)strtoul(e->name, NULL, 10)));
+		*out = attr_value(a, e->name);
 		json_decref(a);
 		return 0;
 	case JE_INDEX:
-		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0) {
-			if (json_is_object(a) && json_is_string(b)) {
-				*out = json_incref(json_object_get(a, json_string_value(b)));
-			} else if ((json_is_array(a) || json_is_string(a)) && json_is_integer(b)) {
-				json_int_t i = json_integer_value(b);
-				json_int_t n = json_is_array(a) ? (json_int_t)json_array_size(a)
-				                                : (json_int_t)json_string_length(a);
-				if (i < 0)
-					i += n;
-				if (i >= 0 && i < n)
-					*out = json_is_array(a)
-					           ? json_incref(json_array_get(a, (size_t)i))
-					           : json_stringn(json_string_value(a) + i, 1);
-			}
-		}
+		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0)
+			*out = index_value(a, b);
 		break;
-	case JE_SLICE: {
-		json_t *c = NULL;
-		if ((rc = eval(&a, j, e->a)) == 0 && (!e->b || (rc = eval(&b, j, e->b)) == 0) &&
-		    (!e->c || (rc = eval(&c, j, e->c)) == 0)) {
-			json_int_t n = json_is_array(a)    ? (json_int_t)json_array_size(a)
-			               : json_is_string(a) ? (json_int_t)json_string_length(a)
-			                                   : 0;
-			json_int_t lo = b ? json_integer_value(b) : 0,
-			           hi = c ? json_integer_value(c) : n;
-			if (lo < 0)
-				lo += n;
-			if (hi < 0)
-				hi += n;
-			lo = lo < 0 ? 0 : lo > n ? n : lo;
-			hi = hi < lo ? lo : hi > n ? n : hi;
-			if (json_is_string(a)) {
-				*out = json_stringn(json_string_value(a) + lo, (size_t)(hi - lo));
-			} else {
-				*out = json_array();
-				for (json_int_t i = lo; i < hi; i++)
-					json_array_append(*out, json_array_get(a, (size_t)i));
-			}
-		}
-		json_decref(c);
-		break;
-	}
-	case JE_CALL: return eval_call(out, j, e);
+	case JE_SLICE: return eval_slice(out, j, e);
+	case JE_CALL: return eval_call(out, j, e, -1);
 	case JE_FILTER: {
 		json_t *args = NULL, *kwargs = NULL;
-		if ((rc = eval(&a, j, e->a)) == 0 &&
-		    (rc = eval_args(j, e, 0, &args, &kwargs)) == 0) {
+		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval_args(j, e, &args, &kwargs)) == 0) {
 			rc = jj_filter(out, j, e->line, e->name, a, args, kwargs);
 			json_decref(args);
 			json_decref(kwargs);
@@ -773,8 +557,7 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 	case JE_TEST: {
 		json_t *args = NULL, *kwargs = NULL;
 		bool r = false;
-		if ((rc = eval(&a, j, e->a)) == 0 &&
-		    (rc = eval_args(j, e, 0, &args, &kwargs)) == 0) {
+		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval_args(j, e, &args, &kwargs)) == 0) {
 			rc = jj_test(&r, j, e->line, e->name, a, args);
 			json_decref(args);
 			json_decref(kwargs);
@@ -795,8 +578,9 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			json_decref(a);
 			return eval(out, j, e->b);
 		}
-		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0)
-			rc = binop(out, j, e, a, b);
+		if ((rc = eval(&a, j, e->a)) == 0 && (rc = eval(&b, j, e->b)) == 0 &&
+		    (rc = class_binop(out, j, e, a, b)) == FLOE_ENOTFOUND)
+			rc = jj_binop(out, j, e->line, e->op, a, b);
 		break;
 	case JE_NOT:
 		if ((rc = eval(&a, j, e->a)) == 0)
@@ -808,10 +592,10 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			break;
 		if (json_is_integer(a))
 			*out = json_integer(-json_integer_value(a));
-		else if (num(a, &d))
+		else if (jj_num(a, &d))
 			*out = json_real(-d);
 		else
-			rc = rerr(j, e->line, "unary minus needs a number%s%s", NULL, NULL);
+			rc = jj_error(j, e->line, "unary minus needs a number", NULL);
 		break;
 	}
 	case JE_LIST:
@@ -828,7 +612,7 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			json_t *k = NULL, *v = NULL, *ks = NULL;
 			if ((rc = eval(&k, j, e->args[i])) == 0 &&
 			    (rc = eval(&v, j, e->args[i + 1])) == 0) {
-				ks = to_string(k);
+				ks = jj_to_string(k);
 				json_object_set_new(*out, json_string_value(ks),
 				                    v ? v : json_null());
 				v = NULL;
@@ -857,7 +641,7 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 
 static int out_value(floe_jinja *j, floe_buf *out, const json_t *v)
 {
-	int rc = put_value(out, v, false);
+	int rc = jj_put_value(out, v, false);
 	if (rc == 0 && out->len > MAX_OUTPUT)
 		rc = floe_error_set(FLOE_EINVAL, "%s: rendered output is too large", j->tname);
 	return rc;
@@ -870,44 +654,36 @@ static int render_for(floe_jinja *j, const jj_node *n, floe_buf *out)
 	int rc = eval(&it, j, n->e);
 	if (rc)
 		return rc;
-	if (json_is_object(it)) { /* iterating a dict gives its keys */
-		const char *k;
-		json_t *v;
-		items = json_array();
-		json_object_foreach(it, k, v) json_array_append_new(items, json_string(k));
-	} else if (json_is_array(it)) {
-		items = json_incref(it);
-	} else if (json_is_string(it)) {
-		items = json_array();
-		for (size_t i = 0; i < json_string_length(it); i++)
-			json_array_append_new(items, json_stringn(json_string_value(it) + i, 1));
-	} else if (it == NULL || json_is_null(it)) {
-		items = json_array();
-	} else {
-		json_decref(it);
-		return rerr(j, n->line, "cannot iterate over this value%s%s", NULL, NULL);
-	}
+	items = jj_items(it);
 	json_decref(it);
+	if (items == NULL)
+		return jj_error(j, n->line, "cannot iterate over this value", NULL);
 	count = json_array_size(items);
-	if ((scope = json_object()) == NULL || push_scope(j, scope) != 0) {
+	if ((rc = push_scope(j, json_object())) != 0) {
 		json_decref(items);
-		return FLOE_ENOMEM;
+		return rc;
 	}
+	scope = j->scopes[j->nscopes - 1];
 	for (size_t i = 0; rc == 0 && i < count && !j->returned; i++) {
 		json_t *v = json_array_get(items, i);
+		/* as in Jinja, what one iteration sets is gone in the next */
+		json_object_clear(scope);
 		if (n->nparams == 1) {
 			json_object_set(scope, n->params[0], v);
 		} else {
+			json_t *parts = jj_items(v);
 			for (size_t k = 0; k < n->nparams; k++)
 				json_object_set(scope, n->params[k],
-				                json_array_get(v, k) ? json_array_get(v, k)
-				                                     : json_null());
+				                json_array_get(parts, k) ? json_array_get(parts, k)
+				                                         : json_null());
+			json_decref(parts);
 		}
 		if (n->e2) {
 			json_t *c = NULL;
+			bool keep;
 			if ((rc = eval(&c, j, n->e2)) != 0)
 				break;
-			bool keep = floe_jinja_truthy(c);
+			keep = floe_jinja_truthy(c);
 			json_decref(c);
 			if (!keep)
 				continue;
@@ -927,18 +703,74 @@ static int render_for(floe_jinja *j, const jj_node *n, floe_buf *out)
 	return rc;
 }
 
-static int register_macro(floe_jinja *j, const jj_node *n)
+static int register_macro(floe_jinja *j, const jj_node *n, const jj_template *tpl, const char *pkg)
 {
 	jj_macro *g = floe_realloc(j->macros, (j->nmacros + 1) * sizeof(*g));
+	json_t *ix;
 	if (g == NULL)
 		return FLOE_ENOMEM;
 	j->macros = g;
 	g[j->nmacros].name = floe_strdup(n->name);
 	g[j->nmacros].def = (jj_node *)n;
+	g[j->nmacros].tpl = tpl;
+	g[j->nmacros].pkg = pkg;
 	if (g[j->nmacros].name == NULL)
+		return FLOE_ENOMEM;
+	ix = json_object_get(j->macro_index, n->name);
+	if (ix == NULL) {
+		ix = json_array();
+		if (json_object_set_new(j->macro_index, n->name, ix))
+			return FLOE_ENOMEM;
+	}
+	if (json_array_append_new(ix, json_integer((json_int_t)j->nmacros)))
 		return FLOE_ENOMEM;
 	j->nmacros++;
 	return 0;
+}
+
+static int render_set(floe_jinja *j, const jj_node *n, json_t *v)
+{
+	int rc = 0;
+	if (n->attr) { /* ns.attr = v (namespace objects) */
+		json_t *ns = lookup(j, n->params[0]);
+		if (json_is_object(ns))
+			json_object_set(ns, n->attr, v ? v : json_null());
+		else
+			rc = jj_error(j, n->line, "'%s' is not a namespace", n->params[0]);
+		json_decref(ns);
+	} else if (n->nparams == 1) {
+		rc = set_var(j, n->params[0], json_incref(v));
+	} else {
+		json_t *parts = jj_items(v);
+		for (size_t k = 0; rc == 0 && k < n->nparams; k++)
+			rc = set_var(j, n->params[k], json_incref(json_array_get(parts, k)));
+		json_decref(parts);
+	}
+	return rc;
+}
+
+static int render_callblock(floe_jinja *j, const jj_node *n, floe_buf *out)
+{
+	jj_caller *c;
+	json_t *v = NULL;
+	int rc;
+	if (j->ncallers == JJ_MAX_DEPTH)
+		return jj_error(j, n->line, "call blocks nested too deeply", NULL);
+	if (n->e == NULL || n->e->kind != JE_CALL)
+		return jj_error(j, n->line, "{%% call %%} needs a macro call", NULL);
+	c = &j->callers[j->ncallers];
+	c->node = n;
+	c->scope_top = j->nscopes;
+	c->scope_base = j->scope_base;
+	c->pkg = j->cur_pkg;
+	c->tpl = j->cur_tpl;
+	j->ncallers++;
+	rc = eval_call(&v, j, n->e, j->ncallers - 1);
+	j->ncallers--;
+	if (rc == 0)
+		rc = out_value(j, out, v);
+	json_decref(v);
+	return rc;
 }
 
 static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
@@ -959,23 +791,8 @@ static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
 			break;
 		case JN_FOR: rc = render_for(j, n, out); break;
 		case JN_SET:
-			if ((rc = eval(&v, j, n->e)) != 0)
-				break;
-			if (n->attr) { /* ns.attr = v (namespace objects) */
-				json_t *ns = lookup(j, n->params[0]);
-				if (json_is_object(ns))
-					json_object_set(ns, n->attr, v ? v : json_null());
-				else
-					rc = rerr(j, n->line, "'%s' is not a namespace%s",
-					          n->params[0], NULL);
-				json_decref(ns);
-			} else if (n->nparams == 1) {
-				rc = set_var(j, n->params[0], json_incref(v));
-			} else {
-				for (size_t k = 0; rc == 0 && k < n->nparams; k++)
-					rc = set_var(j, n->params[k],
-					             json_incref(json_array_get(v, k)));
-			}
+			if ((rc = eval(&v, j, n->e)) == 0)
+				rc = render_set(j, n, v);
 			break;
 		case JN_SETBLOCK: {
 			floe_buf b = FLOE_BUF_INIT;
@@ -985,7 +802,7 @@ static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
 			floe_buf_free(&b);
 			break;
 		}
-		case JN_MACRO: rc = register_macro(j, n); break;
+		case JN_MACRO: rc = register_macro(j, n, j->cur_tpl, j->cur_pkg); break;
 		case JN_MATERIALIZATION:
 			floe_log(FLOE_LOG_WARN,
 			         "%s:%d: materialization %s is defined in the project; floe uses "
@@ -1000,28 +817,7 @@ static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
 			floe_buf_free(&b);
 			break;
 		}
-		case JN_CALLBLOCK:
-			if (j->ncallers == MAX_DEPTH) {
-				rc = rerr(j, n->line, "call blocks nested too deeply%s%s", NULL,
-				          NULL);
-				break;
-			}
-			j->callers[j->ncallers].body = n->body;
-			j->callers[j->ncallers].scope_depth = j->nscopes;
-			{
-				json_t *scope = json_object();
-				json_object_set_new(scope, "caller",
-				                    callable(K_CALLER, (size_t)j->ncallers));
-				j->ncallers++;
-				if ((rc = push_scope(j, scope)) == 0) {
-					rc = eval(&v, j, n->e);
-					pop_scope(j);
-				}
-				j->ncallers--;
-			}
-			if (rc == 0)
-				rc = out_value(j, out, v);
-			break;
+		case JN_CALLBLOCK: rc = render_callblock(j, n, out); break;
 		case JN_DO: rc = eval(&v, j, n->e); break;
 		}
 		json_decref(v);
@@ -1034,6 +830,8 @@ static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
 static int fn_return(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
                      void *ud)
 {
+	(void)kwargs;
+	(void)ud;
 	json_decref(j->ret);
 	j->ret = json_incref(json_array_get(args, 0));
 	if (j->ret == NULL)
@@ -1043,8 +841,6 @@ static int fn_return(json_t **out, floe_jinja *j, const json_t *args, const json
 	return 0;
 }
 
-int jj_builtins(floe_jinja *j);
-
 int floe_jinja_new(floe_jinja **out)
 {
 	floe_jinja *j = floe_calloc(1, sizeof(*j));
@@ -1052,15 +848,20 @@ int floe_jinja_new(floe_jinja **out)
 	*out = NULL;
 	if (j == NULL)
 		return FLOE_ENOMEM;
+	j->run_scope = -1;
 	j->globals = json_object();
+	j->undef = json_pack("{s:b}", "\x01undefined", 1);
 	j->docs = json_object();
-	if (j->globals == NULL || j->docs == NULL) {
+	j->macro_index = json_object();
+	if (j->globals == NULL || j->docs == NULL || j->macro_index == NULL || j->undef == NULL) {
 		floe_jinja_free(j);
 		return FLOE_ENOMEM;
 	}
 	rc = floe_jinja_register(j, "return", fn_return, NULL);
 	if (rc == 0)
 		rc = jj_builtins(j);
+	if (rc == 0)
+		rc = jj_modules(j);
 	if (rc) {
 		floe_jinja_free(j);
 		return rc;
@@ -1073,56 +874,85 @@ void floe_jinja_free(floe_jinja *j)
 {
 	if (j == NULL)
 		return;
-	for (size_t i = 0; i < j->nfns; i++)
+	for (size_t i = 0; i < j->nfns; i++) {
 		floe_free(j->fns[i].name);
+		floe_free(j->fns[i].cls);
+	}
 	for (size_t i = 0; i < j->nmacros; i++)
 		floe_free(j->macros[i].name);
 	for (size_t i = 0; i < j->ntpls; i++)
 		jj_template_free(j->tpls[i]);
+	for (size_t i = 0; i < j->npkgs; i++)
+		floe_free(j->pkgs[i]);
 	while (j->nscopes > 0)
 		pop_scope(j);
 	json_decref(j->ret);
 	floe_free(j->fns);
 	floe_free(j->macros);
 	floe_free(j->tpls);
+	floe_free(j->pkgs);
+	floe_free(j->root);
+	json_decref(j->macro_index);
+	json_decref(j->undef);
 	json_decref(j->globals);
 	json_decref(j->docs);
 	floe_free(j);
 }
 
-int floe_jinja_register(floe_jinja *j, const char *name, floe_jinja_fn fn, void *userdata)
+static int add_fn(floe_jinja *j, const char *cls, const char *name, floe_jinja_fn fn, void *ud)
 {
 	jj_fn *g = floe_realloc(j->fns, (j->nfns + 1) * sizeof(*g));
-	const char *dot = strchr(name, '.');
-	json_t *c;
 	if (g == NULL)
 		return FLOE_ENOMEM;
 	j->fns = g;
-	if ((g[j->nfns].name = floe_strdup(name)) == NULL)
-		return FLOE_ENOMEM;
+	g[j->nfns].name = floe_strdup(name);
+	g[j->nfns].cls = cls ? floe_strdup(cls) : NULL;
 	g[j->nfns].fn = fn;
-	g[j->nfns].ud = userdata;
-	c = callable(K_FN, j->nfns);
-	j->nfns++;
-	if (dot == NULL)
-		return json_object_set_new(j->globals, name, c) ? FLOE_ENOMEM : 0;
-	{
-		char *obj = floe_strndup(name, (size_t)(dot - name));
-		json_t *o = obj ? json_object_get(j->globals, obj) : NULL;
-		int rc = 0;
-		if (obj == NULL) {
-			json_decref(c);
-			return FLOE_ENOMEM;
-		}
-		if (!json_is_object(o)) {
-			o = json_object();
-			json_object_set_new(j->globals, obj, o);
-		}
-		if (json_object_set_new(o, dot + 1, c))
-			rc = FLOE_ENOMEM;
-		floe_free(obj);
-		return rc;
+	g[j->nfns].ud = ud;
+	if (g[j->nfns].name == NULL || (cls && g[j->nfns].cls == NULL)) {
+		floe_free(g[j->nfns].name);
+		floe_free(g[j->nfns].cls);
+		return FLOE_ENOMEM;
 	}
+	j->nfns++;
+	return 0;
+}
+
+int floe_jinja_register(floe_jinja *j, const char *name, floe_jinja_fn fn, void *userdata)
+{
+	json_t *obj = j->globals, *c;
+	char *path = floe_strdup(name), *part, *dot;
+	int rc;
+	if (path == NULL)
+		return FLOE_ENOMEM;
+	if ((rc = add_fn(j, NULL, name, fn, userdata)) != 0)
+		goto done;
+	/* "a.b.c": the function lives in nested objects of the globals */
+	for (part = path; (dot = strchr(part, '.')) != NULL; part = dot + 1) {
+		json_t *o;
+		*dot = '\0';
+		o = json_object_get(obj, part);
+		if (!json_is_object(o)) { /* a callable may carry members too */
+			o = json_object();
+			if (json_object_set_new(obj, part, o)) {
+				rc = FLOE_ENOMEM;
+				goto done;
+			}
+		}
+		obj = o;
+	}
+	c = jj_callable(JJ_K_FN, j->nfns - 1);
+	if (json_object_set_new(obj, part, c))
+		rc = FLOE_ENOMEM;
+done:
+	floe_free(path);
+	return rc;
+}
+
+int floe_jinja_register_method(floe_jinja *j, const char *cls, const char *name, floe_jinja_fn fn,
+                               void *userdata)
+{
+	return add_fn(j, cls, name, fn, userdata);
 }
 
 int floe_jinja_set_global(floe_jinja *j, const char *name, const json_t *value)
@@ -1144,35 +974,48 @@ static int keep_template(floe_jinja *j, jj_template *t)
 
 static int run(floe_jinja *j, jj_template *t, floe_buf *out)
 {
-	const char *saved = j->tname;
-	json_t *scope = json_object();
-	int rc;
+	const char *saved = j->tname, *saved_pkg = j->cur_pkg;
+	const jj_template *saved_run = j->run_tpl, *saved_tpl = j->cur_tpl;
+	int saved_scope = j->run_scope, saved_base = j->scope_base, rc;
 	j->tname = t->name;
 	j->returned = false;
-	if ((rc = push_scope(j, scope)) != 0)
-		return rc;
-	rc = render_nodes(j, t->root, out);
-	pop_scope(j);
+	j->scope_base = j->nscopes;
+	if ((rc = push_scope(j, json_object())) == 0) {
+		j->run_scope = j->nscopes - 1;
+		j->run_tpl = j->cur_tpl = t;
+		j->cur_pkg = NULL;
+		rc = render_nodes(j, t->root, out);
+		pop_scope(j);
+	}
 	j->returned = false;
 	json_decref(j->ret);
 	j->ret = NULL;
 	j->tname = saved;
+	j->cur_pkg = saved_pkg;
+	j->cur_tpl = saved_tpl;
+	j->run_tpl = saved_run;
+	j->run_scope = saved_scope;
+	j->scope_base = saved_base;
 	return rc;
 }
 
-int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name)
+int floe_jinja_load_package_macros(floe_jinja *j, const char *text, const char *name,
+                                   const char *pkg)
 {
 	jj_template *t = NULL;
 	floe_buf sink = FLOE_BUF_INIT;
-	int rc = jj_parse(&t, text, name);
-	if (rc)
+	const char *ipkg = intern_pkg(j, pkg, true);
+	int rc;
+	if (ipkg == NULL && pkg && !(j->root && strcmp(pkg, j->root) == 0))
+		return FLOE_ENOMEM;
+	if ((rc = jj_parse(&t, text, name)) != 0)
 		return rc;
 	if ((rc = keep_template(j, t)) != 0)
 		return rc;
 	/* only the definitions: macros and docs blocks at the top level */
 	for (jj_node *n = t->root; rc == 0 && n; n = n->next) {
 		if (n->kind == JN_MACRO)
-			rc = register_macro(j, n);
+			rc = register_macro(j, n, t, ipkg);
 		else if (n->kind == JN_DOCS || n->kind == JN_MATERIALIZATION) {
 			const char *saved = j->tname;
 			jj_node *next = n->next;
@@ -1187,12 +1030,34 @@ int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name)
 	return rc;
 }
 
+int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name)
+{
+	return floe_jinja_load_package_macros(j, text, name, NULL);
+}
+
+int floe_jinja_set_root(floe_jinja *j, const char *name)
+{
+	char *r = floe_strdup(name);
+	if (r == NULL)
+		return FLOE_ENOMEM;
+	floe_free(j->root);
+	j->root = r;
+	return 0;
+}
+
+json_t *floe_jinja_package_macro(floe_jinja *j, const char *pkg, const char *name)
+{
+	const char *ipkg = intern_pkg(j, pkg, false);
+	long m;
+	if (ipkg == NULL && pkg && !(j->root && strcmp(pkg, j->root) == 0))
+		return NULL; /* no macros were loaded for that package */
+	m = find_macro(j, name, IN_PACKAGE, ipkg);
+	return m >= 0 ? jj_callable(JJ_K_MACRO, (size_t)m) : NULL;
+}
+
 bool floe_jinja_has_macro(const floe_jinja *j, const char *name)
 {
-	for (size_t i = 0; i < j->nmacros; i++)
-		if (strcmp(j->macros[i].name, name) == 0)
-			return true;
-	return false;
+	return find_macro(j, name, ANYWHERE, NULL) >= 0;
 }
 
 int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_buf *out)
@@ -1207,40 +1072,49 @@ int floe_jinja_render(floe_jinja *j, const char *text, const char *name, floe_bu
 	return run(j, t, out);
 }
 
+int floe_jinja_eval(json_t **result, floe_jinja *j, const char *expr, const char *name)
+{
+	char *text = floe_asprintf("{{ %s }}", expr);
+	jj_template *t = NULL;
+	const char *saved = j->tname;
+	int rc;
+	*result = NULL;
+	if (text == NULL)
+		return FLOE_ENOMEM;
+	rc = jj_parse(&t, text, name);
+	floe_free(text);
+	if (rc)
+		return rc;
+	if (t->root == NULL || t->root->kind != JN_OUT || t->root->next != NULL) {
+		rc = floe_error_set(FLOE_EINVAL, "%s: expected one expression", name);
+	} else {
+		j->tname = t->name;
+		rc = eval(result, j, t->root->e);
+		j->tname = saved;
+		if (rc == 0 && *result == NULL)
+			*result = json_null(); /* undefined */
+	}
+	jj_template_free(t);
+	return rc;
+}
+
 int floe_jinja_call(json_t **result, floe_jinja *j, const char *name, const json_t *args)
 {
 	return floe_jinja_call_kw(result, j, name, args, NULL);
 }
 
-/* for the built-ins in jinja_lib.c */
-int jj_call(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args)
+int jj_call_kw(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args,
+               json_t *kwargs)
 {
-	json_t *kw = json_object();
-	int rc = call_value(out, j, line, callee, "filter", args, kw);
+	json_t *kw = kwargs ? json_incref(kwargs) : json_object();
+	int rc = call_value(out, j, line, callee, "function", args, kw, -1);
 	json_decref(kw);
 	return rc;
 }
 
-int jj_error(floe_jinja *j, int line, const char *fmt, const char *a)
+int jj_call(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args)
 {
-	return rerr(j, line, fmt, a, NULL);
-}
-
-json_t *jj_to_string(const json_t *v)
-{
-	return to_string(v);
-}
-bool jj_equal(const json_t *a, const json_t *b)
-{
-	return equal(a, b);
-}
-int jj_compare(floe_jinja *j, int line, const json_t *a, const json_t *b, int *out)
-{
-	return compare(j, line, a, b, out);
-}
-json_t *jj_docs(floe_jinja *j)
-{
-	return j->docs;
+	return jj_call_kw(out, j, line, callee, args, NULL);
 }
 
 json_t *floe_jinja_lookup(floe_jinja *j, const char *name)
@@ -1252,9 +1126,26 @@ size_t floe_jinja_macro_count(const floe_jinja *j)
 {
 	return j->nmacros;
 }
+
 const char *floe_jinja_macro_name(const floe_jinja *j, size_t i)
 {
 	return i < j->nmacros ? j->macros[i].name : NULL;
+}
+
+const char *floe_jinja_macro_package(const floe_jinja *j, size_t i)
+{
+	return i < j->nmacros ? j->macros[i].pkg : NULL;
+}
+
+int floe_jinja_call_value(json_t **result, floe_jinja *j, const json_t *callee, const json_t *args,
+                          const json_t *kwargs)
+{
+	json_t *a = args ? json_copy((json_t *)args) : json_array();
+	json_t *kw = kwargs ? json_copy((json_t *)kwargs) : json_object();
+	int rc = call_value(result, j, 0, callee, "value", a, kw, -1);
+	json_decref(a);
+	json_decref(kw);
+	return rc;
 }
 
 int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const json_t *args,
@@ -1265,7 +1156,7 @@ int floe_jinja_call_kw(json_t **result, floe_jinja *j, const char *name, const j
 	const char *saved = j->tname;
 	int rc;
 	j->tname = name;
-	rc = call_value(result, j, 0, callee, name, a, kw);
+	rc = call_value(result, j, 0, callee, name, a, kw, -1);
 	j->tname = saved;
 	json_decref(callee);
 	json_decref(a);

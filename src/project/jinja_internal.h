@@ -1,6 +1,7 @@
 /*
- * Private declarations of the Jinja interpreter: the AST (jinja_parse.c)
- * and the interpreter state (jinja_eval.c).
+ * Private declarations of the Jinja interpreter: the AST (jinja_parse.c),
+ * the interpreter state (jinja_eval.c), value semantics (jinja_value.c)
+ * and the built-ins (jinja_lib.c, jinja_modules.c, jinja_datetime.c).
  */
 #ifndef FLOE_JINJA_INTERNAL_H
 #define FLOE_JINJA_INTERNAL_H
@@ -8,6 +9,8 @@
 #include "floe/project.h"
 
 #define JJ_MAX_ARGS 64
+#define JJ_MAX_SCOPES 256
+#define JJ_MAX_DEPTH 64
 
 typedef enum {
 	JE_LIT,
@@ -37,7 +40,7 @@ struct jj_expr {
 	jj_expr *a, *b, *c;
 	size_t nargs;
 	jj_expr *args[JJ_MAX_ARGS];
-	char *kwnames[JJ_MAX_ARGS]; /* NULL for positional */
+	char *kwnames[JJ_MAX_ARGS]; /* NULL for positional, "*" / "**" for spreads */
 };
 
 typedef enum {
@@ -82,5 +85,108 @@ typedef struct {
 void *jj_alloc(jj_template *t, size_t n);
 int jj_parse(jj_template **out, const char *text, const char *name);
 void jj_template_free(jj_template *t);
+
+/* ---- interpreter state (jinja_eval.c) ---- */
+
+typedef struct {
+	char *name;
+	char *cls; /* NULL: a global function; else a method of that class */
+	floe_jinja_fn fn;
+	void *ud;
+} jj_fn;
+
+typedef struct {
+	char *name;
+	jj_node *def;
+	const char *pkg; /* interned in floe_jinja.pkgs; NULL: the root project */
+	const jj_template *tpl;
+} jj_macro;
+
+/* an active {% call %} block: caller() renders its body where it stood */
+typedef struct {
+	const jj_node *node;
+	int scope_top, scope_base;
+	const char *pkg;
+	const jj_template *tpl;
+} jj_caller;
+
+struct floe_jinja {
+	json_t *globals;
+	json_t *undef; /* what a variable set to an undefined value holds */
+	jj_fn *fns;
+	size_t nfns;
+	jj_macro *macros;
+	size_t nmacros;
+	json_t *macro_index; /* name -> [macro indexes], in load order */
+	jj_template **tpls;
+	size_t ntpls;
+	json_t *docs;
+	char **pkgs; /* package names macros were loaded under */
+	size_t npkgs;
+	char *root; /* the root project's name */
+	/* render state */
+	json_t *scopes[JJ_MAX_SCOPES];
+	int nscopes;
+	int scope_base; /* a macro sees scopes from here up (and run_scope) */
+	int run_scope;  /* the top-level scope of the running template, -1 none */
+	const jj_template *run_tpl;
+	const char *cur_pkg; /* package of the executing macro (NULL root) */
+	const jj_template *cur_tpl;
+	const char *tname;
+	int depth;
+	json_t *ret;
+	bool returned;
+	jj_caller callers[JJ_MAX_DEPTH];
+	int ncallers;
+};
+
+/* callables: objects carrying the marker key */
+#define JJ_MARK "\x01jj"
+enum { JJ_K_FN = 1, JJ_K_MACRO = 2, JJ_K_CALLER = 3 };
+json_t *jj_callable(int kind, size_t idx);
+bool jj_is_callable(const json_t *v, int *kind, size_t *idx);
+
+/* errors "template:line: message"; fmt has up to two %s */
+int jj_error(floe_jinja *j, int line, const char *fmt, const char *a);
+int jj_error2(floe_jinja *j, int line, const char *fmt, const char *a, const char *b);
+/* call a callable with positional arguments (kwargs may be NULL) */
+int jj_call(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args);
+int jj_call_kw(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args,
+               json_t *kwargs);
+
+/* ---- values (jinja_value.c) ---- */
+
+/* true for the hidden keys of objects that stand for Python objects */
+bool jj_hidden(const char *key);
+/* the sequence of an object with FLOE_JINJA_SEQ (borrowed), else NULL */
+json_t *jj_seq(const json_t *v);
+/* what a template iterates over v gives (new array; NULL if not iterable) */
+json_t *jj_items(const json_t *v);
+/* number of items (strings: bytes; objects: visible keys or the sequence) */
+size_t jj_length(const json_t *v);
+int jj_put_value(floe_buf *b, const json_t *v, bool repr);
+json_t *jj_to_string(const json_t *v);
+/* a plain JSON copy: hidden keys dropped, objects with a text form become
+ * that text */
+json_t *jj_plain(const json_t *v);
+bool jj_num(const json_t *v, double *d);
+bool jj_equal(const json_t *a, const json_t *b);
+int jj_compare(floe_jinja *j, int line, const json_t *a, const json_t *b, int *out);
+bool jj_contains(const json_t *hay, const json_t *needle);
+int jj_binop(json_t **out, floe_jinja *j, int line, const char *op, json_t *a, json_t *b);
+/* Python's str/list/dict methods; FLOE_ENOTFOUND (no error set) when self
+ * has no such method */
+int jj_method(json_t **out, floe_jinja *j, int line, json_t *self, const char *m, json_t *args,
+              json_t *kwargs);
+
+/* ---- built-ins (jinja_lib.c, jinja_modules.c) ---- */
+
+int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v, json_t *args,
+              json_t *kwargs);
+int jj_test(bool *out, floe_jinja *j, int line, const char *name, const json_t *v,
+            const json_t *args);
+int jj_builtins(floe_jinja *j);
+int jj_modules(floe_jinja *j);  /* modules.re, then jj_datetime */
+int jj_datetime(floe_jinja *j); /* modules.datetime, modules.pytz */
 
 #endif

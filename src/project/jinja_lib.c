@@ -2,7 +2,8 @@
  * Jinja built-ins: the filters and tests of Jinja's documentation that dbt
  * projects use (join, length, lower, upper, trim, replace, default, map,
  * list, selectattr, ...) and the global functions range, dict, zip,
- * namespace, log and exceptions.raise_compiler_error.
+ * namespace, set, print, log, tojson, fromjson, exceptions.warn and
+ * exceptions.raise_compiler_error.
  */
 #include <ctype.h>
 #include <math.h>
@@ -11,14 +12,6 @@
 #include <string.h>
 
 #include "jinja_internal.h"
-
-int jj_call(json_t **out, floe_jinja *j, int line, const json_t *callee, json_t *args);
-int jj_error(floe_jinja *j, int line, const char *fmt, const char *a);
-json_t *jj_to_string(const json_t *v);
-bool jj_equal(const json_t *a, const json_t *b);
-int jj_compare(floe_jinja *j, int line, const json_t *a, const json_t *b, int *out);
-int jj_test(bool *out, floe_jinja *j, int line, const char *name, const json_t *v,
-            const json_t *args);
 
 static json_t *str_map(const json_t *v, int (*f)(int))
 {
@@ -46,8 +39,10 @@ static const json_t *attr_of(const json_t *v, const char *path)
 			return NULL;
 		memcpy(part, path, n);
 		part[n] = '\0';
-		if (json_is_object(v))
+		if (json_is_object(v) && !jj_hidden(part))
 			v = json_object_get(v, part);
+		else if (jj_seq(v) && isdigit((unsigned char)part[0]))
+			v = json_array_get(jj_seq(v), (size_t)strtoul(part, NULL, 10));
 		else if (json_is_array(v) && isdigit((unsigned char)part[0]))
 			v = json_array_get(v, (size_t)strtoul(part, NULL, 10));
 		else
@@ -57,23 +52,21 @@ static const json_t *attr_of(const json_t *v, const char *path)
 	return v;
 }
 
+/* attribute='a.b' or attribute=0 of map, sort, join, sum, ... */
+static const char *attr_arg(const json_t *kwargs, char buf[32])
+{
+	const json_t *a = json_object_get(kwargs, "attribute");
+	if (json_is_integer(a)) {
+		snprintf(buf, 32, "%lld", (long long)json_integer_value(a));
+		return buf;
+	}
+	return json_string_value(a);
+}
+
 static json_t *as_list(const json_t *v)
 {
-	if (json_is_array(v))
-		return json_incref((json_t *)v);
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *x, *r = json_array();
-		json_object_foreach((json_t *)v, k, x) json_array_append_new(r, json_string(k));
-		return r;
-	}
-	if (json_is_string(v)) {
-		json_t *r = json_array();
-		for (size_t i = 0; i < json_string_length(v); i++)
-			json_array_append_new(r, json_stringn(json_string_value(v) + i, 1));
-		return r;
-	}
-	return json_array();
+	json_t *l = jj_items(v);
+	return l ? l : json_array();
 }
 
 static int sort_list(floe_jinja *j, int line, json_t *list, const char *attr, bool reverse)
@@ -108,6 +101,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	const json_t *a0 = json_array_get(args, 0), *a1 = json_array_get(args, 1);
 	size_t i;
 	json_t *x;
+	char abuf[32];
 	*out = NULL;
 	if (strcmp(name, "default") == 0 || strcmp(name, "d") == 0) {
 		bool boolean =
@@ -120,10 +114,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 		return 0;
 	}
 	if (strcmp(name, "length") == 0 || strcmp(name, "count") == 0) {
-		*out = json_integer(json_is_string(v)   ? (json_int_t)json_string_length(v)
-		                    : json_is_array(v)  ? (json_int_t)json_array_size(v)
-		                    : json_is_object(v) ? (json_int_t)json_object_size(v)
-		                                        : 0);
+		*out = json_integer((json_int_t)jj_length(v));
 		return 0;
 	}
 	if (strcmp(name, "lower") == 0) {
@@ -193,7 +184,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "join") == 0) {
 		json_t *list = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		floe_buf b = FLOE_BUF_INIT;
 		json_t *sep = a0 ? jj_to_string(a0) : json_string("");
 		json_array_foreach(list, i, x)
@@ -249,9 +240,9 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 		int rc;
 		*out = json_copy(l);
 		json_decref(l);
-		rc = sort_list(
-		    j, line, *out, json_string_value(json_object_get(kwargs, "attribute")),
-		    floe_jinja_truthy(json_object_get(kwargs, "reverse")) || floe_jinja_truthy(a0));
+		rc = sort_list(j, line, *out, attr_arg(kwargs, abuf),
+		               floe_jinja_truthy(json_object_get(kwargs, "reverse")) ||
+		                   floe_jinja_truthy(a0));
 		return rc;
 	}
 	if (strcmp(name, "unique") == 0) {
@@ -271,7 +262,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "sum") == 0 || strcmp(name, "max") == 0 || strcmp(name, "min") == 0) {
 		json_t *l = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		double s = 0;
 		bool ints = true;
 		const json_t *best = NULL;
@@ -322,16 +313,18 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 		return 0;
 	}
 	if (strcmp(name, "tojson") == 0) {
-		char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_t *p = jj_plain(v);
+		char *s = json_dumps(p, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
 		*out = json_string(s ? s : "null");
 		free(s);
+		json_decref(p);
 		return 0;
 	}
 	if (strcmp(name, "items") == 0 || strcmp(name, "dictsort") == 0) {
 		const char *k;
 		*out = json_array();
 		if (json_is_object(v))
-			json_object_foreach(v, k, x)
+			json_object_foreach(v, k, x) if (!jj_hidden(k))
 			    json_array_append_new(*out, json_pack("[sO]", k, x));
 		return name[0] == 'd' ? sort_list(j, line, *out, "0", false) : 0;
 	}
@@ -339,7 +332,7 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	    strcmp(name, "reject") == 0 || strcmp(name, "selectattr") == 0 ||
 	    strcmp(name, "rejectattr") == 0) {
 		json_t *l = as_list(v);
-		const char *attr = json_string_value(json_object_get(kwargs, "attribute"));
+		const char *attr = attr_arg(kwargs, abuf);
 		bool is_map = name[0] == 'm', is_attr = strstr(name, "attr") != NULL;
 		bool want = name[0] == 's';
 		int rc = 0;
@@ -437,7 +430,7 @@ int jj_test(bool *out, floe_jinja *j, int line, const char *name, const json_t *
 	else if (strcmp(name, "sequence") == 0 || strcmp(name, "iterable") == 0)
 		*out = json_is_array(v) || json_is_string(v) || json_is_object(v);
 	else if (strcmp(name, "callable") == 0)
-		*out = json_is_object(v) && json_object_get(v, "\x01jj") != NULL;
+		*out = jj_is_callable(v, &(int){0}, &(size_t){0});
 	else if (strcmp(name, "even") == 0 || strcmp(name, "odd") == 0)
 		*out = json_is_integer(v) && (json_integer_value(v) % 2 == 0) == (name[0] == 'e');
 	else if (strcmp(name, "divisibleby") == 0)
@@ -549,6 +542,87 @@ static int fn_raise(json_t **out, floe_jinja *j, const json_t *args, const json_
 	return rc;
 }
 
+/* set(iterable): Python sets have no order; floe's are sorted lists
+ * without duplicates, so two sets compare equal as lists */
+static int fn_set(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	json_t *items = jj_items(json_array_get(args, 0)), *x;
+	size_t i;
+	(void)kwargs;
+	(void)ud;
+	if (items == NULL)
+		return floe_error_set(FLOE_EINVAL, "set() needs an iterable");
+	*out = json_array();
+	json_array_foreach(items, i, x)
+	{
+		bool seen = false;
+		size_t k;
+		json_t *y;
+		json_array_foreach(*out, k, y) seen |= jj_equal(x, y);
+		if (!seen)
+			json_array_append(*out, x);
+	}
+	json_decref(items);
+	if (sort_list(j, 0, *out, NULL, false) != 0)
+		floe_error_clear(); /* mixed types: keep the first-seen order */
+	return 0;
+}
+
+static int fn_print(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	size_t i;
+	json_t *x;
+	(void)j;
+	(void)kwargs;
+	(void)ud;
+	json_array_foreach(args, i, x)
+	{
+		if (i)
+			floe_buf_putc(&b, ' ');
+		jj_put_value(&b, x, false);
+	}
+	floe_log(FLOE_LOG_INFO, "%s", b.ptr ? b.ptr : "");
+	floe_buf_free(&b);
+	*out = json_null();
+	return 0;
+}
+
+static int fn_warn(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	json_t *s = jj_to_string(json_array_get(args, 0));
+	(void)kwargs;
+	(void)ud;
+	floe_log(FLOE_LOG_WARN, "%s: %s", j->tname ? j->tname : "template", json_string_value(s));
+	json_decref(s);
+	*out = json_string("");
+	return 0;
+}
+
+static int fn_tojson(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                     void *ud)
+{
+	(void)ud;
+	return jj_filter(out, j, 0, "tojson", json_array_get(args, 0), (json_t *)args,
+	                 (json_t *)kwargs);
+}
+
+static int fn_fromjson(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                       void *ud)
+{
+	const char *s = json_string_value(json_array_get(args, 0));
+	json_error_t err;
+	(void)j;
+	(void)kwargs;
+	(void)ud;
+	if (s == NULL)
+		return floe_error_set(FLOE_EINVAL, "fromjson() needs a string");
+	*out = json_loads(s, JSON_DECODE_ANY, &err);
+	if (*out == NULL)
+		return floe_error_set(FLOE_EINVAL, "fromjson(): %s", err.text);
+	return 0;
+}
+
 int jj_builtins(floe_jinja *j)
 {
 	int rc = floe_jinja_register(j, "range", fn_range, NULL);
@@ -562,5 +636,15 @@ int jj_builtins(floe_jinja *j)
 		rc = floe_jinja_register(j, "log", fn_log, NULL);
 	if (rc == 0)
 		rc = floe_jinja_register(j, "exceptions.raise_compiler_error", fn_raise, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "exceptions.warn", fn_warn, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "set", fn_set, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "print", fn_print, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "tojson", fn_tojson, NULL);
+	if (rc == 0)
+		rc = floe_jinja_register(j, "fromjson", fn_fromjson, NULL);
 	return rc;
 }

@@ -113,8 +113,16 @@ static void advance(lexer *lx)
 		while (lx->pos < lx->len && s[lx->pos] != q) {
 			char ch = s[lx->pos++];
 			if (ch == '\\' && lx->pos < lx->len) {
+				/* Python keeps the backslash of unknown escapes ('\d') */
 				char e = s[lx->pos++];
-				ch = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+				if (e == 'n' || e == 't' || e == 'r')
+					ch = e == 'n' ? '\n' : e == 't' ? '\t' : '\r';
+				else if (e == '\\' || e == '\'' || e == '"')
+					ch = e;
+				else {
+					floe_buf_putc(&b, '\\');
+					ch = e;
+				}
 			}
 			floe_buf_putc(&b, ch);
 		}
@@ -224,7 +232,14 @@ static int parse_args(lexer *lx, jj_expr *call)
 	while (!lx->err && !is_op(lx, ")")) {
 		jj_expr *arg;
 		char *kw = NULL;
-		if (lx->cur.kind == T_NAME) {
+		if (is_op(lx, "*") || is_op(lx, "**")) {
+			/* f(*list, **dict): spread into the positional or keyword
+			 * arguments; the marker is a name no keyword can have */
+			kw = jj_strndup(lx->t, lx->cur.s, lx->cur.n);
+			advance(lx);
+			if (kw == NULL)
+				return lx->err = FLOE_ENOMEM;
+		} else if (lx->cur.kind == T_NAME) {
 			/* look ahead for name= (not ==) */
 			size_t save_pos = lx->pos;
 			tok save = lx->cur;

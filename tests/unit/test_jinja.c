@@ -166,6 +166,203 @@ static void test_registered_functions(void **state)
 	json_decref(target);
 }
 
+static void test_call_arguments(void **state)
+{
+	(void)state;
+	/* *list and **dict spread into positional and keyword arguments */
+	expect("{% macro f(a, b=2) %}{{ a }}-{{ b }}-{{ kwargs | tojson }}{% endmacro %}"
+	       "{{ f(*[1, 3]) }} {{ f(**{'a': 5, 'c': 6}) }} {{ f(1, **{'b': 9}) }}",
+	       "1-3-{} 5-2-{\"c\":6} 1-9-{}");
+	/* a macro passes its unnamed keyword arguments on, as dbt's generic tests do */
+	expect("{% macro inner(model, at_least) %}{{ model }}>={{ at_least }}"
+	       "{{ kwargs.get('column_name') }}{% endmacro %}"
+	       "{% macro outer(model) %}{{ inner(model, **kwargs) }}{% endmacro %}"
+	       "{{ outer('t', at_least=0.5, column_name='c') }}",
+	       "t>=0.5c");
+	expect("{{ ['a', 'b'] | join(*[', ']) }}", "a, b");
+	expect_error("{{ range(*5) }}", "is not a sequence");
+	expect_error("{{ dict(**[1]) }}", "is not a mapping");
+}
+
+static void test_scopes(void **state)
+{
+	(void)state;
+	/* a macro sees its template's top level, not its caller's locals */
+	expect("{% set x = 'top' %}{% macro m() %}{{ x }}|{{ y is defined }}{% endmacro %}"
+	       "{% for y in [1] %}{{ m() }}{% endfor %}",
+	       "top|False");
+	/* caller() renders the block where it stands, with call(params) */
+	expect("{% macro wrap(v) %}[{{ caller(v * 2) }}]{% endmacro %}{% set v = 'outer' %}"
+	       "{% call(n) wrap(21) %}{{ v }}:{{ n }}{% endcall %}",
+	       "[outer:42]");
+	/* a set inside a for loop does not leak out, nor into the next iteration */
+	expect("{% set n = 1 %}{% for i in [5] %}{% set n = i %}{% endfor %}{{ n }}", "1");
+	expect("{% set l = [] %}{% for i in [1, 2] %}{% set l = l.append(i) %}{% endfor %}{{ l }}",
+	       "[1, 2]");
+	/* a parameter not passed is undefined and hides a macro of that name */
+	expect("{% macro group_by(n) %}gb{% endmacro %}"
+	       "{% macro m(group_by) %}[{{ group_by is defined }}{{ group_by }}]{% endmacro %}{{ "
+	       "m() }}",
+	       "[False]");
+	/* a variable set to an undefined value is undefined, not None */
+	expect("{% set p = 'x' if false %}[{{ p }}]{{ p is defined }}", "[]False");
+}
+
+static int upper_schema(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                        void *ud)
+{
+	const char *s = json_string_value(json_object_get(json_array_get(args, 0), "schema"));
+	(void)j;
+	(void)ud;
+	*out = json_pack("s+", s ? s : "",
+	                 json_string_value(json_object_get(kwargs, "suffix"))
+	                     ? json_string_value(json_object_get(kwargs, "suffix"))
+	                     : "");
+	return 0;
+}
+
+static void test_objects(void **state)
+{
+	json_t *rel =
+	    json_pack("{s:s,s:s,s:s,s:{s:s}}", FLOE_JINJA_CLASS, "relation", FLOE_JINJA_TEXT,
+	              "\"s\".\"t\"", "schema", "s", "metadata", "type", "DuckDBRelation");
+	json_t *row = json_pack("{s:[i,s],s:i,s:s}", FLOE_JINJA_SEQ, 1, "a", "id", 1, "name", "a");
+	json_t *empty = json_pack("{s:[]}", FLOE_JINJA_SEQ);
+	(void)state;
+	assert_int_equal(floe_jinja_set_global(jj, "rel", rel), 0);
+	assert_int_equal(floe_jinja_set_global(jj, "row", row), 0);
+	assert_int_equal(floe_jinja_set_global(jj, "empty", empty), 0);
+	assert_int_equal(floe_jinja_register_method(jj, "relation", "shout", upper_schema, NULL),
+	                 0);
+	/* a relation prints as its text, is a mapping, has attributes and methods */
+	expect("{{ rel }} {{ rel ~ '!' }} {{ rel.schema }} {{ rel.shout(suffix='?') }} "
+	       "{{ rel is mapping }} {{ rel.get('metadata', {}).get('type', "
+	       "'').endswith('Relation') }}",
+	       "\"s\".\"t\" \"s\".\"t\"! s s? True True");
+	expect("{{ rel | tojson }} {{ rel.keys() | list }}",
+	       "\"\\\"s\\\".\\\"t\\\"\" ['schema', 'metadata']");
+	/* an agate-like row: by position, by name, iterates its values */
+	expect("{{ row[0] }} {{ row['name'] }} {{ row.name }} {{ row[-1] }} "
+	       "{% for v in row %}{{ v }};{% endfor %} {{ row | length }} {{ row.values() }}",
+	       "1 a a a 1;a; 2 [1, 'a']");
+	expect("{{ 'yes' if empty else 'no' }} {{ empty | length }} {{ 'yes' if rel else 'no' }}",
+	       "no 0 yes");
+	expect_error("{{ rel.nomethod() }}", "no method 'nomethod' on this value");
+	/* an expression keeps its value (what dbt does with ref(...) test arguments) */
+	{
+		json_t *v = NULL;
+		assert_int_equal(floe_jinja_eval(&v, jj, "rel", "args.yml"), 0);
+		assert_string_equal(json_string_value(json_object_get(v, "schema")), "s");
+		json_decref(v);
+		assert_int_equal(floe_jinja_eval(&v, jj, "[1, 2] + [3]", "args.yml"), 0);
+		assert_int_equal(json_array_size(v), 3);
+		json_decref(v);
+		assert_int_equal(floe_jinja_eval(&v, jj, "nothing_here", "args.yml"), 0);
+		assert_true(json_is_null(v));
+		assert_int_not_equal(floe_jinja_eval(&v, jj, "1 +", "args.yml"), 0);
+		assert_non_null(strstr(floe_error_message(), "args.yml:1: expected an expression"));
+	}
+	json_decref(rel);
+	json_decref(row);
+	json_decref(empty);
+}
+
+static int fake_fn(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
+{
+	(void)j;
+	(void)args;
+	(void)kwargs;
+	*out = json_string(ud);
+	return 0;
+}
+
+static void test_packages(void **state)
+{
+	json_t *m, *r = NULL;
+	(void)state;
+	assert_int_equal(floe_jinja_set_root(jj, "proj"), 0);
+	assert_int_equal(floe_jinja_register(jj, "greet", fake_fn, "function"), 0);
+	assert_int_equal(floe_jinja_load_package_macros(
+	                     jj,
+	                     "{% macro helper() %}p1{% endmacro %}"
+	                     "{% macro uses() %}{{ helper() }}/{{ dbt_only() }}{% endmacro %}",
+	                     "p1/macros/a.sql", "p1"),
+	                 0);
+	assert_int_equal(floe_jinja_load_package_macros(jj, "{% macro helper() %}p2{% endmacro %}",
+	                                                "p2/macros/a.sql", "p2"),
+	                 0);
+	assert_int_equal(
+	    floe_jinja_load_package_macros(jj, "{% macro dbt_only() %}builtin{% endmacro %}",
+	                                   "builtin.sql", "dbt"),
+	    0);
+	/* a macro calls its own template's macros; packages stay apart */
+	expect("{{ uses() }}", "p1/builtin");
+	m = floe_jinja_package_macro(jj, "p2", "helper");
+	assert_non_null(m);
+	assert_int_equal(floe_jinja_call_value(&r, jj, m, NULL, NULL), 0);
+	assert_string_equal(json_string_value(r), "p2");
+	json_decref(r);
+	json_decref(m);
+	assert_null(floe_jinja_package_macro(jj, "p3", "helper"));
+	assert_null(floe_jinja_package_macro(jj, "p2", "uses"));
+	expect("{{ greet() }}", "function");
+	/* a root project macro overrides a context function (dbt's builtins.ref) */
+	assert_int_equal(floe_jinja_load_macros(jj, "{% macro greet() %}macro{% endmacro %}",
+	                                        "macros/greet.sql"),
+	                 0);
+	expect("{{ greet() }} {{ helper() }}", "macro p2");
+	m = floe_jinja_package_macro(jj, "proj", "greet");
+	assert_non_null(m);
+	json_decref(m);
+	assert_string_equal(floe_jinja_macro_package(jj, 0), "p1");
+	assert_null(floe_jinja_macro_package(jj, floe_jinja_macro_count(jj) - 1));
+}
+
+static void test_python_builtins(void **state)
+{
+	(void)state;
+	expect("{{ set(['b', 'a', 'b']) }} {{ set(['a', 'b']) == set(['b', 'a']) }}",
+	       "['a', 'b'] True");
+	expect("{{ 'a,b,,c'.split(',') }} {{ 'x  y '.split() }} {{ 'a.b.c'.split('.', 1) }}",
+	       "['a', 'b', '', 'c'] ['x', 'y'] ['a', 'b.c']");
+	expect(
+	    "{{ '{} is {name}, {0}'.format(1, name='one') }} {{ '\"q\"'.strip('\"') }} "
+	    "{{ 'abc'.startswith(('x', 'a')) }} {{ 'hello world'.title() }} {{ 'abc'.find('c') }}",
+	    "1 is one, 1 q True Hello World 2");
+	expect("{% set l = [3, 1] %}{% do l.insert(0, 9) %}{% do l.remove(1) %}{{ l }} "
+	       "{{ l.pop(0) }} {{ l }} {{ [1, 2, 1].count(1) }}",
+	       "[9, 3] 9 [3] 2");
+	expect("{% set d = {} %}{{ d.setdefault('k', 5) }}{{ d.setdefault('k', 6) }} {{ d }}",
+	       "55 {'k': 5}");
+	/* Python keeps unknown escapes in string literals */
+	expect("{{ '\\d+' }} {{ 'a\\tb' }}", "\\d+ a\tb");
+	expect("{{ modules.re.sub('[ -]+', '_', 'a b-c') }} "
+	       "{{ modules.re.match('^[a-z]+$', 'abc') is not none }} "
+	       "{{ modules.re.match('[0-9]', 'abc') is none }} "
+	       "{{ modules.re.search('\\d+', 'ab12c').group(0) }} "
+	       "{{ modules.re.findall('[0-9]', 'a1b2') }} "
+	       "{{ modules.re.sub('^([a-z])', '_\\1', 'xy') }}",
+	       "a_b_c True True 12 ['1', '2'] _xy");
+	expect("{{ modules.datetime.datetime(2024, 1, 2, 3, 4, 5) }} "
+	       "{{ modules.datetime.date(2024, 3, 1).strftime('%Y/%m/%d %a') }} "
+	       "{{ modules.datetime.datetime(year=2024, month=5, day=6).isoformat() }} "
+	       "{{ modules.datetime.datetime.now().year > 2000 }}",
+	       "2024-01-02 03:04:05 2024/03/01 Fri 2024-05-06T00:00:00 True");
+	expect_error("{{ modules.datetime.date(2024, 13, 1) }}", "value out of range");
+	/* datetime arithmetic and comparison, as dbt projects write it */
+	expect("{% set d = modules.datetime.datetime(2024, 3, 1, 12, 30) %}"
+	       "{{ d - modules.datetime.timedelta(days=1) }}|"
+	       "{{ d.replace(hour=0, minute=0) + modules.datetime.timedelta(hours=36) }}|"
+	       "{{ modules.datetime.date(2024, 1, 1) - modules.datetime.timedelta(365) }}|"
+	       "{{ d - modules.datetime.datetime(2024, 2, 28) }}|"
+	       "{{ d > modules.datetime.datetime(2024, 2, 28) }} {{ d == d }} {{ d != d }}|"
+	       "{{ modules.datetime.date(2024, 3, 4).weekday() }}"
+	       "{{ modules.datetime.timedelta(minutes=90).total_seconds() }}",
+	       "2024-02-29 12:30:00|2024-03-02 12:00:00|2023-01-01|2 days, 12:30:00|"
+	       "True True False|05400.0");
+	expect_error("{{ modules.datetime.date(2024, 1, 1) + 1 }}", "unsupported operand types");
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -189,6 +386,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_statements, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_macros, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_registered_functions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_call_arguments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_packages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_python_builtins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
