@@ -55,6 +55,11 @@ typedef struct {
  * Free with floe_engine_rows_free. */
 int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows,
                            floe_engine_rows **out);
+/* A SELECT's rows as text in one bind (floe_engine_query_rows binds twice
+ * to name the query's own column types; here types[] says VARCHAR). For
+ * queries run many times, such as a dbt test's failure count. */
+int floe_engine_query_text(floe_engine *e, const char *select, size_t max_rows,
+                           floe_engine_rows **out);
 void floe_engine_rows_free(floe_engine_rows *r);
 /* Run one SELECT-like statement and append its rows to out as a JSON array
  * of objects (DuckDB's to_json per row: numbers stay numbers). */

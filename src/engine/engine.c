@@ -368,6 +368,27 @@ int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows, flo
 	return 0;
 }
 
+int floe_engine_query_text(floe_engine *e, const char *select, size_t max_rows,
+                           floe_engine_rows **out)
+{
+	floe_engine_rows *r = floe_calloc(1, sizeof(*r));
+	char *wrapped =
+	    floe_asprintf("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (%s\n) AS floe_q", select);
+	duckdb_result res;
+	int rc = r && wrapped ? floe_engine_query(e, wrapped, &res) : FLOE_ENOMEM;
+	if (rc == 0) {
+		rc = collect_rows(&res, max_rows, r, true);
+		duckdb_destroy_result(&res);
+	}
+	floe_free(wrapped);
+	if (rc) {
+		floe_engine_rows_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
 void floe_engine_rows_free(floe_engine_rows *r)
 {
 	if (r == NULL)

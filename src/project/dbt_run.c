@@ -523,7 +523,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (n->kind == DBT_TEST) {
 		char *count_sql = dbt_test_count_sql(n);
 		floe_engine_rows *r = NULL;
-		rc = count_sql ? floe_engine_query_rows(dbt_engine(d), count_sql, 1, &r)
+		rc = count_sql ? floe_engine_query_text(dbt_engine(d), count_sql, 1, &r)
 		               : FLOE_ENOMEM;
 		floe_free(count_sql);
 		if (rc == 0)
