@@ -217,14 +217,21 @@ static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, 
 		*len = t->kind == FLOE_ICE_INT ? floe_ice_bound_i32(out, (int32_t)v)
 		                               : floe_ice_bound_i64(out, v);
 		return;
+	/* -0.0 precedes +0.0 (spec, "Data File Fields"; IEEE 754 totalOrder), but
+	 * DuckDB reports whichever zero it met first: a zero lower bound is
+	 * written as -0.0 and a zero upper bound as +0.0, which always holds */
 	case FLOE_ICE_FLOAT: {
 		float f = strtof(text, &end);
+		if (f == 0.0f)
+			f = upper ? 0.0f : -0.0f;
 		if (*end == '\0' && f == f)
 			*len = floe_ice_bound_f32(out, f);
 		return;
 	}
 	case FLOE_ICE_DOUBLE: {
 		double d = strtod(text, &end);
+		if (d == 0.0)
+			d = upper ? 0.0 : -0.0;
 		if (*end == '\0' && d == d)
 			*len = floe_ice_bound_f64(out, d);
 		return;

@@ -26,6 +26,12 @@ third_party_check ty.all
 floe sql "CREATE TABLE ty.simple AS SELECT i::INTEGER AS ii, i::BIGINT AS bi, (i/4)::DECIMAL(9,2) AS d9, (i/8)::DOUBLE AS dd, i % 2 = 0 AS b, 'name ' || i AS s, DATE '2024-01-01' + i::INTEGER AS dt, TIMESTAMP '2024-01-15 10:30:00' + INTERVAL (i) HOUR AS ts FROM range(1, 21) t(i)" 2>/dev/null
 third_party_check ty.simple
 
+# float bounds: -0.0 precedes +0.0, whichever zero DuckDB's stats name
+floe sql "CREATE TABLE ty.zero_lo AS SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('0.0'), ('-0.0'), ('1.0')) t(x);
+  CREATE TABLE ty.zero_hi AS SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('-0.0'), ('0.0'), ('-1.0')) t(x)" 2>/dev/null
+third_party_check ty.zero_lo
+third_party_check ty.zero_hi
+
 # nested types: struct, list, map
 floe sql "CREATE TABLE ty.nested AS SELECT i, {'a': i, 'b': 'x' || i} AS st, [i, i + 1] AS l, MAP {'k' || i: i} AS m FROM range(3) t(i)" 2>/dev/null
 floe show ty.nested --json >"$WORK/nested.json"

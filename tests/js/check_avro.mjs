@@ -97,6 +97,46 @@ function maxId(t) {
   return m;
 }
 
+// field id -> primitive type name ("double", "decimal(9,2)", ...) of an
+// Iceberg schema JSON, nested fields included
+function primitiveTypes(t, acc = new Map()) {
+  const visit = (id, type) => (typeof type === 'string' ? acc.set(id, type) : primitiveTypes(type, acc));
+  if (typeof t !== 'object' || t === null) return acc;
+  for (const f of t.fields || []) visit(f.id, f.type);
+  if (t.type === 'list') visit(t['element-id'], t.element);
+  if (t.type === 'map') {
+    visit(t['key-id'], t.key);
+    visit(t['value-id'], t.value);
+  }
+  return acc;
+}
+
+// Float and double bounds (spec App. D: little-endian IEEE 754): never NaN,
+// lower <= upper in IEEE 754 totalOrder (spec "Data File Fields": -0.0
+// precedes +0.0). A writer that cannot tell which zero the data held (floe:
+// DuckDB's stats print either) must give -0.0 as a zero lower bound and
+// +0.0 as a zero upper bound, so a zero of the other sign is an error here.
+function checkFloatBounds(df, types, where) {
+  const read = (type, buf) => (type === 'float' ? buf.readFloatLE(0) : buf.readDoubleLE(0));
+  const get = (m, id) => (m || []).find((kv) => kv.key === id);
+  for (const [id, type] of types) {
+    if (type !== 'float' && type !== 'double') continue;
+    const lo = get(df.lower_bounds, id), hi = get(df.upper_bounds, id);
+    const size = type === 'float' ? 4 : 8;
+    for (const [side, kv] of [['lower', lo], ['upper', hi]]) {
+      if (kv && kv.value.length !== size) bad(`${where}: ${type} ${side} bound of field ${id} has ${kv.value.length} bytes`);
+    }
+    const l = lo && lo.value.length === size ? read(type, lo.value) : undefined;
+    const u = hi && hi.value.length === size ? read(type, hi.value) : undefined;
+    if (Number.isNaN(l) || Number.isNaN(u)) bad(`${where}: NaN bound of field ${id}`);
+    if (Object.is(l, 0)) bad(`${where}: lower bound of ${type} field ${id} is +0.0, must be -0.0 (-0.0 precedes +0.0)`);
+    if (Object.is(u, -0)) bad(`${where}: upper bound of ${type} field ${id} is -0.0, must be +0.0 (-0.0 precedes +0.0)`);
+    if (l !== undefined && u !== undefined && l > u) {
+      bad(`${where}: ${type} field ${id}: lower bound ${l} above upper bound ${u}`);
+    }
+  }
+}
+
 function checkMetadata(md) {
   if (md['format-version'] !== 2) bad(`format-version is ${md['format-version']}`);
   for (const k of ['table-uuid', 'location', 'last-sequence-number', 'last-updated-ms', 'last-column-id',
@@ -151,7 +191,7 @@ async function main() {
         if (mm[k] === undefined) bad(`${mfile}: header lacks ${k}`);
       }
       if (mm['format-version'] !== '2') bad(`${mfile}: format-version ${mm['format-version']}`);
-      JSON.parse(mm.schema);
+      const types = primitiveTypes(JSON.parse(mm.schema));
       expectIds(fieldIds(man.schema), ENTRY_IDS, mfile);
       const count = { 0: [0, 0n], 1: [0, 0n], 2: [0, 0n] };
       for (const e of man.records) {
@@ -167,6 +207,7 @@ async function main() {
           files.add(f);
         }
         if (e.data_file.file_format.toUpperCase() !== 'PARQUET') bad(`${mfile}: file_format ${e.data_file.file_format}`);
+        checkFloatBounds(e.data_file, types, `${mfile}: ${e.data_file.file_path}`);
       }
       if (count[1][0] !== mf.added_files_count || count[1][1] !== mf.added_rows_count) bad(`${mfile}: added counts differ from the list`);
       if (count[0][0] !== mf.existing_files_count || count[0][1] !== mf.existing_rows_count) bad(`${mfile}: existing counts differ from the list`);

@@ -215,6 +215,50 @@ static void test_write_files_and_view(void **state)
 	floe_ice_schema_free(s);
 }
 
+/* Write q's result and return its one data file (caller frees). */
+static floe_ice_data_file *write_one(const char *q, const char *sub, floe_ice_schema **schema)
+{
+	floe_ice_data_file *files = NULL;
+	char *sel = NULL, *full, *uri = floe_asprintf("file://%s/%s", dir, sub);
+	int next = 1;
+	size_t n = 0;
+	assert_int_equal(floe_engine_describe(eng, q, NULL, &next, schema, &sel), 0);
+	full = floe_asprintf("SELECT %s FROM (%s) AS q", sel, q);
+	assert_int_equal(floe_engine_write_files(eng, full, *schema, uri, 0, &files, &n), 0);
+	assert_int_equal(n, 1);
+	floe_free(full);
+	floe_free(sel);
+	floe_free(uri);
+	return files;
+}
+
+static void test_float_bounds_signed_zero(void **state)
+{
+	/* spec, "Data File Fields": -0.0 precedes +0.0; DuckDB reports whichever
+	 * zero it saw, so a zero lower bound must be -0.0 and a zero upper +0.0 */
+	static const uint8_t dneg0[8] = {0, 0, 0, 0, 0, 0, 0, 0x80}, dpos0[8] = {0};
+	static const uint8_t fneg0[4] = {0, 0, 0, 0x80}, fpos0[4] = {0};
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	(void)state;
+	f = write_one(
+	    "SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('0.0'), ('-0.0'), ('1.0')) t(x)",
+	    "z1", &s);
+	assert_int_equal(stats_of(f, 1)->lower_len, 8);
+	assert_memory_equal(stats_of(f, 1)->lower, dneg0, 8);
+	assert_memory_equal(stats_of(f, 2)->lower, fneg0, 4);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	f = write_one(
+	    "SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('-0.0'), ('0.0'), ('-1.0')) t(x)",
+	    "z2", &s);
+	assert_int_equal(stats_of(f, 1)->upper_len, 8);
+	assert_memory_equal(stats_of(f, 1)->upper, dpos0, 8);
+	assert_memory_equal(stats_of(f, 2)->upper, fpos0, 4);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
 static void test_failed_write_leaves_nothing(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -258,6 +302,7 @@ int main(void)
 	    cmocka_unit_test(test_describe_nested_and_reuse),
 	    cmocka_unit_test(test_refused_types),
 	    cmocka_unit_test(test_write_files_and_view),
+	    cmocka_unit_test(test_float_bounds_signed_zero),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_query_json),
 	};
