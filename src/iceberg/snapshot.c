@@ -285,7 +285,7 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 	floe_ice_manifest_file *parent_mfs = NULL, mfs[2];
 	floe_ice_manifest_file *list = NULL;
 	floe_ice_manifest_entry *added = NULL, *gone = NULL;
-	floe_ice_schema *cur = NULL;
+	floe_ice_schema *cur = NULL, *mschema = NULL;
 	size_t nparent_mfs = 0, ngone = 0, nlist = 0, nmfs = 0;
 	char *written[3] = {NULL, NULL, NULL};
 	char *uuid = NULL, *metadir = NULL, *list_path = NULL;
@@ -307,6 +307,15 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 		schema_id = schema_id_for(base, new_schema, &schema_new);
 	else
 		schema_id = cur->schema_id;
+	/* every manifest this snapshot writes carries the snapshot's schema and
+	 * its id in the header (spec "Manifests"), whatever id the caller's
+	 * schema object has */
+	mschema = floe_ice_schema_clone(new_schema ? new_schema : cur);
+	if (mschema == NULL) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	mschema->schema_id = schema_id;
 	if (parent_id >= 0) {
 		if ((rc = floe_ice_metadata_snapshot_by_id(base, parent_id, &parent_snap)) != 0)
 			goto done;
@@ -334,8 +343,8 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 			added[i].file = files[i]; /* borrowed: not freed below */
 		}
 		add_totals(&t_added, files, n);
-		rc = write_manifest(&mfs[nmfs], &written[0], metadir, uuid, 0,
-		                    new_schema ? new_schema : cur, added, n, sid, seq);
+		rc = write_manifest(&mfs[nmfs], &written[0], metadir, uuid, 0, mschema, added, n,
+		                    sid, seq);
 		nmfs++;
 		if (rc)
 			goto done;
@@ -353,8 +362,8 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 				t_removed.bytes += gone[i].file.file_size;
 			}
 			if (rc == 0 && ngone > 0) {
-				rc = write_manifest(&mfs[nmfs], &written[1], metadir, uuid, 1, cur,
-				                    gone, ngone, sid, seq);
+				rc = write_manifest(&mfs[nmfs], &written[1], metadir, uuid, 1,
+				                    mschema, gone, ngone, sid, seq);
 				nmfs++;
 			}
 			t_parent = t_removed;
@@ -447,6 +456,7 @@ done:
 	floe_ice_manifest_files_free(parent_mfs, nparent_mfs);
 	floe_free(added);
 	floe_ice_manifest_entries_free(gone, ngone);
+	floe_ice_schema_free(mschema);
 	floe_ice_schema_free(cur);
 	floe_free(list_path);
 	floe_free(metadir);

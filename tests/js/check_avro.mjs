@@ -191,7 +191,14 @@ async function main() {
         if (mm[k] === undefined) bad(`${mfile}: header lacks ${k}`);
       }
       if (mm['format-version'] !== '2') bad(`${mfile}: format-version ${mm['format-version']}`);
-      const types = primitiveTypes(JSON.parse(mm.schema));
+      const mschema = JSON.parse(mm.schema);
+      const types = primitiveTypes(mschema);
+      // a manifest written by this snapshot describes its entries with the
+      // snapshot's schema (spec "Manifests": schema and schema-id headers)
+      if (mf.added_snapshot_id === BigInt(snap['snapshot-id']) && snap['schema-id'] !== undefined) {
+        if (mm['schema-id'] !== String(snap['schema-id'])) bad(`${mfile}: header schema-id ${mm['schema-id']}, snapshot's schema-id is ${snap['schema-id']}`);
+        if (mschema['schema-id'] !== undefined && mschema['schema-id'] !== snap['schema-id']) bad(`${mfile}: header schema has schema-id ${mschema['schema-id']}, snapshot's is ${snap['schema-id']}`);
+      }
       expectIds(fieldIds(man.schema), ENTRY_IDS, mfile);
       const count = { 0: [0, 0n], 1: [0, 0n], 2: [0, 0n] };
       for (const e of man.records) {

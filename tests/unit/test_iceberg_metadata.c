@@ -328,14 +328,15 @@ static void test_manifest_roundtrip(void **state)
 	floe_ice_schema_free(s);
 }
 
-static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const char *path,
-                                 int64_t rows)
+static floe_ice_metadata *commit_schema(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                        int64_t rows, const floe_ice_schema *schema)
 {
 	floe_ice_data_file f = {0, (char *)path, "PARQUET", rows, 100, 0, NULL};
 	json_t *req = NULL, *upd = NULL;
 	floe_ice_metadata *next = NULL;
 	int64_t sid;
-	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, NULL, NULL), 0);
+	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, schema, NULL),
+	                 0);
 	assert_int_equal(floe_ice_requirements_check(m, req), 0);
 	assert_int_equal(
 	    floe_ice_updates_apply(&next, m, "file:///x.json", upd, floe_time_now_ms()), 0);
@@ -344,6 +345,85 @@ static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const cha
 	json_decref(upd);
 	floe_ice_metadata_free(m);
 	return next;
+}
+
+static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                 int64_t rows)
+{
+	return commit_schema(m, op, path, rows, NULL);
+}
+
+/* The manifest list of the current snapshot (caller frees). */
+static floe_ice_manifest_file *current_list(const floe_ice_metadata *m, size_t *n,
+                                            floe_ice_snapshot *snap)
+{
+	floe_ice_manifest_file *mfs = NULL;
+	floe_buf b;
+	assert_int_equal(
+	    floe_ice_metadata_snapshot_by_id(m, floe_ice_metadata_current_snapshot_id(m), snap), 0);
+	assert_int_equal(floe_storage_read(&b, snap->manifest_list, 0), 0);
+	assert_int_equal(floe_ice_manifest_list_decode(&mfs, n, b.ptr, b.len, "list"), 0);
+	floe_buf_free(&b);
+	return mfs;
+}
+
+/* Every manifest the current snapshot wrote names the snapshot's schema in
+ * its header: schema-id and the schema JSON (spec "Manifests"). */
+static void expect_manifest_schema_ids(const floe_ice_metadata *m, int want)
+{
+	floe_ice_snapshot snap;
+	size_t n = 0, written = 0;
+	floe_ice_manifest_file *mfs = current_list(m, &n, &snap);
+	assert_int_equal(snap.schema_id, want);
+	for (size_t i = 0; i < n; i++) {
+		floe_avro_reader *r = NULL;
+		json_t *sj;
+		char id[16];
+		floe_buf b;
+		if (mfs[i].added_snapshot_id != snap.snapshot_id)
+			continue;
+		written++;
+		assert_int_equal(floe_storage_read(&b, mfs[i].path, 0), 0);
+		assert_int_equal(floe_avro_reader_open(&r, b.ptr, b.len, mfs[i].path), 0);
+		snprintf(id, sizeof(id), "%d", want);
+		assert_string_equal(floe_avro_reader_meta(r, "schema-id"), id);
+		sj = json_loads(floe_avro_reader_meta(r, "schema"), 0, NULL);
+		assert_int_equal(json_integer_value(json_object_get(sj, "schema-id")), want);
+		json_decref(sj);
+		floe_avro_reader_free(r);
+		floe_buf_free(&b);
+	}
+	assert_true(written > 0);
+	floe_ice_manifest_files_free(mfs, n);
+}
+
+static void test_manifest_schema_id_after_replace(void **state)
+{
+	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	floe_ice_metadata *m;
+	floe_ice_schema *s2 = small_schema();
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(loc, sizeof(loc), "file://%s", dir);
+	m = new_table(loc);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
+	expect_manifest_schema_ids(m, 0);
+	/* a replace with another schema: schema 1, ADDED and DELETED manifests
+	 * both written with it; the caller's schema object says 0 (as
+	 * floe_engine_describe's does) */
+	floe_free(s2->root->fields[0].name);
+	s2->root->fields[0].name = floe_strdup("renamed");
+	m = commit_schema(m, FLOE_ICE_OP_OVERWRITE, "file:///d/b.parquet", 5, s2);
+	assert_int_equal(floe_ice_metadata_current_schema_id(m), 1);
+	expect_manifest_schema_ids(m, 1);
+	/* the same schema again: still 1 */
+	m = commit_schema(m, FLOE_ICE_OP_OVERWRITE, "file:///d/c.parquet", 5, s2);
+	expect_manifest_schema_ids(m, 1);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/d.parquet", 5);
+	expect_manifest_schema_ids(m, 1);
+	floe_ice_schema_free(s2);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
 }
 
 static void test_snapshots_and_scan(void **state)
@@ -398,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_roundtrip_and_corrupt),
 	    cmocka_unit_test(test_manifest_roundtrip),
 	    cmocka_unit_test(test_snapshots_and_scan),
+	    cmocka_unit_test(test_manifest_schema_id_after_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
