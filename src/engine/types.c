@@ -4,7 +4,8 @@
  * to the Iceberg type that holds it, with a cast where DuckDB's Parquet
  * writer would otherwise be lossy or non-conforming (HUGEINT is written as
  * DOUBLE, unsigned types carry UINT annotations, TIMESTAMP_MS/NS change the
- * unit, DECIMAL(19..37) is written as FIXED[16]). Types Iceberg cannot hold
+ * unit, DECIMAL(19..37) is written as FIXED[16], so it and UBIGINT become
+ * DECIMAL(38)). Types Iceberg cannot hold
  * are refused with the column named and a cast that would work.
  */
 #include <stdio.h>
@@ -107,12 +108,15 @@ static int map_type(floe_ice_type **out, bool *needs_cast, duckdb_logical_type l
 	case DUCKDB_TYPE_UBIGINT:
 	case DUCKDB_TYPE_HUGEINT:
 	case DUCKDB_TYPE_UHUGEINT:
-		/* values >= 10^38 fail at write time with DuckDB's conversion error */
+		/* decimal(38,0): DuckDB writes every precision above 18 as FIXED[16],
+		 * which is the minimum width (spec App. A) only for 38, so UBIGINT
+		 * widens like DECIMAL(19..37) below. Values >= 10^38 fail at write
+		 * time with DuckDB's conversion error. */
 		*needs_cast = true;
 		t = floe_ice_type_new(FLOE_ICE_DECIMAL);
 		if (t == NULL)
 			return FLOE_ENOMEM;
-		t->precision = id == DUCKDB_TYPE_UBIGINT ? 20 : 38;
+		t->precision = 38;
 		t->scale = 0;
 		*out = t;
 		return 0;

@@ -48,7 +48,7 @@ static void test_describe_types(void **state)
 	char *sel = NULL, buf[64];
 	int next = 1;
 	const char *want[] = {"int",           "int",           "long",         "long",
-	                      "decimal(20,0)", "decimal(38,0)", "decimal(9,2)", "decimal(38,4)",
+	                      "decimal(38,0)", "decimal(38,0)", "decimal(9,2)", "decimal(38,4)",
 	                      "float",         "double",        "boolean",      "string",
 	                      "string",        "binary",        "date",         "time",
 	                      "timestamp",     "timestamp",     "timestamptz",  "uuid"};
@@ -70,6 +70,7 @@ static void test_describe_types(void **state)
 			fail_msg("column %zu: %s, expected %s", i, buf, want[i]);
 		assert_int_equal(s->root->fields[i].id, (int)i + 1);
 	}
+	assert_non_null(strstr(sel, "CAST(\"e\" AS DECIMAL(38,0)) AS \"e\""));
 	assert_non_null(strstr(sel, "CAST(\"f\" AS DECIMAL(38,0)) AS \"f\""));
 	assert_non_null(strstr(sel, "CAST(\"q\" AS TIMESTAMP) AS \"q\""));
 	assert_non_null(strstr(sel, "CAST(\"m\" AS VARCHAR) AS \"m\""));
