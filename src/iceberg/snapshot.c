@@ -169,7 +169,10 @@ static int write_manifest(floe_ice_manifest_file *mf, char **written, const char
 			mf->deleted_files++;
 			mf->deleted_rows += e[i].file.record_count;
 		}
-		if (e[i].status != 1 && e[i].sequence_number >= 0 &&
+		/* minimum data sequence number of the live files (spec "Manifest
+		 * Lists", field 516): ADDED ones inherit seq, DELETED ones do not
+		 * count; with no live file it stays seq, as Java writes it */
+		if (e[i].status == 0 && e[i].sequence_number >= 0 &&
 		    e[i].sequence_number < mf->min_sequence_number)
 			mf->min_sequence_number = e[i].sequence_number;
 	}

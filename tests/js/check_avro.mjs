@@ -201,8 +201,14 @@ async function main() {
       }
       expectIds(fieldIds(man.schema), ENTRY_IDS, mfile);
       const count = { 0: [0, 0n], 1: [0, 0n], 2: [0, 0n] };
+      let minLive = null;
       for (const e of man.records) {
         const st = e.status;
+        if (st !== 2) {
+          // a null data sequence number of an ADDED entry is inherited
+          const dseq = e.sequence_number === null ? mf.sequence_number : e.sequence_number;
+          if (minLive === null || dseq < minLive) minLive = dseq;
+        }
         count[st][0]++;
         count[st][1] += e.data_file.record_count;
         if (st === 1 && e.snapshot_id !== null && e.snapshot_id !== mf.added_snapshot_id) bad(`${mfile}: ADDED entry of another snapshot`);
@@ -216,6 +222,10 @@ async function main() {
         if (e.data_file.file_format.toUpperCase() !== 'PARQUET') bad(`${mfile}: file_format ${e.data_file.file_format}`);
         checkFloatBounds(e.data_file, types, `${mfile}: ${e.data_file.file_path}`);
       }
+      // spec "Manifest Lists", field 516: minimum data sequence number of the
+      // live (ADDED/EXISTING) files; with none, the manifest's own (Java)
+      const wantMin = minLive === null ? mf.sequence_number : minLive;
+      if (mf.min_sequence_number !== wantMin) bad(`${mfile}: min_sequence_number ${mf.min_sequence_number}, live files say ${wantMin}`);
       if (count[1][0] !== mf.added_files_count || count[1][1] !== mf.added_rows_count) bad(`${mfile}: added counts differ from the list`);
       if (count[0][0] !== mf.existing_files_count || count[0][1] !== mf.existing_rows_count) bad(`${mfile}: existing counts differ from the list`);
       if (count[2][0] !== mf.deleted_files_count || count[2][1] !== mf.deleted_rows_count) bad(`${mfile}: deleted counts differ from the list`);

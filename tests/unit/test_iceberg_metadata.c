@@ -426,6 +426,35 @@ static void test_manifest_schema_id_after_replace(void **state)
 	assert_int_equal(floe_storage_delete_tree(dir), 0);
 }
 
+static void test_min_sequence_number_live_only(void **state)
+{
+	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	floe_ice_metadata *m;
+	floe_ice_manifest_file *mfs;
+	floe_ice_snapshot snap;
+	size_t n = 0;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(loc, sizeof(loc), "file://%s", dir);
+	m = new_table(loc);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 10);
+	m = commit(m, FLOE_ICE_OP_OVERWRITE, "file:///d/c.parquet", 10);
+	/* spec "Manifest Lists", field 516: the minimum data sequence number of
+	 * the live files; the DELETED manifest (files of sequence 1 and 2) has
+	 * none, so it gets the snapshot's own sequence number, as Java writes */
+	mfs = current_list(m, &n, &snap);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(mfs[i].sequence_number == 3);
+		assert_true(mfs[i].min_sequence_number == 3);
+	}
+	assert_int_equal(mfs[1].deleted_files, 2);
+	floe_ice_manifest_files_free(mfs, n);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
+}
+
 static void test_snapshots_and_scan(void **state)
 {
 	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
@@ -479,6 +508,7 @@ int main(void)
 	    cmocka_unit_test(test_manifest_roundtrip),
 	    cmocka_unit_test(test_snapshots_and_scan),
 	    cmocka_unit_test(test_manifest_schema_id_after_replace),
+	    cmocka_unit_test(test_min_sequence_number_live_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
