@@ -196,9 +196,10 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Bound bytes for one value; *len 0 means "no bound". upper selects the
- * truncation rule for string/binary. */
-static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, bool upper,
+/* Bound bytes for one value into out (*len bytes, possibly 0: the empty
+ * string or binary is a bound); false when there is none. upper selects
+ * the truncation rule for string/binary. */
+static bool encode_bound(const floe_ice_type *t, const char *text, size_t tlen, bool upper,
                          uint8_t *out, size_t *len)
 {
 	int64_t v;
@@ -206,17 +207,17 @@ static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, 
 	char *end;
 	*len = 0;
 	if (strstr(text, "infinity") != NULL && t->kind != FLOE_ICE_STRING)
-		return;
+		return false;
 	switch (t->kind) {
 	case FLOE_ICE_INT:
 	case FLOE_ICE_LONG:
 		errno = 0;
 		v = strtoll(text, &end, 10);
 		if (errno || *end)
-			return;
+			return false;
 		*len = t->kind == FLOE_ICE_INT ? floe_ice_bound_i32(out, (int32_t)v)
 		                               : floe_ice_bound_i64(out, v);
-		return;
+		return true;
 	/* -0.0 precedes +0.0 (spec, "Data File Fields"; IEEE 754 totalOrder), but
 	 * DuckDB reports whichever zero it met first: a zero lower bound is
 	 * written as -0.0 and a zero upper bound as +0.0, which always holds */
@@ -224,71 +225,73 @@ static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, 
 		float f = strtof(text, &end);
 		if (f == 0.0f)
 			f = upper ? 0.0f : -0.0f;
-		if (*end == '\0' && f == f)
-			*len = floe_ice_bound_f32(out, f);
-		return;
+		if (*end != '\0' || f != f)
+			return false;
+		*len = floe_ice_bound_f32(out, f);
+		return true;
 	}
 	case FLOE_ICE_DOUBLE: {
 		double d = strtod(text, &end);
 		if (d == 0.0)
 			d = upper ? 0.0 : -0.0;
-		if (*end == '\0' && d == d)
-			*len = floe_ice_bound_f64(out, d);
-		return;
+		if (*end != '\0' || d != d)
+			return false;
+		*len = floe_ice_bound_f64(out, d);
+		return true;
 	}
 	case FLOE_ICE_DATE:
-		if (parse_date(text, &v, &rest))
-			*len = floe_ice_bound_i32(out, (int32_t)v);
-		return;
+		if (!parse_date(text, &v, &rest))
+			return false;
+		*len = floe_ice_bound_i32(out, (int32_t)v);
+		return true;
 	case FLOE_ICE_TIME:
-		if (parse_time(text, &v))
-			*len = floe_ice_bound_i64(out, v);
-		return;
+		if (!parse_time(text, &v))
+			return false;
+		*len = floe_ice_bound_i64(out, v);
+		return true;
 	case FLOE_ICE_TIMESTAMP:
 	case FLOE_ICE_TIMESTAMPTZ:
 		/* RETURN_STATS renders TIMESTAMPTZ in UTC with "+00" */
-		if (parse_timestamp(text, &v))
-			*len = floe_ice_bound_i64(out, v);
-		return;
+		if (!parse_timestamp(text, &v))
+			return false;
+		*len = floe_ice_bound_i64(out, v);
+		return true;
 	case FLOE_ICE_DECIMAL: {
 		__int128 u;
-		if (parse_decimal(text, t->scale, &u))
-			*len = floe_ice_bound_decimal(out, u);
-		return;
+		if (!parse_decimal(text, t->scale, &u))
+			return false;
+		*len = floe_ice_bound_decimal(out, u);
+		return true;
 	}
 	case FLOE_ICE_UUID: {
 		uint8_t u[16];
-		if (floe_uuid_parse(u, text) == 0) {
-			floe_error_clear();
-			memcpy(out, u, 16);
-			*len = 16;
-		}
+		bool ok = floe_uuid_parse(u, text) == 0;
 		floe_error_clear();
-		return;
+		if (!ok)
+			return false;
+		memcpy(out, u, 16);
+		*len = 16;
+		return true;
 	}
 	case FLOE_ICE_STRING:
-		if (upper)
-			floe_ice_truncate_string_upper(out, len, text, tlen, TRUNCATE_WIDTH);
-		else
-			floe_ice_truncate_string_lower(out, len, text, tlen, TRUNCATE_WIDTH);
-		return;
+		return upper ? floe_ice_truncate_string_upper(out, len, text, tlen, TRUNCATE_WIDTH)
+		             : floe_ice_truncate_string_lower(out, len, text, tlen, TRUNCATE_WIDTH);
 	case FLOE_ICE_BINARY: {
 		uint8_t raw[TRUNCATE_WIDTH + 1];
 		size_t n = 0;
+		if (tlen % 2 != 0)
+			return false;
 		/* only the first width+1 bytes matter for truncated bounds */
 		for (size_t i = 0; i + 1 < tlen && n < sizeof(raw); i += 2) {
 			int hi = hexval(text[i]), lo = hexval(text[i + 1]);
 			if (hi < 0 || lo < 0)
-				return;
+				return false;
 			raw[n++] = (uint8_t)(hi << 4 | lo);
 		}
-		if (upper)
-			floe_ice_truncate_binary_upper(out, len, raw, n, TRUNCATE_WIDTH);
-		else
-			floe_ice_truncate_binary_lower(out, len, raw, n, TRUNCATE_WIDTH);
-		return;
+		return upper ? floe_ice_truncate_binary_upper(out, len, raw, n, TRUNCATE_WIDTH)
+		             : floe_ice_truncate_binary_lower(out, len, raw, n, TRUNCATE_WIDTH);
 	}
-	default: return; /* boolean: DuckDB gives none; others: no bound */
+	default: return false; /* boolean: DuckDB gives none; others: no bound */
 	}
 }
 
@@ -308,11 +311,10 @@ static const leaf *find_leaf(const leaves *ls, const char *key)
 	return NULL;
 }
 
+/* A bound of n bytes (n may be 0: the empty string is a bound). */
 static int set_bound(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t n)
 {
-	if (n == 0)
-		return 0;
-	if ((*dst = floe_malloc(n)) == NULL)
+	if ((*dst = floe_malloc(n + 1)) == NULL)
 		return FLOE_ENOMEM;
 	memcpy(*dst, src, n);
 	*dlen = n;
@@ -371,25 +373,17 @@ static int read_column_stats(floe_ice_column_stats *s, const leaf *lf, duckdb_ve
 		if ((lf->type->kind == FLOE_ICE_FLOAT || lf->type->kind == FLOE_ICE_DOUBLE) &&
 		    nan_known && !has_nan)
 			s->nan_count = 0;
-		if (min && max && s->null_count != rows) {
+		/* each side on its own: a lower bound stays when the upper one
+		 * cannot be incremented. DuckDB's own max of a long string is
+		 * already a truncated and incremented prefix (<= 256 bytes); our
+		 * truncation to 16 code points of it stays an upper bound. */
+		if (s->null_count != rows) {
 			uint8_t buf[300];
 			size_t n = 0;
-			encode_bound(lf->type, min, minlen, false, buf, &n);
-			rc = set_bound(&s->lower, &s->lower_len, buf, n);
-			n = 0;
-			if (rc == 0)
-				encode_bound(lf->type, max, maxlen, true, buf, &n);
-			if (rc == 0 && n)
+			if (min && encode_bound(lf->type, min, minlen, false, buf, &n))
+				rc = set_bound(&s->lower, &s->lower_len, buf, n);
+			if (rc == 0 && max && encode_bound(lf->type, max, maxlen, true, buf, &n))
 				rc = set_bound(&s->upper, &s->upper_len, buf, n);
-			/* DuckDB's own max of a long string is already a truncated and
-			 * incremented prefix (<= 256 bytes); our truncation to 16 code
-			 * points of it stays an upper bound. A bound pair where one side
-			 * is missing is dropped. */
-			if (rc == 0 && (s->lower == NULL) != (s->upper == NULL)) {
-				floe_free(s->lower);
-				floe_free(s->upper);
-				s->lower = s->upper = NULL;
-			}
 		}
 	}
 	floe_free(min);

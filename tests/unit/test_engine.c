@@ -260,6 +260,47 @@ static void test_float_bounds_signed_zero(void **state)
 	floe_ice_schema_free(s);
 }
 
+static void test_bounds_kept_independently(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	const floe_ice_column_stats *c;
+	(void)state;
+	/* an empty minimum is a valid lower bound (zero bytes), not "none" */
+	f = write_one("SELECT x AS s, x::BLOB AS b FROM (VALUES (''), ('b')) t(x)", "e1", &s);
+	c = stats_of(f, 1);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 0);
+	assert_non_null(c->upper);
+	assert_int_equal(c->upper_len, 1);
+	assert_int_equal(c->upper[0], 'b');
+	c = stats_of(f, 2);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 0);
+	assert_non_null(c->upper);
+	assert_memory_equal(c->upper, "b", 1);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	/* only empty strings: both bounds are the empty string */
+	f = write_one("SELECT '' AS s FROM range(3)", "e2", &s);
+	c = stats_of(f, 1);
+	assert_true(c->lower != NULL && c->lower_len == 0);
+	assert_true(c->upper != NULL && c->upper_len == 0);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	/* an upper bound that cannot be incremented (17 x U+10FFFF, longer than
+	 * 16 code points) is left out; the lower bound stays */
+	f = write_one("SELECT x AS s FROM (VALUES ('a'), (repeat(chr(1114111), 17))) t(x)", "e3",
+	              &s);
+	c = stats_of(f, 1);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 1);
+	assert_int_equal(c->lower[0], 'a');
+	assert_null(c->upper);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
 static void test_failed_write_leaves_nothing(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -304,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_refused_types),
 	    cmocka_unit_test(test_write_files_and_view),
 	    cmocka_unit_test(test_float_bounds_signed_zero),
+	    cmocka_unit_test(test_bounds_kept_independently),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_query_json),
 	};
