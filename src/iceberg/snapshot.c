@@ -180,20 +180,6 @@ static int write_manifest(floe_ice_manifest_file *mf, char **written, const char
 	return rc;
 }
 
-static int64_t summary_total(const floe_ice_snapshot *parent, const char *key, int64_t fallback)
-{
-	const char *v;
-	int64_t n;
-	if (parent == NULL)
-		return 0;
-	v = json_string_value(json_object_get(parent->summary, key));
-	if (v == NULL || floe_parse_i64(&n, v) != 0) {
-		floe_error_clear();
-		return fallback;
-	}
-	return n;
-}
-
 static void set_num(json_t *summary, const char *key, int64_t v, bool always)
 {
 	char s[24];
@@ -216,11 +202,39 @@ static void add_totals(totals *t, const floe_ice_data_file *f, size_t n)
 	}
 }
 
+/* One total-* key, as Java's SnapshotProducer.updateTotal: a base plus
+ * added minus removed. The base is `known` when floe counted it (no parent:
+ * 0; an overwrite replaces every live file of the parent, which it read),
+ * else the parent's own total; a parent without a valid one (a table
+ * another engine wrote) leaves the total unknown and the key out, as does
+ * a negative result. */
+static void set_total(json_t *summary, const char *key, const floe_ice_snapshot *parent,
+                      const int64_t *known, int64_t added, int64_t removed)
+{
+	int64_t base;
+	if (known) {
+		base = *known;
+	} else {
+		const char *v = json_string_value(json_object_get(parent->summary, key));
+		if (v == NULL || floe_parse_i64(&base, v) != 0 || base < 0) {
+			floe_error_clear();
+			return;
+		}
+	}
+	if (base > INT64_MAX - added || base + added - removed < 0)
+		return;
+	set_num(summary, key, base + added - removed, true);
+}
+
 static json_t *make_summary(floe_ice_op op, const totals *added, const totals *removed,
                             const floe_ice_snapshot *parent, const totals *parent_live,
                             const json_t *extra)
 {
 	json_t *s = json_object();
+	/* an overwrite carries none of the parent's manifests (delete files
+	 * included): every total is floe's own count */
+	bool known = parent == NULL || op == FLOE_ICE_OP_OVERWRITE;
+	const int64_t zero = 0;
 	const char *k;
 	json_t *v;
 	json_object_set_new(s, "operation",
@@ -231,21 +245,16 @@ static json_t *make_summary(floe_ice_op op, const totals *added, const totals *r
 	set_num(s, "deleted-data-files", removed->files, false);
 	set_num(s, "deleted-records", removed->records, false);
 	set_num(s, "removed-files-size", removed->bytes, false);
-	set_num(s, "total-data-files",
-	        summary_total(parent, "total-data-files", parent_live->files) + added->files -
-	            removed->files,
-	        true);
-	set_num(s, "total-records",
-	        summary_total(parent, "total-records", parent_live->records) + added->records -
-	            removed->records,
-	        true);
-	set_num(s, "total-files-size",
-	        summary_total(parent, "total-files-size", parent_live->bytes) + added->bytes -
-	            removed->bytes,
-	        true);
-	json_object_set_new(s, "total-delete-files", json_string("0"));
-	json_object_set_new(s, "total-position-deletes", json_string("0"));
-	json_object_set_new(s, "total-equality-deletes", json_string("0"));
+	set_total(s, "total-data-files", parent, known ? &parent_live->files : NULL, added->files,
+	          removed->files);
+	set_total(s, "total-records", parent, known ? &parent_live->records : NULL, added->records,
+	          removed->records);
+	set_total(s, "total-files-size", parent, known ? &parent_live->bytes : NULL, added->bytes,
+	          removed->bytes);
+	/* floe adds and removes no delete files; an append keeps the parent's */
+	set_total(s, "total-delete-files", parent, known ? &zero : NULL, 0, 0);
+	set_total(s, "total-position-deletes", parent, known ? &zero : NULL, 0, 0);
+	set_total(s, "total-equality-deletes", parent, known ? &zero : NULL, 0, 0);
 	json_object_set_new(s, "engine-name", json_string("floe"));
 	json_object_set_new(s, "engine-version", json_string("0.1.0"));
 	if (extra)

@@ -455,6 +455,86 @@ static void test_min_sequence_number_live_only(void **state)
 	assert_int_equal(floe_storage_delete_tree(dir), 0);
 }
 
+/* Commit one file with the new snapshot's summary edited first: the totals
+ * named in `drop` removed, `set` merged in (a table another engine wrote). */
+static floe_ice_metadata *commit_edited(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                        const char *const *drop, json_t *set)
+{
+	floe_ice_data_file f = {0, (char *)path, "PARQUET", 10, 100, 0, NULL};
+	json_t *req = NULL, *upd = NULL, *u;
+	floe_ice_metadata *next = NULL;
+	int64_t sid;
+	size_t i;
+	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, NULL, NULL), 0);
+	json_array_foreach(upd, i, u)
+	{
+		json_t *sum = json_object_get(json_object_get(u, "snapshot"), "summary");
+		for (size_t k = 0; sum && drop[k]; k++)
+			json_object_del(sum, drop[k]);
+		if (sum && set)
+			json_object_update(sum, set);
+	}
+	assert_int_equal(floe_ice_updates_apply(&next, m, "file:///x.json", upd, 1), 0);
+	json_decref(req);
+	json_decref(upd);
+	json_decref(set);
+	floe_ice_metadata_free(m);
+	return next;
+}
+
+static const char *current_summary(const floe_ice_metadata *m, const char *key)
+{
+	floe_ice_snapshot snap;
+	assert_int_equal(
+	    floe_ice_metadata_snapshot_by_id(m, floe_ice_metadata_current_snapshot_id(m), &snap),
+	    0);
+	return json_string_value(json_object_get(snap.summary, key));
+}
+
+static void test_totals_when_parent_lacks_them(void **state)
+{
+	static const char *const totals[] = {"total-data-files",
+	                                     "total-records",
+	                                     "total-files-size",
+	                                     "total-delete-files",
+	                                     "total-position-deletes",
+	                                     "total-equality-deletes",
+	                                     NULL};
+	static const char *const none[] = {NULL};
+	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	floe_ice_metadata *m;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(loc, sizeof(loc), "file://%s", dir);
+	m = new_table(loc);
+	/* a first snapshot by an engine that writes no totals */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", totals, NULL);
+	assert_null(current_summary(m, "total-records"));
+	/* an append on it: the totals are unknown, so left out (Java's
+	 * updateTotal), never "added only" */
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 10);
+	assert_string_equal(current_summary(m, "added-records"), "10");
+	for (size_t k = 0; totals[k]; k++)
+		if (current_summary(m, totals[k]) != NULL)
+			fail_msg("%s written without the parent's", totals[k]);
+	/* a parent that has them: carried forward, delete files included */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/c.parquet", none,
+	                  json_pack("{s:s,s:s,s:s}", "total-records", "100", "total-delete-files",
+	                            "2", "total-position-deletes", "7"));
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/d.parquet", 10);
+	assert_string_equal(current_summary(m, "total-records"), "110");
+	assert_string_equal(current_summary(m, "total-delete-files"), "2");
+	assert_string_equal(current_summary(m, "total-position-deletes"), "7");
+	/* an overwrite replaces every live file floe counted: exact again */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/e.parquet", totals, NULL);
+	m = commit(m, FLOE_ICE_OP_OVERWRITE, "file:///d/f.parquet", 10);
+	assert_string_equal(current_summary(m, "total-records"), "10");
+	assert_string_equal(current_summary(m, "total-data-files"), "1");
+	assert_string_equal(current_summary(m, "total-delete-files"), "0");
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
+}
+
 static void test_snapshots_and_scan(void **state)
 {
 	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
@@ -509,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_snapshots_and_scan),
 	    cmocka_unit_test(test_manifest_schema_id_after_replace),
 	    cmocka_unit_test(test_min_sequence_number_live_only),
+	    cmocka_unit_test(test_totals_when_parent_lacks_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
