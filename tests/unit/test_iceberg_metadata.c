@@ -172,6 +172,52 @@ static void test_create_and_snapshots(void **state)
 	floe_ice_metadata_free(m4);
 }
 
+static json_int_t log_id(const floe_ice_metadata *m, size_t i)
+{
+	const json_t *log = json_object_get(floe_ice_metadata_json(m), "snapshot-log");
+	return json_integer_value(json_object_get(json_array_get(log, i), "snapshot-id"));
+}
+
+static void test_remove_snapshots_trims_log(void **state)
+{
+	floe_ice_metadata *m = new_table("file:///t"), *next = NULL;
+	const json_t *log;
+	json_t *u;
+	(void)state;
+	for (int64_t id = 1; id <= 4; id++) {
+		u = snapshot_updates(id, id, 1000 * id);
+		assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 1000 * id), 0);
+		json_decref(u);
+		floe_ice_metadata_free(m);
+		m = next;
+	}
+	/* [1, 2, 3, 4], remove 2: a log entry whose snapshot is gone removes the
+	 * history before it too (Java's updateSnapshotLog), else time travel to
+	 * a time between 2 and 3 would wrongly find 1: [3, 4] */
+	u = json_pack("[{s:s,s:[i]}]", "action", "remove-snapshots", "snapshot-ids", 2);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	floe_ice_metadata_free(m);
+	m = next;
+	log = json_object_get(floe_ice_metadata_json(m), "snapshot-log");
+	assert_int_equal(json_array_size(log), 2);
+	assert_true(log_id(m, 0) == 3 && log_id(m, 1) == 4);
+	/* removing the newest entries' snapshots too empties it */
+	u = json_pack("[{s:s,s:[i]}]", "action", "remove-snapshots", "snapshot-ids", 1);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	assert_int_equal(
+	    json_array_size(json_object_get(floe_ice_metadata_json(next), "snapshot-log")), 2);
+	floe_ice_metadata_free(next);
+	u = json_pack("[{s:s,s:[i,i]}]", "action", "remove-snapshots", "snapshot-ids", 3, 4);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	assert_int_equal(
+	    json_array_size(json_object_get(floe_ice_metadata_json(next), "snapshot-log")), 0);
+	floe_ice_metadata_free(next);
+	floe_ice_metadata_free(m);
+}
+
 static void test_requirements_conflict(void **state)
 {
 	floe_ice_metadata *m = new_table("file:///t"), *m2 = NULL;
@@ -583,6 +629,7 @@ int main(void)
 	    cmocka_unit_test(test_schema_types_roundtrip),
 	    cmocka_unit_test(test_schema_invalid),
 	    cmocka_unit_test(test_create_and_snapshots),
+	    cmocka_unit_test(test_remove_snapshots_trims_log),
 	    cmocka_unit_test(test_requirements_conflict),
 	    cmocka_unit_test(test_parse_roundtrip_and_corrupt),
 	    cmocka_unit_test(test_manifest_roundtrip),
