@@ -37,6 +37,11 @@ still_good "exists"
 # a type Iceberg cannot hold: the column and a working cast are named
 expect_fail "interval column" '"d"' floe sql "CREATE TABLE m.iv AS SELECT INTERVAL 1 DAY AS d"
 grep -q "INTERVAL" "$WORK/err" && grep -q "::" "$WORK/err" && pass || fail "interval: $(cat "$WORK/err")"
+# full dotted field names must be unique (Java/PyIceberg reject the schema)
+expect_fail "dotted name clash" '"a.b" AS a_b' floe sql "CREATE TABLE m.dots AS SELECT 1 AS \"a.b\", {'b': 2} AS a"
+expect_fail "dotted name clash left no table" "m.dots" floe show m.dots
+expect_fail "dotted name clash on replace" '"a.b"' floe sql "CREATE OR REPLACE TABLE m.t AS SELECT 1 AS \"a.b\", {'b': 2} AS a"
+still_good "dotted names"
 expect_fail "append of wrong width" "columns" floe sql "INSERT INTO m.t SELECT 1"
 still_good "bad append"
 

@@ -125,6 +125,36 @@ static void test_refused_types(void **state)
 	assert_null(s);
 }
 
+static void test_full_names_unique(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	/* a top-level "a.b" next to struct a{b}: Java's IndexByName rejects the
+	 * schema ("multiple fields for name a.b"), so floe refuses to write it */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT 1 AS \"a.b\", {'b': 2} AS a", NULL, &next, &s, &sel),
+	    FLOE_EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(floe_error_message(), "\"a.b\""));
+	assert_non_null(strstr(floe_error_message(), "AS a_b"));
+	/* list elements and map keys/values have full names too */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT [1] AS l, 2 AS \"l.element\"", NULL, &next, &s, &sel),
+	    FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "l.element"));
+	assert_int_equal(floe_engine_describe(eng, "SELECT MAP {'k': 1} AS m, 2 AS \"m.value\"",
+	                                      NULL, &next, &s, &sel),
+	                 FLOE_EINVAL);
+	/* dots are fine while the full names stay unique */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT 1 AS \"a.b\", {'c': 2} AS a", NULL, &next, &s, &sel),
+	    0);
+	floe_free(sel);
+	floe_ice_schema_free(s);
+}
+
 static const floe_ice_column_stats *stats_of(const floe_ice_data_file *f, int id)
 {
 	for (size_t i = 0; i < f->nstats; i++)
@@ -343,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_describe_types),
 	    cmocka_unit_test(test_describe_nested_and_reuse),
 	    cmocka_unit_test(test_refused_types),
+	    cmocka_unit_test(test_full_names_unique),
 	    cmocka_unit_test(test_write_files_and_view),
 	    cmocka_unit_test(test_float_bounds_signed_zero),
 	    cmocka_unit_test(test_bounds_kept_independently),
