@@ -163,6 +163,9 @@ static int map_type(floe_ice_type **out, bool *needs_cast, duckdb_logical_type l
 		                                : duckdb_array_type_child_type(lt);
 		const floe_ice_type *bchild =
 		    base && base->kind == FLOE_ICE_LIST ? base->element : NULL;
+		/* COPY refuses nested FIELD_IDS for ARRAY(n): cast it to a list */
+		if (id == DUCKDB_TYPE_ARRAY)
+			*needs_cast = true;
 		if ((t = floe_ice_type_new(FLOE_ICE_LIST)) == NULL) {
 			duckdb_destroy_logical_type(&child);
 			return FLOE_ENOMEM;

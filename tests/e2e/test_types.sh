@@ -51,6 +51,12 @@ assert_eq "nested types" "long struct list map" "$(node -e 'const s=require(proc
 assert_eq "nested values" "2|x2|3" "$(floe query --json "SELECT st.a, st.b, l[2] AS l2 FROM ty.nested WHERE i = 2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s)[0];console.log(r.a+"|"+r.b+"|"+r.l2)})')"
 third_party_check ty.nested
 
+# DuckDB ARRAY(n), also nested, lands as an Iceberg list
+floe sql "CREATE TABLE ty.arr AS SELECT i, [i, i + 1]::BIGINT[2] AS a, {'x': [i::INT]::INT[1]} AS st FROM range(3) t(i)" 2>/dev/null
+assert_eq "array as list" "long list struct" "$(floe show ty.arr --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).schema.fields.map(f=>typeof f.type==="string"?f.type:f.type.type).join(" ")))')"
+assert_eq "array values" "3|2" "$(floe query --json "SELECT a[2] AS a2, st.x[1] AS x FROM ty.arr WHERE i = 2" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s)[0];console.log(r.a2+"|"+r.x)})')"
+third_party_check ty.arr
+
 # schema evolution by replace keeps field ids of columns that stay
 floe sql "CREATE OR REPLACE TABLE ty.simple AS SELECT s, ii, 1.5::DOUBLE AS extra FROM ty.simple" 2>/dev/null
 floe show ty.simple --json >"$WORK/evolved.json"

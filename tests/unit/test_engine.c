@@ -105,6 +105,27 @@ static void test_describe_nested_and_reuse(void **state)
 	floe_ice_schema_free(base);
 }
 
+static void test_describe_array_as_list(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	/* DuckDB's COPY takes no nested FIELD_IDS for ARRAY(n): cast to a list */
+	assert_int_equal(floe_engine_describe(eng,
+	                                      "SELECT [1, 2]::BIGINT[2] AS a, {'x': [1]::INT[1]} "
+	                                      "AS st, 3 AS plain",
+	                                      NULL, &next, &s, &sel),
+	                 0);
+	assert_int_equal(s->root->fields[0].type->kind, FLOE_ICE_LIST);
+	assert_int_equal(s->root->fields[0].type->element->kind, FLOE_ICE_LONG);
+	assert_non_null(strstr(sel, "CAST(\"a\" AS BIGINT[]) AS \"a\""));
+	assert_non_null(strstr(sel, "CAST(\"st\" AS STRUCT(\"x\" INTEGER[])) AS \"st\""));
+	assert_null(strstr(sel, "CAST(\"plain\""));
+	floe_free(sel);
+	floe_ice_schema_free(s);
+}
+
 static void test_refused_types(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -372,6 +393,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_describe_types),
 	    cmocka_unit_test(test_describe_nested_and_reuse),
+	    cmocka_unit_test(test_describe_array_as_list),
 	    cmocka_unit_test(test_refused_types),
 	    cmocka_unit_test(test_full_names_unique),
 	    cmocka_unit_test(test_write_files_and_view),
