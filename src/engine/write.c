@@ -4,10 +4,11 @@
  * directory (DUCKDB-FACTS.md sections 1-3, 9, 10), then the returned
  * statistics are turned into Iceberg metrics: value and null counts, column
  * sizes and lower/upper bounds in the single-value binary form (spec App. D),
- * strings and binaries truncated to 16 units. Only after everything
- * succeeded are the files moved into the table's data directory; on any
- * failure the staging directory, with DuckDB's partial or orphan files, is
- * removed.
+ * strings and binaries truncated to 16 units; the bounds of BOOLEAN and
+ * DECIMAL(P > 18) columns, which RETURN_STATS omits, come from the Parquet
+ * footer. Only after everything succeeded are the files moved into the
+ * table's data directory; on any failure the staging directory, with
+ * DuckDB's partial or orphan files, is removed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -419,6 +420,123 @@ static int read_stats(floe_ice_data_file *f, const leaves *ls, duckdb_vector col
 	return rc;
 }
 
+/* ---- bounds that RETURN_STATS leaves out (DUCKDB-FACTS.md section 2) ---- */
+
+/* BOOLEAN and DECIMAL(P > 18) columns get no min/max from RETURN_STATS,
+ * but the Parquet footer has them, exact, per row group. */
+static bool footer_bounded(const leaf *lf)
+{
+	return !lf->repeated && (lf->type->kind == FLOE_ICE_BOOLEAN ||
+	                         (lf->type->kind == FLOE_ICE_DECIMAL && lf->type->precision > 18));
+}
+
+typedef struct {
+	bool has, unknown;
+	__int128 lo, hi; /* boolean as 0/1, decimal as the unscaled value */
+} footer_range;
+
+/* One row group's min/max of a leaf into r (text from parquet_metadata). */
+static void footer_row_group(footer_range *r, const leaf *lf, char **row)
+{
+	int64_t nv, nulls;
+	__int128 lo, hi;
+	if (row[1] == NULL || row[2] == NULL || floe_parse_i64(&nv, row[1]) != 0 ||
+	    floe_parse_i64(&nulls, row[2]) != 0) {
+		floe_error_clear();
+		r->unknown = true;
+		return;
+	}
+	if (nulls == nv)
+		return; /* only NULLs in this row group: nothing to bound */
+	if (row[3] == NULL || row[4] == NULL || !floe_str_eq(row[5], "true") ||
+	    !floe_str_eq(row[6], "true")) {
+		r->unknown = true;
+		return;
+	}
+	if (lf->type->kind == FLOE_ICE_BOOLEAN) {
+		lo = strcmp(row[3], "true") == 0;
+		hi = strcmp(row[4], "true") == 0;
+	} else if (!parse_decimal(row[3], lf->type->scale, &lo) ||
+	           !parse_decimal(row[4], lf->type->scale, &hi)) {
+		r->unknown = true;
+		return;
+	}
+	if (!r->has || lo < r->lo)
+		r->lo = lo;
+	if (!r->has || hi > r->hi)
+		r->hi = hi;
+	r->has = true;
+}
+
+static int footer_set(floe_ice_data_file *f, const leaf *lf, const footer_range *r)
+{
+	uint8_t lo[16], hi[16];
+	size_t nlo, nhi;
+	int rc = 0;
+	for (size_t k = 0; k < f->nstats; k++) {
+		floe_ice_column_stats *s = &f->stats[k];
+		if (s->field_id != lf->id || s->lower || s->upper)
+			continue;
+		if (lf->type->kind == FLOE_ICE_BOOLEAN) {
+			nlo = floe_ice_bound_bool(lo, r->lo != 0);
+			nhi = floe_ice_bound_bool(hi, r->hi != 0);
+		} else {
+			nlo = floe_ice_bound_decimal(lo, r->lo);
+			nhi = floe_ice_bound_decimal(hi, r->hi);
+		}
+		rc = set_bound(&s->lower, &s->lower_len, lo, nlo);
+		if (rc == 0)
+			rc = set_bound(&s->upper, &s->upper_len, hi, nhi);
+		break;
+	}
+	return rc;
+}
+
+/* Bounds of the footer_bounded leaves of one written file, read from its
+ * footer (one small query; the file is in the page cache). */
+static int footer_bounds(floe_engine *e, floe_ice_data_file *f, const leaves *ls)
+{
+	floe_buf sql = FLOE_BUF_INIT;
+	floe_engine_rows *rows = NULL;
+	footer_range *r = floe_calloc(ls->n ? ls->n : 1, sizeof(*r));
+	bool first = true;
+	int rc = r ? 0 : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_buf_puts(&sql, "SELECT column_id, num_values, stats_null_count, "
+		                         "stats_min_value, stats_max_value, min_is_exact, "
+		                         "max_is_exact FROM parquet_metadata(");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(&sql, f->path);
+	if (rc == 0)
+		rc = floe_buf_puts(&sql, ") WHERE column_id IN (");
+	for (size_t i = 0; rc == 0 && i < ls->n; i++) {
+		if (!footer_bounded(&ls->v[i]))
+			continue;
+		rc = floe_buf_printf(&sql, "%s%zu", first ? "" : ", ", i);
+		first = false;
+	}
+	if (rc == 0)
+		rc = floe_buf_putc(&sql, ')');
+	if (rc == 0)
+		rc = floe_engine_query_rows(e, sql.ptr, 0, &rows);
+	for (size_t i = 0; rc == 0 && i < rows->nrows; i++) {
+		int64_t col;
+		if (rows->rows[i][0] == NULL || floe_parse_i64(&col, rows->rows[i][0]) != 0 ||
+		    col < 0 || (size_t)col >= ls->n) {
+			floe_error_clear();
+			continue;
+		}
+		footer_row_group(&r[col], &ls->v[col], rows->rows[i]);
+	}
+	for (size_t i = 0; rc == 0 && i < ls->n; i++)
+		if (r[i].has && !r[i].unknown)
+			rc = footer_set(f, &ls->v[i], &r[i]);
+	floe_engine_rows_free(rows);
+	floe_buf_free(&sql);
+	floe_free(r);
+	return rc;
+}
+
 static int64_t get_u64(duckdb_vector v, idx_t row)
 {
 	return (int64_t)((uint64_t *)duckdb_vector_get_data(v))[row];
@@ -435,7 +553,7 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 	size_t cnt = 0, cap = 0;
 	duckdb_result res;
 	duckdb_data_chunk ch;
-	bool have_res = false;
+	bool have_res = false, need_footer = false;
 	uint8_t u[16];
 	char uuid[37];
 	int rc = 0;
@@ -531,6 +649,10 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 		}
 		duckdb_destroy_data_chunk(&ch);
 	}
+	for (size_t i = 0; i < ls.n; i++)
+		need_footer |= footer_bounded(&ls.v[i]);
+	for (size_t i = 0; rc == 0 && need_footer && i < cnt; i++)
+		rc = footer_bounds(e, &out[i], &ls);
 	/* move the files into the data directory, as file:// URIs */
 	for (size_t i = 0; rc == 0 && i < cnt; i++) {
 		const char *base = strrchr(out[i].path, '/');

@@ -352,6 +352,43 @@ static void test_bounds_kept_independently(void **state)
 	floe_ice_schema_free(s);
 }
 
+static void test_footer_bounds(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	const floe_ice_column_stats *c;
+	uint8_t want[16];
+	size_t n;
+	(void)state;
+	/* RETURN_STATS has no min/max for BOOLEAN and DECIMAL(P > 18): they come
+	 * from the footer, over 3 row groups, the first one all NULL for d */
+	f = write_one("SELECT i % 3 = 0 AS b, CASE WHEN i < 130000 THEN NULL ELSE (i - "
+	              "200000)::DECIMAL(38,2) END AS d, true AS t, i::HUGEINT AS h, "
+	              "NULL::BOOLEAN AS nb FROM range(300000) t(i)",
+	              "fb", &s);
+	c = stats_of(f, 1);
+	assert_true(c->lower_len == 1 && c->lower[0] == 0);
+	assert_true(c->upper_len == 1 && c->upper[0] == 1);
+	c = stats_of(f, 2);
+	n = floe_ice_bound_decimal(want, -7000000); /* -70000.00 */
+	assert_int_equal(c->lower_len, n);
+	assert_memory_equal(c->lower, want, n);
+	n = floe_ice_bound_decimal(want, 9999900); /* 99999.00 */
+	assert_int_equal(c->upper_len, n);
+	assert_memory_equal(c->upper, want, n);
+	assert_true(c->null_count == 130000);
+	c = stats_of(f, 3);
+	assert_true(c->lower_len == 1 && c->lower[0] == 1 && c->upper[0] == 1);
+	c = stats_of(f, 4);
+	assert_true(c->lower_len == 1 && c->lower[0] == 0);
+	n = floe_ice_bound_decimal(want, 299999);
+	assert_memory_equal(c->upper, want, n);
+	c = stats_of(f, 5); /* all NULL: no bounds */
+	assert_true(c == NULL || (c->lower == NULL && c->upper == NULL));
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
 static void test_failed_write_leaves_nothing(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -399,6 +436,7 @@ int main(void)
 	    cmocka_unit_test(test_write_files_and_view),
 	    cmocka_unit_test(test_float_bounds_signed_zero),
 	    cmocka_unit_test(test_bounds_kept_independently),
+	    cmocka_unit_test(test_footer_bounds),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_query_json),
 	};
