@@ -181,6 +181,7 @@ async function main() {
     if (lm['parent-snapshot-id'] !== (snap['parent-snapshot-id'] === undefined ? 'null' : String(snap['parent-snapshot-id']))) bad(`${listFile}: parent-snapshot-id header ${lm['parent-snapshot-id']}`);
     if (lm['sequence-number'] !== String(snap['sequence-number'])) bad(`${listFile}: sequence-number header`);
     expectIds(fieldIds(list.schema), LIST_IDS, listFile);
+    const live = { 'total-data-files': 0n, 'total-records': 0n, 'total-files-size': 0n };
     for (const mf of list.records) {
       nman++;
       const mfile = local(mf.manifest_path);
@@ -211,6 +212,11 @@ async function main() {
         }
         count[st][0]++;
         count[st][1] += e.data_file.record_count;
+        if (st !== 2 && mf.content === 0) {
+          live['total-data-files']++;
+          live['total-records'] += e.data_file.record_count;
+          live['total-files-size'] += e.data_file.file_size_in_bytes;
+        }
         if (st === 1 && e.snapshot_id !== null && e.snapshot_id !== mf.added_snapshot_id) bad(`${mfile}: ADDED entry of another snapshot`);
         if (st !== 1 && (e.sequence_number === null || e.file_sequence_number === null)) bad(`${mfile}: EXISTING/DELETED entry without sequence numbers`);
         if (st !== 2 && BigInt(snap['snapshot-id']) === BigInt(md['current-snapshot-id'] ?? -1)) {
@@ -229,6 +235,13 @@ async function main() {
       if (count[1][0] !== mf.added_files_count || count[1][1] !== mf.added_rows_count) bad(`${mfile}: added counts differ from the list`);
       if (count[0][0] !== mf.existing_files_count || count[0][1] !== mf.existing_rows_count) bad(`${mfile}: existing counts differ from the list`);
       if (count[2][0] !== mf.deleted_files_count || count[2][1] !== mf.deleted_rows_count) bad(`${mfile}: deleted counts differ from the list`);
+    }
+    // summary totals are optional (a writer that cannot know them leaves
+    // them out, as Java's updateTotal does), but when present they must be
+    // the snapshot's live data files
+    for (const [k, n] of Object.entries(live)) {
+      const v = snap.summary && snap.summary[k];
+      if (v !== undefined && BigInt(v) !== n) bad(`snapshot ${snap['snapshot-id']}: summary ${k} is ${v}, its live data files say ${n}`);
     }
   }
   if (errors.length) {
