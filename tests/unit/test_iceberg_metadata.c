@@ -399,6 +399,18 @@ static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const cha
 	return commit_schema(m, op, path, rows, NULL);
 }
 
+/* A new table in a fresh temporary directory, whose path goes into dir
+ * (the caller removes it). */
+static floe_ice_metadata *temp_table(char *dir, size_t dirlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char loc[300];
+	snprintf(dir, dirlen, "%s/floe-ice-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(loc, sizeof(loc), "file://%s", dir);
+	return new_table(loc);
+}
+
 /* The manifest list of the current snapshot (caller frees). */
 static floe_ice_manifest_file *current_list(const floe_ice_metadata *m, size_t *n,
                                             floe_ice_snapshot *snap)
@@ -445,13 +457,11 @@ static void expect_manifest_schema_ids(const floe_ice_metadata *m, int want)
 
 static void test_manifest_schema_id_after_replace(void **state)
 {
-	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	char dir[256];
 	floe_ice_metadata *m;
 	floe_ice_schema *s2 = small_schema();
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(loc, sizeof(loc), "file://%s", dir);
-	m = new_table(loc);
+	m = temp_table(dir, sizeof(dir));
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
 	expect_manifest_schema_ids(m, 0);
 	/* a replace with another schema: schema 1, ADDED and DELETED manifests
@@ -474,15 +484,13 @@ static void test_manifest_schema_id_after_replace(void **state)
 
 static void test_min_sequence_number_live_only(void **state)
 {
-	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	char dir[256];
 	floe_ice_metadata *m;
 	floe_ice_manifest_file *mfs;
 	floe_ice_snapshot snap;
 	size_t n = 0;
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(loc, sizeof(loc), "file://%s", dir);
-	m = new_table(loc);
+	m = temp_table(dir, sizeof(dir));
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 10);
 	m = commit(m, FLOE_ICE_OP_OVERWRITE, "file:///d/c.parquet", 10);
@@ -547,12 +555,10 @@ static void test_totals_when_parent_lacks_them(void **state)
 	                                     "total-equality-deletes",
 	                                     NULL};
 	static const char *const none[] = {NULL};
-	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	char dir[256];
 	floe_ice_metadata *m;
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(loc, sizeof(loc), "file://%s", dir);
-	m = new_table(loc);
+	m = temp_table(dir, sizeof(dir));
 	/* a first snapshot by an engine that writes no totals */
 	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", totals, NULL);
 	assert_null(current_summary(m, "total-records"));
@@ -583,15 +589,13 @@ static void test_totals_when_parent_lacks_them(void **state)
 
 static void test_snapshots_and_scan(void **state)
 {
-	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	char dir[256];
 	floe_ice_metadata *m;
 	floe_ice_data_file *files = NULL;
 	floe_ice_snapshot snap;
 	size_t n = 0;
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(loc, sizeof(loc), "file://%s", dir);
-	m = new_table(loc);
+	m = temp_table(dir, sizeof(dir));
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 20);
 	assert_int_equal(floe_ice_scan_files(&files, &n, m, -1), 0);
