@@ -170,6 +170,19 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
  * from its data files again. 0 also when nothing was kept. */
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name);
 
+/*
+ * CREATE TABLE ns.name (column definitions): `columns` is the parenthesised
+ * definition list in DuckDB's syntax, which DuckDB parses; the column types
+ * map to Iceberg types as a query's would (floe_engine_describe). A new
+ * table has the schema and no snapshot; REPLACE of an existing one commits
+ * an overwrite with no rows and the new schema; CREATE_IF_ABSENT of an
+ * existing one is res->skipped. Constraints (PRIMARY KEY, NOT NULL, UNIQUE,
+ * CHECK, FOREIGN KEY), DEFAULT and generated columns have no Iceberg form
+ * and are FLOE_EUNSUPPORTED, naming the column. APPEND is FLOE_EINVAL.
+ */
+int floe_table_create_columns(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                              const char *columns, floe_write_mode mode, floe_write_result *res);
+
 /* Register one table as a view at snapshot_id (-1 = current; a kept result
  * of the table when there is one). */
 int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const char *name,

@@ -288,17 +288,19 @@ size_t floe_ice_bound_decimal(uint8_t *out, __int128 unscaled);
 /* Truncated bounds for string (code points) and binary (bytes), App. D and
  * the Java reference's truncation: the lower bound is a prefix of at most
  * `width` units; the upper bound is a prefix whose last unit is incremented
- * (surrogates skipped). *out_len = 0 with return 0 means "no bound". For
+ * (surrogates skipped). They return false when there is no bound (an upper
+ * bound with nothing left to increment; a lower bound always exists); a
+ * true return with *out_len 0 is the empty bound of an empty value. For
  * values within width the bounds are the value itself. Returned data is
  * written to out (capacity >= len + 4). */
-int floe_ice_truncate_string_lower(uint8_t *out, size_t *out_len, const char *s, size_t len,
-                                   size_t width);
-int floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s, size_t len,
-                                   size_t width);
-int floe_ice_truncate_binary_lower(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
-                                   size_t width);
-int floe_ice_truncate_binary_upper(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
-                                   size_t width);
+bool floe_ice_truncate_string_lower(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                    size_t width);
+bool floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                    size_t width);
+bool floe_ice_truncate_binary_lower(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                    size_t width);
+bool floe_ice_truncate_binary_upper(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                    size_t width);
 
 /* ======================= snapshots and scans ======================= */
 

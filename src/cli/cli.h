@@ -57,6 +57,9 @@ void cli_status(const char *status, const char *fmt, ...) __attribute__((format(
 
 /* sqlsplit.c: split a script into statements (quote- and comment-aware) */
 int cli_sql_split(char ***out, size_t *n, const char *sql);
+/* Index just past the ')' matching the '(' at sql[open], skipping strings,
+ * quoted identifiers and comments; 0 when it is not closed. */
+size_t cli_sql_group_end(const char *sql, size_t open);
 void cli_sql_free(char **v, size_t n);
 
 /* verbs */

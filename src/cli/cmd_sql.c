@@ -4,10 +4,12 @@
  * travel) and `floe load` (CSV -> table, DuckDB reads the CSV).
  *
  * floe recognises only statement heads (DESIGN.md): CREATE [OR REPLACE]
- * TABLE [IF NOT EXISTS] name AS q, INSERT INTO name [(cols)] q, DROP TABLE
- * [IF EXISTS] name, CREATE SCHEMA [IF NOT EXISTS] name. The query q itself
- * goes to DuckDB untouched. Names with a namespace (a.t, a.b.t) are catalog
- * tables; one-part names stay DuckDB-local (temp tables, scratch work).
+ * TABLE [IF NOT EXISTS] name AS q, CREATE ... TABLE ... name (column
+ * definitions), INSERT INTO name [(cols)] q, DROP TABLE [IF EXISTS] name,
+ * CREATE SCHEMA [IF NOT EXISTS] name. The query q and the column
+ * definitions go to DuckDB untouched. Names with a namespace (a.t, a.b.t)
+ * are catalog tables; one-part names and TEMP tables stay DuckDB-local
+ * (scratch work).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,7 +17,17 @@
 
 #include "cli.h"
 
-typedef enum { H_OTHER, H_CTAS, H_INSERT, H_DROP, H_SCHEMA, H_READ, H_UNSUPPORTED } head_kind;
+typedef enum {
+	H_OTHER,
+	H_CTAS,
+	H_CREATE_COLS, /* CREATE TABLE name (column definitions) */
+	H_CREATE_BAD,  /* CREATE TABLE name (...) followed by more */
+	H_INSERT,
+	H_DROP,
+	H_SCHEMA,
+	H_READ,
+	H_UNSUPPORTED
+} head_kind;
 
 typedef struct {
 	head_kind kind;
@@ -23,7 +35,8 @@ typedef struct {
 	char *ns; /* namespace ("a.b") or NULL for one-part names */
 	char *name;
 	char *columns;     /* INSERT column list text inside ( ), or NULL */
-	const char *query; /* rest of the statement after the head */
+	const char *query; /* rest of the statement after the head (for
+	                      H_CREATE_COLS: the definitions, from the '(') */
 } sql_head;
 
 typedef struct {
@@ -178,7 +191,20 @@ static void parse_head(sql_head *h, const char *sql)
 				return;
 			h->if_not_exists = true;
 		}
-		if (!qualified_name(&lx, h) || !keyword(&lx, "AS"))
+		if (!qualified_name(&lx, h))
+			return;
+		skip_space(&lx);
+		if (lx.s[lx.i] == '(') { /* column definitions, parsed by DuckDB */
+			size_t end = cli_sql_group_end(sql, lx.i);
+			if (end == 0)
+				return;
+			h->query = sql + lx.i;
+			lx.i = end;
+			skip_space(&lx);
+			h->kind = lx.s[lx.i] == '\0' ? H_CREATE_COLS : H_CREATE_BAD;
+			return;
+		}
+		if (!keyword(&lx, "AS"))
 			return;
 		skip_space(&lx);
 		h->query = sql + lx.i;
@@ -402,9 +428,32 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 	char *query = NULL;
 	int rc = 0;
 	parse_head(&h, sql);
-	if ((h.kind == H_CTAS || h.kind == H_INSERT || h.kind == H_DROP) && h.ns == NULL)
+	if ((h.kind == H_CTAS || h.kind == H_CREATE_COLS || h.kind == H_CREATE_BAD ||
+	     h.kind == H_INSERT || h.kind == H_DROP) &&
+	    h.ns == NULL)
 		h.kind = H_OTHER; /* one-part name: a DuckDB-local table */
 	switch (h.kind) {
+	case H_CREATE_COLS:
+		rc = floe_table_create_columns(eng, cat, h.ns, h.name, h.query,
+		                               h.or_replace      ? FLOE_WRITE_REPLACE
+		                               : h.if_not_exists ? FLOE_WRITE_CREATE_IF_ABSENT
+		                                                 : FLOE_WRITE_CREATE,
+		                               &res);
+		if (rc == 0 && res.snapshot_id < 0 && !res.skipped)
+			cli_status("OK", "created %s.%s (empty) [%.2fs]", h.ns, h.name,
+			           cli_seconds_since(t0));
+		else if (rc == 0)
+			report_write("replaced", h.ns, h.name, &res, t0);
+		if (rc == 0 && !res.skipped)
+			rc = mark_stale(h.ns, h.name);
+		break;
+	case H_CREATE_BAD:
+		rc = floe_error_set(FLOE_EUNSUPPORTED,
+		                    "CREATE TABLE %s.%s: a column list followed by more is not "
+		                    "supported: give either the column definitions or AS query "
+		                    "(with the column names as aliases in the query)",
+		                    h.ns, h.name);
+		break;
 	case H_CTAS:
 		rc = floe_table_write(eng, cat, h.ns, h.name, h.query,
 		                      h.or_replace      ? FLOE_WRITE_REPLACE

@@ -3,7 +3,8 @@
  * lexer, not a parser (DESIGN.md: floe parses nothing beyond statement
  * heads): it only knows where strings ('...', E'...'), quoted identifiers
  * ("..."), dollar-quoted strings ($tag$...$tag$) and comments (-- and / * * /)
- * begin and end, so that a ';' inside them does not split.
+ * begin and end, so that a ';' inside them does not split (and a ')' inside
+ * them does not close a group).
  */
 #include <ctype.h>
 #include <string.h>
@@ -100,6 +101,32 @@ int cli_sql_split(char ***out, size_t *n, const char *s)
 		*n = 0;
 	}
 	return rc;
+}
+
+size_t cli_sql_group_end(const char *s, size_t open)
+{
+	size_t i = open + 1, depth = 1;
+	while (s[i]) {
+		char c = s[i];
+		if (c == '\'' || c == '"') {
+			i = skip_quoted(s, i, c);
+		} else if (c == '$') {
+			i = skip_dollar(s, i);
+		} else if (c == '-' && s[i + 1] == '-') {
+			while (s[i] && s[i] != '\n')
+				i++;
+		} else if (c == '/' && s[i + 1] == '*') {
+			const char *end = strstr(s + i + 2, "*/");
+			i = end ? (size_t)(end - s) + 2 : strlen(s);
+		} else {
+			if (c == '(')
+				depth++;
+			else if (c == ')' && --depth == 0)
+				return i + 1;
+			i++;
+		}
+	}
+	return 0;
 }
 
 void cli_sql_free(char **v, size_t n)

@@ -4,10 +4,13 @@
  * to the Iceberg type that holds it, with a cast where DuckDB's Parquet
  * writer would otherwise be lossy or non-conforming (HUGEINT is written as
  * DOUBLE, unsigned types carry UINT annotations, TIMESTAMP_MS/NS change the
- * unit, DECIMAL(19..37) is written as FIXED[16]). Types Iceberg cannot hold
- * are refused with the column named and a cast that would work.
+ * unit, DECIMAL(19..37) is written as FIXED[16], so it and UBIGINT become
+ * DECIMAL(38)). Types Iceberg cannot hold are refused with the column named
+ * and a cast that would work, and so is a result whose full dotted field
+ * names repeat (Iceberg readers index fields by them).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_internal.h"
@@ -107,12 +110,15 @@ static int map_type(floe_ice_type **out, bool *needs_cast, duckdb_logical_type l
 	case DUCKDB_TYPE_UBIGINT:
 	case DUCKDB_TYPE_HUGEINT:
 	case DUCKDB_TYPE_UHUGEINT:
-		/* values >= 10^38 fail at write time with DuckDB's conversion error */
+		/* decimal(38,0): DuckDB writes every precision above 18 as FIXED[16],
+		 * which is the minimum width (spec App. A) only for 38, so UBIGINT
+		 * widens like DECIMAL(19..37) below. Values >= 10^38 fail at write
+		 * time with DuckDB's conversion error. */
 		*needs_cast = true;
 		t = floe_ice_type_new(FLOE_ICE_DECIMAL);
 		if (t == NULL)
 			return FLOE_ENOMEM;
-		t->precision = id == DUCKDB_TYPE_UBIGINT ? 20 : 38;
+		t->precision = 38;
 		t->scale = 0;
 		*out = t;
 		return 0;
@@ -157,6 +163,9 @@ static int map_type(floe_ice_type **out, bool *needs_cast, duckdb_logical_type l
 		                                : duckdb_array_type_child_type(lt);
 		const floe_ice_type *bchild =
 		    base && base->kind == FLOE_ICE_LIST ? base->element : NULL;
+		/* COPY refuses nested FIELD_IDS for ARRAY(n): cast it to a list */
+		if (id == DUCKDB_TYPE_ARRAY)
+			*needs_cast = true;
 		if ((t = floe_ice_type_new(FLOE_ICE_LIST)) == NULL) {
 			duckdb_destroy_logical_type(&child);
 			return FLOE_ENOMEM;
@@ -234,6 +243,105 @@ static int map_type(floe_ice_type **out, bool *needs_cast, duckdb_logical_type l
 	return 0;
 }
 
+/* ---- unique full names ---- */
+
+typedef struct {
+	char *name; /* full dotted name: "a.b", "l.element", "m.value" */
+	size_t col; /* top-level column it belongs to */
+} full_name;
+
+typedef struct {
+	full_name *v;
+	size_t n, cap;
+} name_list;
+
+static int add_names(name_list *l, const char *prefix, const char *name, const floe_ice_type *t,
+                     size_t col)
+{
+	char *full = prefix ? floe_asprintf("%s.%s", prefix, name) : floe_strdup(name);
+	int rc = 0;
+	if (full == NULL)
+		return FLOE_ENOMEM;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		full_name *g = floe_realloc(l->v, cap * sizeof(*g));
+		if (g == NULL) {
+			floe_free(full);
+			return FLOE_ENOMEM;
+		}
+		l->v = g;
+		l->cap = cap;
+	}
+	l->v[l->n].name = full;
+	l->v[l->n++].col = col;
+	if (t->kind == FLOE_ICE_STRUCT) {
+		for (size_t i = 0; rc == 0 && i < t->nfields; i++)
+			rc = add_names(l, full, t->fields[i].name, t->fields[i].type, col);
+	} else if (t->kind == FLOE_ICE_LIST) {
+		rc = add_names(l, full, "element", t->element, col);
+	} else if (t->kind == FLOE_ICE_MAP) {
+		rc = add_names(l, full, "key", t->key, col);
+		if (rc == 0)
+			rc = add_names(l, full, "value", t->value, col);
+	}
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const full_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+/*
+ * Iceberg readers index every field by its full dotted name (Java's
+ * IndexByName: "a.b" for child b of struct a, "l.element", "m.key",
+ * "m.value") and reject a schema where two fields share one ("multiple
+ * fields for name"), e.g. a column "a.b" next to a struct a with a child b.
+ * Refuse such a result before anything is written, naming the columns.
+ */
+static int check_full_names(const floe_ice_type *root)
+{
+	name_list l = {NULL, 0, 0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < root->nfields; i++)
+		rc = add_names(&l, NULL, root->fields[i].name, root->fields[i].type, i);
+	if (rc == 0 && l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_name);
+	for (size_t i = 1; rc == 0 && i < l.n; i++) {
+		const char *a, *b, *ren;
+		char *alias;
+		if (strcmp(l.v[i - 1].name, l.v[i].name) != 0)
+			continue;
+		a = root->fields[l.v[i - 1].col].name;
+		b = root->fields[l.v[i].col].name;
+		/* suggest renaming the column whose own name has the dot */
+		ren = strchr(b, '.') || !strchr(a, '.') ? b : a;
+		alias = floe_strdup(ren);
+		for (char *p = alias; p && *p; p++)
+			if (*p == '.')
+				*p = '_';
+		if (l.v[i - 1].col == l.v[i].col)
+			rc = floe_error_set(FLOE_EINVAL,
+			                    "column \"%s\" has two fields named \"%s\", which "
+			                    "Iceberg readers reject: rename one",
+			                    a, l.v[i].name);
+		else
+			rc =
+			    floe_error_set(FLOE_EINVAL,
+			                   "columns \"%s\" and \"%s\" both give the field name "
+			                   "\"%s\", which Iceberg readers reject: rename one, e.g. "
+			                   "\"%s\" AS %s",
+			                   a, b, l.v[i].name, ren, alias ? alias : "a_new_name");
+		floe_free(alias);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		floe_free(l.v[i].name);
+	floe_free(l.v);
+	return rc;
+}
+
 int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schema *base,
                          int *next_id, floe_ice_schema **schema_out, char **select_out)
 {
@@ -301,6 +409,8 @@ int floe_engine_describe(floe_engine *e, const char *query, const floe_ice_schem
 	}
 	if (rc == 0 && ncols == 0)
 		rc = floe_error_set(FLOE_EINVAL, "the query returns no columns");
+	if (rc == 0)
+		rc = check_full_names(root);
 	if (rc == 0) {
 		*schema_out = floe_ice_schema_new(0, root);
 		root = NULL;

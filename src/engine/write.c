@@ -4,10 +4,11 @@
  * directory (DUCKDB-FACTS.md sections 1-3, 9, 10), then the returned
  * statistics are turned into Iceberg metrics: value and null counts, column
  * sizes and lower/upper bounds in the single-value binary form (spec App. D),
- * strings and binaries truncated to 16 units. Only after everything
- * succeeded are the files moved into the table's data directory; on any
- * failure the staging directory, with DuckDB's partial or orphan files, is
- * removed.
+ * strings and binaries truncated to 16 units; the bounds of BOOLEAN and
+ * DECIMAL(P > 18) columns, which RETURN_STATS omits, come from the Parquet
+ * footer. Only after everything succeeded are the files moved into the
+ * table's data directory; on any failure the staging directory, with
+ * DuckDB's partial or orphan files, is removed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -196,9 +197,10 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Bound bytes for one value; *len 0 means "no bound". upper selects the
- * truncation rule for string/binary. */
-static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, bool upper,
+/* Bound bytes for one value into out (*len bytes, possibly 0: the empty
+ * string or binary is a bound); false when there is none. upper selects
+ * the truncation rule for string/binary. */
+static bool encode_bound(const floe_ice_type *t, const char *text, size_t tlen, bool upper,
                          uint8_t *out, size_t *len)
 {
 	int64_t v;
@@ -206,82 +208,91 @@ static void encode_bound(const floe_ice_type *t, const char *text, size_t tlen, 
 	char *end;
 	*len = 0;
 	if (strstr(text, "infinity") != NULL && t->kind != FLOE_ICE_STRING)
-		return;
+		return false;
 	switch (t->kind) {
 	case FLOE_ICE_INT:
 	case FLOE_ICE_LONG:
 		errno = 0;
 		v = strtoll(text, &end, 10);
 		if (errno || *end)
-			return;
+			return false;
 		*len = t->kind == FLOE_ICE_INT ? floe_ice_bound_i32(out, (int32_t)v)
 		                               : floe_ice_bound_i64(out, v);
-		return;
+		return true;
+	/* -0.0 precedes +0.0 (spec, "Data File Fields"; IEEE 754 totalOrder), but
+	 * DuckDB reports whichever zero it met first: a zero lower bound is
+	 * written as -0.0 and a zero upper bound as +0.0, which always holds */
 	case FLOE_ICE_FLOAT: {
 		float f = strtof(text, &end);
-		if (*end == '\0' && f == f)
-			*len = floe_ice_bound_f32(out, f);
-		return;
+		if (f == 0.0f)
+			f = upper ? 0.0f : -0.0f;
+		if (*end != '\0' || f != f)
+			return false;
+		*len = floe_ice_bound_f32(out, f);
+		return true;
 	}
 	case FLOE_ICE_DOUBLE: {
 		double d = strtod(text, &end);
-		if (*end == '\0' && d == d)
-			*len = floe_ice_bound_f64(out, d);
-		return;
+		if (d == 0.0)
+			d = upper ? 0.0 : -0.0;
+		if (*end != '\0' || d != d)
+			return false;
+		*len = floe_ice_bound_f64(out, d);
+		return true;
 	}
 	case FLOE_ICE_DATE:
-		if (parse_date(text, &v, &rest))
-			*len = floe_ice_bound_i32(out, (int32_t)v);
-		return;
+		if (!parse_date(text, &v, &rest))
+			return false;
+		*len = floe_ice_bound_i32(out, (int32_t)v);
+		return true;
 	case FLOE_ICE_TIME:
-		if (parse_time(text, &v))
-			*len = floe_ice_bound_i64(out, v);
-		return;
+		if (!parse_time(text, &v))
+			return false;
+		*len = floe_ice_bound_i64(out, v);
+		return true;
 	case FLOE_ICE_TIMESTAMP:
 	case FLOE_ICE_TIMESTAMPTZ:
 		/* RETURN_STATS renders TIMESTAMPTZ in UTC with "+00" */
-		if (parse_timestamp(text, &v))
-			*len = floe_ice_bound_i64(out, v);
-		return;
+		if (!parse_timestamp(text, &v))
+			return false;
+		*len = floe_ice_bound_i64(out, v);
+		return true;
 	case FLOE_ICE_DECIMAL: {
 		__int128 u;
-		if (parse_decimal(text, t->scale, &u))
-			*len = floe_ice_bound_decimal(out, u);
-		return;
+		if (!parse_decimal(text, t->scale, &u))
+			return false;
+		*len = floe_ice_bound_decimal(out, u);
+		return true;
 	}
 	case FLOE_ICE_UUID: {
 		uint8_t u[16];
-		if (floe_uuid_parse(u, text) == 0) {
-			floe_error_clear();
-			memcpy(out, u, 16);
-			*len = 16;
-		}
+		bool ok = floe_uuid_parse(u, text) == 0;
 		floe_error_clear();
-		return;
+		if (!ok)
+			return false;
+		memcpy(out, u, 16);
+		*len = 16;
+		return true;
 	}
 	case FLOE_ICE_STRING:
-		if (upper)
-			floe_ice_truncate_string_upper(out, len, text, tlen, TRUNCATE_WIDTH);
-		else
-			floe_ice_truncate_string_lower(out, len, text, tlen, TRUNCATE_WIDTH);
-		return;
+		return upper ? floe_ice_truncate_string_upper(out, len, text, tlen, TRUNCATE_WIDTH)
+		             : floe_ice_truncate_string_lower(out, len, text, tlen, TRUNCATE_WIDTH);
 	case FLOE_ICE_BINARY: {
 		uint8_t raw[TRUNCATE_WIDTH + 1];
 		size_t n = 0;
+		if (tlen % 2 != 0)
+			return false;
 		/* only the first width+1 bytes matter for truncated bounds */
 		for (size_t i = 0; i + 1 < tlen && n < sizeof(raw); i += 2) {
 			int hi = hexval(text[i]), lo = hexval(text[i + 1]);
 			if (hi < 0 || lo < 0)
-				return;
+				return false;
 			raw[n++] = (uint8_t)(hi << 4 | lo);
 		}
-		if (upper)
-			floe_ice_truncate_binary_upper(out, len, raw, n, TRUNCATE_WIDTH);
-		else
-			floe_ice_truncate_binary_lower(out, len, raw, n, TRUNCATE_WIDTH);
-		return;
+		return upper ? floe_ice_truncate_binary_upper(out, len, raw, n, TRUNCATE_WIDTH)
+		             : floe_ice_truncate_binary_lower(out, len, raw, n, TRUNCATE_WIDTH);
 	}
-	default: return; /* boolean: DuckDB gives none; others: no bound */
+	default: return false; /* boolean: DuckDB gives none; others: no bound */
 	}
 }
 
@@ -301,11 +312,10 @@ static const leaf *find_leaf(const leaves *ls, const char *key)
 	return NULL;
 }
 
+/* A bound of n bytes (n may be 0: the empty string is a bound). */
 static int set_bound(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t n)
 {
-	if (n == 0)
-		return 0;
-	if ((*dst = floe_malloc(n)) == NULL)
+	if ((*dst = floe_malloc(n + 1)) == NULL)
 		return FLOE_ENOMEM;
 	memcpy(*dst, src, n);
 	*dlen = n;
@@ -364,25 +374,17 @@ static int read_column_stats(floe_ice_column_stats *s, const leaf *lf, duckdb_ve
 		if ((lf->type->kind == FLOE_ICE_FLOAT || lf->type->kind == FLOE_ICE_DOUBLE) &&
 		    nan_known && !has_nan)
 			s->nan_count = 0;
-		if (min && max && s->null_count != rows) {
+		/* each side on its own: a lower bound stays when the upper one
+		 * cannot be incremented. DuckDB's own max of a long string is
+		 * already a truncated and incremented prefix (<= 256 bytes); our
+		 * truncation to 16 code points of it stays an upper bound. */
+		if (s->null_count != rows) {
 			uint8_t buf[300];
 			size_t n = 0;
-			encode_bound(lf->type, min, minlen, false, buf, &n);
-			rc = set_bound(&s->lower, &s->lower_len, buf, n);
-			n = 0;
-			if (rc == 0)
-				encode_bound(lf->type, max, maxlen, true, buf, &n);
-			if (rc == 0 && n)
+			if (min && encode_bound(lf->type, min, minlen, false, buf, &n))
+				rc = set_bound(&s->lower, &s->lower_len, buf, n);
+			if (rc == 0 && max && encode_bound(lf->type, max, maxlen, true, buf, &n))
 				rc = set_bound(&s->upper, &s->upper_len, buf, n);
-			/* DuckDB's own max of a long string is already a truncated and
-			 * incremented prefix (<= 256 bytes); our truncation to 16 code
-			 * points of it stays an upper bound. A bound pair where one side
-			 * is missing is dropped. */
-			if (rc == 0 && (s->lower == NULL) != (s->upper == NULL)) {
-				floe_free(s->lower);
-				floe_free(s->upper);
-				s->lower = s->upper = NULL;
-			}
 		}
 	}
 	floe_free(min);
@@ -418,6 +420,123 @@ static int read_stats(floe_ice_data_file *f, const leaves *ls, duckdb_vector col
 	return rc;
 }
 
+/* ---- bounds that RETURN_STATS leaves out (DUCKDB-FACTS.md section 2) ---- */
+
+/* BOOLEAN and DECIMAL(P > 18) columns get no min/max from RETURN_STATS,
+ * but the Parquet footer has them, exact, per row group. */
+static bool footer_bounded(const leaf *lf)
+{
+	return !lf->repeated && (lf->type->kind == FLOE_ICE_BOOLEAN ||
+	                         (lf->type->kind == FLOE_ICE_DECIMAL && lf->type->precision > 18));
+}
+
+typedef struct {
+	bool has, unknown;
+	__int128 lo, hi; /* boolean as 0/1, decimal as the unscaled value */
+} footer_range;
+
+/* One row group's min/max of a leaf into r (text from parquet_metadata). */
+static void footer_row_group(footer_range *r, const leaf *lf, char **row)
+{
+	int64_t nv, nulls;
+	__int128 lo, hi;
+	if (row[1] == NULL || row[2] == NULL || floe_parse_i64(&nv, row[1]) != 0 ||
+	    floe_parse_i64(&nulls, row[2]) != 0) {
+		floe_error_clear();
+		r->unknown = true;
+		return;
+	}
+	if (nulls == nv)
+		return; /* only NULLs in this row group: nothing to bound */
+	if (row[3] == NULL || row[4] == NULL || !floe_str_eq(row[5], "true") ||
+	    !floe_str_eq(row[6], "true")) {
+		r->unknown = true;
+		return;
+	}
+	if (lf->type->kind == FLOE_ICE_BOOLEAN) {
+		lo = strcmp(row[3], "true") == 0;
+		hi = strcmp(row[4], "true") == 0;
+	} else if (!parse_decimal(row[3], lf->type->scale, &lo) ||
+	           !parse_decimal(row[4], lf->type->scale, &hi)) {
+		r->unknown = true;
+		return;
+	}
+	if (!r->has || lo < r->lo)
+		r->lo = lo;
+	if (!r->has || hi > r->hi)
+		r->hi = hi;
+	r->has = true;
+}
+
+static int footer_set(floe_ice_data_file *f, const leaf *lf, const footer_range *r)
+{
+	uint8_t lo[16], hi[16];
+	size_t nlo, nhi;
+	int rc = 0;
+	for (size_t k = 0; k < f->nstats; k++) {
+		floe_ice_column_stats *s = &f->stats[k];
+		if (s->field_id != lf->id || s->lower || s->upper)
+			continue;
+		if (lf->type->kind == FLOE_ICE_BOOLEAN) {
+			nlo = floe_ice_bound_bool(lo, r->lo != 0);
+			nhi = floe_ice_bound_bool(hi, r->hi != 0);
+		} else {
+			nlo = floe_ice_bound_decimal(lo, r->lo);
+			nhi = floe_ice_bound_decimal(hi, r->hi);
+		}
+		rc = set_bound(&s->lower, &s->lower_len, lo, nlo);
+		if (rc == 0)
+			rc = set_bound(&s->upper, &s->upper_len, hi, nhi);
+		break;
+	}
+	return rc;
+}
+
+/* Bounds of the footer_bounded leaves of one written file, read from its
+ * footer (one small query; the file is in the page cache). */
+static int footer_bounds(floe_engine *e, floe_ice_data_file *f, const leaves *ls)
+{
+	floe_buf sql = FLOE_BUF_INIT;
+	floe_engine_rows *rows = NULL;
+	footer_range *r = floe_calloc(ls->n ? ls->n : 1, sizeof(*r));
+	bool first = true;
+	int rc = r ? 0 : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_buf_puts(&sql, "SELECT column_id, num_values, stats_null_count, "
+		                         "stats_min_value, stats_max_value, min_is_exact, "
+		                         "max_is_exact FROM parquet_metadata(");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(&sql, f->path);
+	if (rc == 0)
+		rc = floe_buf_puts(&sql, ") WHERE column_id IN (");
+	for (size_t i = 0; rc == 0 && i < ls->n; i++) {
+		if (!footer_bounded(&ls->v[i]))
+			continue;
+		rc = floe_buf_printf(&sql, "%s%zu", first ? "" : ", ", i);
+		first = false;
+	}
+	if (rc == 0)
+		rc = floe_buf_putc(&sql, ')');
+	if (rc == 0)
+		rc = floe_engine_query_rows(e, sql.ptr, 0, &rows);
+	for (size_t i = 0; rc == 0 && i < rows->nrows; i++) {
+		int64_t col;
+		if (rows->rows[i][0] == NULL || floe_parse_i64(&col, rows->rows[i][0]) != 0 ||
+		    col < 0 || (size_t)col >= ls->n) {
+			floe_error_clear();
+			continue;
+		}
+		footer_row_group(&r[col], &ls->v[col], rows->rows[i]);
+	}
+	for (size_t i = 0; rc == 0 && i < ls->n; i++)
+		if (r[i].has && !r[i].unknown)
+			rc = footer_set(f, &ls->v[i], &r[i]);
+	floe_engine_rows_free(rows);
+	floe_buf_free(&sql);
+	floe_free(r);
+	return rc;
+}
+
 static int64_t get_u64(duckdb_vector v, idx_t row)
 {
 	return (int64_t)((uint64_t *)duckdb_vector_get_data(v))[row];
@@ -434,7 +553,7 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 	size_t cnt = 0, cap = 0;
 	duckdb_result res;
 	duckdb_data_chunk ch;
-	bool have_res = false;
+	bool have_res = false, need_footer = false;
 	uint8_t u[16];
 	char uuid[37];
 	int rc = 0;
@@ -530,6 +649,10 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 		}
 		duckdb_destroy_data_chunk(&ch);
 	}
+	for (size_t i = 0; i < ls.n; i++)
+		need_footer |= footer_bounded(&ls.v[i]);
+	for (size_t i = 0; rc == 0 && need_footer && i < cnt; i++)
+		rc = footer_bounds(e, &out[i], &ls);
 	/* move the files into the data directory, as file:// URIs */
 	for (size_t i = 0; rc == 0 && i < cnt; i++) {
 		const char *base = strrchr(out[i].path, '/');

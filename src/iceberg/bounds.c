@@ -3,7 +3,8 @@
  * Appendix D) and the truncation of string and binary bounds that the Java
  * reference applies (metrics mode truncate(16)): a lower bound is a prefix,
  * an upper bound a prefix whose last unit is incremented, or no bound at all
- * when nothing can be incremented.
+ * when nothing can be incremented. An empty value has an empty (zero-byte)
+ * bound, which is a bound like any other.
  */
 #include <string.h>
 
@@ -90,14 +91,14 @@ static size_t prefix_len(const char *s, size_t len, size_t width, bool *longer)
 	return pos;
 }
 
-int floe_ice_truncate_string_lower(uint8_t *out, size_t *out_len, const char *s, size_t len,
-                                   size_t width)
+bool floe_ice_truncate_string_lower(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                    size_t width)
 {
 	bool longer;
 	size_t n = prefix_len(s, len, width, &longer);
 	memcpy(out, s, n);
 	*out_len = n;
-	return 0;
+	return true;
 }
 
 static uint32_t decode_cp(const uint8_t *p, size_t n)
@@ -136,8 +137,8 @@ static size_t encode_cp(uint8_t *p, uint32_t cp)
 	return 4;
 }
 
-int floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s, size_t len,
-                                   size_t width)
+bool floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s, size_t len,
+                                    size_t width)
 {
 	bool longer;
 	size_t n = prefix_len(s, len, width, &longer);
@@ -145,7 +146,7 @@ int floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s,
 	memcpy(out, s, n);
 	*out_len = n;
 	if (!longer)
-		return 0;
+		return true;
 	while (pos < n && ncp < 64) {
 		starts[ncp++] = pos;
 		pos += u8len((uint8_t)s[pos]);
@@ -159,39 +160,39 @@ int floe_ice_truncate_string_upper(uint8_t *out, size_t *out_len, const char *s,
 			cp = 0xE000; /* skip the surrogate range */
 		if (cp <= 0x10FFFF) {
 			*out_len = at + encode_cp(out + at, cp);
-			return 0;
+			return true;
 		}
 		ncp--;
 	}
 	*out_len = 0; /* nothing to increment: no upper bound */
-	return 0;
+	return false;
 }
 
-int floe_ice_truncate_binary_lower(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
-                                   size_t width)
+bool floe_ice_truncate_binary_lower(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                    size_t width)
 {
 	size_t n = len < width ? len : width;
 	memcpy(out, p, n);
 	*out_len = n;
-	return 0;
+	return true;
 }
 
-int floe_ice_truncate_binary_upper(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
-                                   size_t width)
+bool floe_ice_truncate_binary_upper(uint8_t *out, size_t *out_len, const uint8_t *p, size_t len,
+                                    size_t width)
 {
 	size_t n = len < width ? len : width;
 	memcpy(out, p, n);
 	*out_len = n;
 	if (len <= width)
-		return 0;
+		return true;
 	while (n > 0) {
 		if (out[n - 1] != 0xFF) {
 			out[n - 1]++;
 			*out_len = n;
-			return 0;
+			return true;
 		}
 		n--;
 	}
-	*out_len = 0;
-	return 0;
+	*out_len = 0; /* all FF: no upper bound */
+	return false;
 }

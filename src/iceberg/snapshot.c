@@ -169,26 +169,15 @@ static int write_manifest(floe_ice_manifest_file *mf, char **written, const char
 			mf->deleted_files++;
 			mf->deleted_rows += e[i].file.record_count;
 		}
-		if (e[i].status != 1 && e[i].sequence_number >= 0 &&
+		/* minimum data sequence number of the live files (spec "Manifest
+		 * Lists", field 516): ADDED ones inherit seq, DELETED ones do not
+		 * count; with no live file it stays seq, as Java writes it */
+		if (e[i].status == 0 && e[i].sequence_number >= 0 &&
 		    e[i].sequence_number < mf->min_sequence_number)
 			mf->min_sequence_number = e[i].sequence_number;
 	}
 	floe_buf_free(&b);
 	return rc;
-}
-
-static int64_t summary_total(const floe_ice_snapshot *parent, const char *key, int64_t fallback)
-{
-	const char *v;
-	int64_t n;
-	if (parent == NULL)
-		return 0;
-	v = json_string_value(json_object_get(parent->summary, key));
-	if (v == NULL || floe_parse_i64(&n, v) != 0) {
-		floe_error_clear();
-		return fallback;
-	}
-	return n;
 }
 
 static void set_num(json_t *summary, const char *key, int64_t v, bool always)
@@ -213,11 +202,39 @@ static void add_totals(totals *t, const floe_ice_data_file *f, size_t n)
 	}
 }
 
+/* One total-* key, as Java's SnapshotProducer.updateTotal: a base plus
+ * added minus removed. The base is `known` when floe counted it (no parent:
+ * 0; an overwrite replaces every live file of the parent, which it read),
+ * else the parent's own total; a parent without a valid one (a table
+ * another engine wrote) leaves the total unknown and the key out, as does
+ * a negative result. */
+static void set_total(json_t *summary, const char *key, const floe_ice_snapshot *parent,
+                      const int64_t *known, int64_t added, int64_t removed)
+{
+	int64_t base;
+	if (known) {
+		base = *known;
+	} else {
+		const char *v = json_string_value(json_object_get(parent->summary, key));
+		if (v == NULL || floe_parse_i64(&base, v) != 0 || base < 0) {
+			floe_error_clear();
+			return;
+		}
+	}
+	if (base > INT64_MAX - added || base + added - removed < 0)
+		return;
+	set_num(summary, key, base + added - removed, true);
+}
+
 static json_t *make_summary(floe_ice_op op, const totals *added, const totals *removed,
                             const floe_ice_snapshot *parent, const totals *parent_live,
                             const json_t *extra)
 {
 	json_t *s = json_object();
+	/* an overwrite carries none of the parent's manifests (delete files
+	 * included): every total is floe's own count */
+	bool known = parent == NULL || op == FLOE_ICE_OP_OVERWRITE;
+	const int64_t zero = 0;
 	const char *k;
 	json_t *v;
 	json_object_set_new(s, "operation",
@@ -228,21 +245,16 @@ static json_t *make_summary(floe_ice_op op, const totals *added, const totals *r
 	set_num(s, "deleted-data-files", removed->files, false);
 	set_num(s, "deleted-records", removed->records, false);
 	set_num(s, "removed-files-size", removed->bytes, false);
-	set_num(s, "total-data-files",
-	        summary_total(parent, "total-data-files", parent_live->files) + added->files -
-	            removed->files,
-	        true);
-	set_num(s, "total-records",
-	        summary_total(parent, "total-records", parent_live->records) + added->records -
-	            removed->records,
-	        true);
-	set_num(s, "total-files-size",
-	        summary_total(parent, "total-files-size", parent_live->bytes) + added->bytes -
-	            removed->bytes,
-	        true);
-	json_object_set_new(s, "total-delete-files", json_string("0"));
-	json_object_set_new(s, "total-position-deletes", json_string("0"));
-	json_object_set_new(s, "total-equality-deletes", json_string("0"));
+	set_total(s, "total-data-files", parent, known ? &parent_live->files : NULL, added->files,
+	          removed->files);
+	set_total(s, "total-records", parent, known ? &parent_live->records : NULL, added->records,
+	          removed->records);
+	set_total(s, "total-files-size", parent, known ? &parent_live->bytes : NULL, added->bytes,
+	          removed->bytes);
+	/* floe adds and removes no delete files; an append keeps the parent's */
+	set_total(s, "total-delete-files", parent, known ? &zero : NULL, 0, 0);
+	set_total(s, "total-position-deletes", parent, known ? &zero : NULL, 0, 0);
+	set_total(s, "total-equality-deletes", parent, known ? &zero : NULL, 0, 0);
 	json_object_set_new(s, "engine-name", json_string("floe"));
 	json_object_set_new(s, "engine-version", json_string("0.1.0"));
 	if (extra)
@@ -285,7 +297,7 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 	floe_ice_manifest_file *parent_mfs = NULL, mfs[2];
 	floe_ice_manifest_file *list = NULL;
 	floe_ice_manifest_entry *added = NULL, *gone = NULL;
-	floe_ice_schema *cur = NULL;
+	floe_ice_schema *cur = NULL, *mschema = NULL;
 	size_t nparent_mfs = 0, ngone = 0, nlist = 0, nmfs = 0;
 	char *written[3] = {NULL, NULL, NULL};
 	char *uuid = NULL, *metadir = NULL, *list_path = NULL;
@@ -307,6 +319,15 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 		schema_id = schema_id_for(base, new_schema, &schema_new);
 	else
 		schema_id = cur->schema_id;
+	/* every manifest this snapshot writes carries the snapshot's schema and
+	 * its id in the header (spec "Manifests"), whatever id the caller's
+	 * schema object has */
+	mschema = floe_ice_schema_clone(new_schema ? new_schema : cur);
+	if (mschema == NULL) {
+		rc = floe_error_set(FLOE_ENOMEM, "out of memory");
+		goto done;
+	}
+	mschema->schema_id = schema_id;
 	if (parent_id >= 0) {
 		if ((rc = floe_ice_metadata_snapshot_by_id(base, parent_id, &parent_snap)) != 0)
 			goto done;
@@ -334,8 +355,8 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 			added[i].file = files[i]; /* borrowed: not freed below */
 		}
 		add_totals(&t_added, files, n);
-		rc = write_manifest(&mfs[nmfs], &written[0], metadir, uuid, 0,
-		                    new_schema ? new_schema : cur, added, n, sid, seq);
+		rc = write_manifest(&mfs[nmfs], &written[0], metadir, uuid, 0, mschema, added, n,
+		                    sid, seq);
 		nmfs++;
 		if (rc)
 			goto done;
@@ -353,8 +374,8 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 				t_removed.bytes += gone[i].file.file_size;
 			}
 			if (rc == 0 && ngone > 0) {
-				rc = write_manifest(&mfs[nmfs], &written[1], metadir, uuid, 1, cur,
-				                    gone, ngone, sid, seq);
+				rc = write_manifest(&mfs[nmfs], &written[1], metadir, uuid, 1,
+				                    mschema, gone, ngone, sid, seq);
 				nmfs++;
 			}
 			t_parent = t_removed;
@@ -447,6 +468,7 @@ done:
 	floe_ice_manifest_files_free(parent_mfs, nparent_mfs);
 	floe_free(added);
 	floe_ice_manifest_entries_free(gone, ngone);
+	floe_ice_schema_free(mschema);
 	floe_ice_schema_free(cur);
 	floe_free(list_path);
 	floe_free(metadir);

@@ -123,6 +123,7 @@ typedef struct {
 	json_t *root;
 	json_int_t last_schema, last_spec, last_order; /* ids added in this list */
 	bool main_moved;
+	bool snapshots_removed;
 } apply_ctx;
 
 static json_t *arr(json_t *root, const char *key)
@@ -310,7 +311,27 @@ static int remove_snapshots(apply_ctx *c, const json_t *u)
 			}
 		}
 	}
+	c->snapshots_removed = true;
 	return 0;
+}
+
+/* After remove-snapshots, the snapshot log keeps only the history after its
+ * last entry whose snapshot is gone, as Java's updateSnapshotLog does: with
+ * [s1, s2, s3] and s2 removed, [s1, s3] would claim s1 was current until s3
+ * was, so time travel to between s2 and s3 would read the wrong snapshot. */
+static void trim_snapshot_log(json_t *root)
+{
+	json_t *log = json_object_get(root, "snapshot-log");
+	const json_t *snaps = json_object_get(root, "snapshots");
+	size_t keep_from = 0;
+	for (size_t i = 0; i < json_array_size(log); i++) {
+		json_t *id = json_object_get(json_array_get(log, i), "snapshot-id");
+		if (!json_is_integer(id) ||
+		    find_in(snaps, "snapshot-id", json_integer_value(id)) == NULL)
+			keep_from = i + 1;
+	}
+	for (size_t i = 0; i < keep_from; i++)
+		json_array_remove(log, 0);
 }
 
 static int apply_one(apply_ctx *c, const json_t *u)
@@ -428,7 +449,7 @@ static void trim_metadata_log(json_t *root)
 int floe_ice_updates_apply(floe_ice_metadata **out, const floe_ice_metadata *base,
                            const char *base_location, const json_t *updates, int64_t now_ms)
 {
-	apply_ctx c = {NULL, -1, -1, -1, false};
+	apply_ctx c = {NULL, -1, -1, -1, false, false};
 	size_t i;
 	const json_t *u;
 	int rc = 0;
@@ -443,6 +464,8 @@ int floe_ice_updates_apply(floe_ice_metadata **out, const floe_ice_metadata *bas
 		if ((rc = apply_one(&c, u)) != 0)
 			goto done;
 	}
+	if (c.snapshots_removed)
+		trim_snapshot_log(c.root);
 	if (base == NULL) {
 		const char *uuid = json_string_value(json_object_get(c.root, "table-uuid"));
 		const char *loc = json_string_value(json_object_get(c.root, "location"));

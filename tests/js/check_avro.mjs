@@ -97,6 +97,46 @@ function maxId(t) {
   return m;
 }
 
+// field id -> primitive type name ("double", "decimal(9,2)", ...) of an
+// Iceberg schema JSON, nested fields included
+function primitiveTypes(t, acc = new Map()) {
+  const visit = (id, type) => (typeof type === 'string' ? acc.set(id, type) : primitiveTypes(type, acc));
+  if (typeof t !== 'object' || t === null) return acc;
+  for (const f of t.fields || []) visit(f.id, f.type);
+  if (t.type === 'list') visit(t['element-id'], t.element);
+  if (t.type === 'map') {
+    visit(t['key-id'], t.key);
+    visit(t['value-id'], t.value);
+  }
+  return acc;
+}
+
+// Float and double bounds (spec App. D: little-endian IEEE 754): never NaN,
+// lower <= upper in IEEE 754 totalOrder (spec "Data File Fields": -0.0
+// precedes +0.0). A writer that cannot tell which zero the data held (floe:
+// DuckDB's stats print either) must give -0.0 as a zero lower bound and
+// +0.0 as a zero upper bound, so a zero of the other sign is an error here.
+function checkFloatBounds(df, types, where) {
+  const read = (type, buf) => (type === 'float' ? buf.readFloatLE(0) : buf.readDoubleLE(0));
+  const get = (m, id) => (m || []).find((kv) => kv.key === id);
+  for (const [id, type] of types) {
+    if (type !== 'float' && type !== 'double') continue;
+    const lo = get(df.lower_bounds, id), hi = get(df.upper_bounds, id);
+    const size = type === 'float' ? 4 : 8;
+    for (const [side, kv] of [['lower', lo], ['upper', hi]]) {
+      if (kv && kv.value.length !== size) bad(`${where}: ${type} ${side} bound of field ${id} has ${kv.value.length} bytes`);
+    }
+    const l = lo && lo.value.length === size ? read(type, lo.value) : undefined;
+    const u = hi && hi.value.length === size ? read(type, hi.value) : undefined;
+    if (Number.isNaN(l) || Number.isNaN(u)) bad(`${where}: NaN bound of field ${id}`);
+    if (Object.is(l, 0)) bad(`${where}: lower bound of ${type} field ${id} is +0.0, must be -0.0 (-0.0 precedes +0.0)`);
+    if (Object.is(u, -0)) bad(`${where}: upper bound of ${type} field ${id} is -0.0, must be +0.0 (-0.0 precedes +0.0)`);
+    if (l !== undefined && u !== undefined && l > u) {
+      bad(`${where}: ${type} field ${id}: lower bound ${l} above upper bound ${u}`);
+    }
+  }
+}
+
 function checkMetadata(md) {
   if (md['format-version'] !== 2) bad(`format-version is ${md['format-version']}`);
   for (const k of ['table-uuid', 'location', 'last-sequence-number', 'last-updated-ms', 'last-column-id',
@@ -141,6 +181,7 @@ async function main() {
     if (lm['parent-snapshot-id'] !== (snap['parent-snapshot-id'] === undefined ? 'null' : String(snap['parent-snapshot-id']))) bad(`${listFile}: parent-snapshot-id header ${lm['parent-snapshot-id']}`);
     if (lm['sequence-number'] !== String(snap['sequence-number'])) bad(`${listFile}: sequence-number header`);
     expectIds(fieldIds(list.schema), LIST_IDS, listFile);
+    const live = { 'total-data-files': 0n, 'total-records': 0n, 'total-files-size': 0n };
     for (const mf of list.records) {
       nman++;
       const mfile = local(mf.manifest_path);
@@ -151,13 +192,31 @@ async function main() {
         if (mm[k] === undefined) bad(`${mfile}: header lacks ${k}`);
       }
       if (mm['format-version'] !== '2') bad(`${mfile}: format-version ${mm['format-version']}`);
-      JSON.parse(mm.schema);
+      const mschema = JSON.parse(mm.schema);
+      const types = primitiveTypes(mschema);
+      // a manifest written by this snapshot describes its entries with the
+      // snapshot's schema (spec "Manifests": schema and schema-id headers)
+      if (mf.added_snapshot_id === BigInt(snap['snapshot-id']) && snap['schema-id'] !== undefined) {
+        if (mm['schema-id'] !== String(snap['schema-id'])) bad(`${mfile}: header schema-id ${mm['schema-id']}, snapshot's schema-id is ${snap['schema-id']}`);
+        if (mschema['schema-id'] !== undefined && mschema['schema-id'] !== snap['schema-id']) bad(`${mfile}: header schema has schema-id ${mschema['schema-id']}, snapshot's is ${snap['schema-id']}`);
+      }
       expectIds(fieldIds(man.schema), ENTRY_IDS, mfile);
       const count = { 0: [0, 0n], 1: [0, 0n], 2: [0, 0n] };
+      let minLive = null;
       for (const e of man.records) {
         const st = e.status;
+        if (st !== 2) {
+          // a null data sequence number of an ADDED entry is inherited
+          const dseq = e.sequence_number === null ? mf.sequence_number : e.sequence_number;
+          if (minLive === null || dseq < minLive) minLive = dseq;
+        }
         count[st][0]++;
         count[st][1] += e.data_file.record_count;
+        if (st !== 2 && mf.content === 0) {
+          live['total-data-files']++;
+          live['total-records'] += e.data_file.record_count;
+          live['total-files-size'] += e.data_file.file_size_in_bytes;
+        }
         if (st === 1 && e.snapshot_id !== null && e.snapshot_id !== mf.added_snapshot_id) bad(`${mfile}: ADDED entry of another snapshot`);
         if (st !== 1 && (e.sequence_number === null || e.file_sequence_number === null)) bad(`${mfile}: EXISTING/DELETED entry without sequence numbers`);
         if (st !== 2 && BigInt(snap['snapshot-id']) === BigInt(md['current-snapshot-id'] ?? -1)) {
@@ -167,10 +226,22 @@ async function main() {
           files.add(f);
         }
         if (e.data_file.file_format.toUpperCase() !== 'PARQUET') bad(`${mfile}: file_format ${e.data_file.file_format}`);
+        checkFloatBounds(e.data_file, types, `${mfile}: ${e.data_file.file_path}`);
       }
+      // spec "Manifest Lists", field 516: minimum data sequence number of the
+      // live (ADDED/EXISTING) files; with none, the manifest's own (Java)
+      const wantMin = minLive === null ? mf.sequence_number : minLive;
+      if (mf.min_sequence_number !== wantMin) bad(`${mfile}: min_sequence_number ${mf.min_sequence_number}, live files say ${wantMin}`);
       if (count[1][0] !== mf.added_files_count || count[1][1] !== mf.added_rows_count) bad(`${mfile}: added counts differ from the list`);
       if (count[0][0] !== mf.existing_files_count || count[0][1] !== mf.existing_rows_count) bad(`${mfile}: existing counts differ from the list`);
       if (count[2][0] !== mf.deleted_files_count || count[2][1] !== mf.deleted_rows_count) bad(`${mfile}: deleted counts differ from the list`);
+    }
+    // summary totals are optional (a writer that cannot know them leaves
+    // them out, as Java's updateTotal does), but when present they must be
+    // the snapshot's live data files
+    for (const [k, n] of Object.entries(live)) {
+      const v = snap.summary && snap.summary[k];
+      if (v !== undefined && BigInt(v) !== n) bad(`snapshot ${snap['snapshot-id']}: summary ${k} is ${v}, its live data files say ${n}`);
     }
   }
   if (errors.length) {

@@ -49,7 +49,7 @@ static void test_describe_types(void **state)
 	char *sel = NULL, buf[64];
 	int next = 1;
 	const char *want[] = {"int",           "int",           "long",         "long",
-	                      "decimal(20,0)", "decimal(38,0)", "decimal(9,2)", "decimal(38,4)",
+	                      "decimal(38,0)", "decimal(38,0)", "decimal(9,2)", "decimal(38,4)",
 	                      "float",         "double",        "boolean",      "string",
 	                      "string",        "binary",        "date",         "time",
 	                      "timestamp",     "timestamp",     "timestamptz",  "uuid"};
@@ -71,6 +71,7 @@ static void test_describe_types(void **state)
 			fail_msg("column %zu: %s, expected %s", i, buf, want[i]);
 		assert_int_equal(s->root->fields[i].id, (int)i + 1);
 	}
+	assert_non_null(strstr(sel, "CAST(\"e\" AS DECIMAL(38,0)) AS \"e\""));
 	assert_non_null(strstr(sel, "CAST(\"f\" AS DECIMAL(38,0)) AS \"f\""));
 	assert_non_null(strstr(sel, "CAST(\"q\" AS TIMESTAMP) AS \"q\""));
 	assert_non_null(strstr(sel, "CAST(\"m\" AS VARCHAR) AS \"m\""));
@@ -105,6 +106,27 @@ static void test_describe_nested_and_reuse(void **state)
 	floe_ice_schema_free(base);
 }
 
+static void test_describe_array_as_list(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	/* DuckDB's COPY takes no nested FIELD_IDS for ARRAY(n): cast to a list */
+	assert_int_equal(floe_engine_describe(eng,
+	                                      "SELECT [1, 2]::BIGINT[2] AS a, {'x': [1]::INT[1]} "
+	                                      "AS st, 3 AS plain",
+	                                      NULL, &next, &s, &sel),
+	                 0);
+	assert_int_equal(s->root->fields[0].type->kind, FLOE_ICE_LIST);
+	assert_int_equal(s->root->fields[0].type->element->kind, FLOE_ICE_LONG);
+	assert_non_null(strstr(sel, "CAST(\"a\" AS BIGINT[]) AS \"a\""));
+	assert_non_null(strstr(sel, "CAST(\"st\" AS STRUCT(\"x\" INTEGER[])) AS \"st\""));
+	assert_null(strstr(sel, "CAST(\"plain\""));
+	floe_free(sel);
+	floe_ice_schema_free(s);
+}
+
 static void test_refused_types(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -123,6 +145,36 @@ static void test_refused_types(void **state)
 	    floe_engine_describe(eng, "SELECT nope FROM range(1)", NULL, &next, &s, &sel),
 	    FLOE_EENGINE);
 	assert_null(s);
+}
+
+static void test_full_names_unique(void **state)
+{
+	floe_ice_schema *s = NULL;
+	char *sel = NULL;
+	int next = 1;
+	(void)state;
+	/* a top-level "a.b" next to struct a{b}: Java's IndexByName rejects the
+	 * schema ("multiple fields for name a.b"), so floe refuses to write it */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT 1 AS \"a.b\", {'b': 2} AS a", NULL, &next, &s, &sel),
+	    FLOE_EINVAL);
+	assert_null(s);
+	assert_non_null(strstr(floe_error_message(), "\"a.b\""));
+	assert_non_null(strstr(floe_error_message(), "AS a_b"));
+	/* list elements and map keys/values have full names too */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT [1] AS l, 2 AS \"l.element\"", NULL, &next, &s, &sel),
+	    FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "l.element"));
+	assert_int_equal(floe_engine_describe(eng, "SELECT MAP {'k': 1} AS m, 2 AS \"m.value\"",
+	                                      NULL, &next, &s, &sel),
+	                 FLOE_EINVAL);
+	/* dots are fine while the full names stay unique */
+	assert_int_equal(
+	    floe_engine_describe(eng, "SELECT 1 AS \"a.b\", {'c': 2} AS a", NULL, &next, &s, &sel),
+	    0);
+	floe_free(sel);
+	floe_ice_schema_free(s);
 }
 
 static const floe_ice_column_stats *stats_of(const floe_ice_data_file *f, int id)
@@ -213,6 +265,128 @@ static void test_write_files_and_view(void **state)
 	floe_free(full);
 	floe_free(sel);
 	floe_free(uri);
+	floe_ice_schema_free(s);
+}
+
+/* Write q's result and return its one data file (caller frees). */
+static floe_ice_data_file *write_one(const char *q, const char *sub, floe_ice_schema **schema)
+{
+	floe_ice_data_file *files = NULL;
+	char *sel = NULL, *full, *uri = floe_asprintf("file://%s/%s", dir, sub);
+	int next = 1;
+	size_t n = 0;
+	assert_int_equal(floe_engine_describe(eng, q, NULL, &next, schema, &sel), 0);
+	full = floe_asprintf("SELECT %s FROM (%s) AS q", sel, q);
+	assert_int_equal(floe_engine_write_files(eng, full, *schema, uri, 0, &files, &n), 0);
+	assert_int_equal(n, 1);
+	floe_free(full);
+	floe_free(sel);
+	floe_free(uri);
+	return files;
+}
+
+static void test_float_bounds_signed_zero(void **state)
+{
+	/* spec, "Data File Fields": -0.0 precedes +0.0; DuckDB reports whichever
+	 * zero it saw, so a zero lower bound must be -0.0 and a zero upper +0.0 */
+	static const uint8_t dneg0[8] = {0, 0, 0, 0, 0, 0, 0, 0x80}, dpos0[8] = {0};
+	static const uint8_t fneg0[4] = {0, 0, 0, 0x80}, fpos0[4] = {0};
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	(void)state;
+	f = write_one(
+	    "SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('0.0'), ('-0.0'), ('1.0')) t(x)",
+	    "z1", &s);
+	assert_int_equal(stats_of(f, 1)->lower_len, 8);
+	assert_memory_equal(stats_of(f, 1)->lower, dneg0, 8);
+	assert_memory_equal(stats_of(f, 2)->lower, fneg0, 4);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	f = write_one(
+	    "SELECT x::DOUBLE AS d, x::FLOAT AS f FROM (VALUES ('-0.0'), ('0.0'), ('-1.0')) t(x)",
+	    "z2", &s);
+	assert_int_equal(stats_of(f, 1)->upper_len, 8);
+	assert_memory_equal(stats_of(f, 1)->upper, dpos0, 8);
+	assert_memory_equal(stats_of(f, 2)->upper, fpos0, 4);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
+static void test_bounds_kept_independently(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	const floe_ice_column_stats *c;
+	(void)state;
+	/* an empty minimum is a valid lower bound (zero bytes), not "none" */
+	f = write_one("SELECT x AS s, x::BLOB AS b FROM (VALUES (''), ('b')) t(x)", "e1", &s);
+	c = stats_of(f, 1);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 0);
+	assert_non_null(c->upper);
+	assert_int_equal(c->upper_len, 1);
+	assert_int_equal(c->upper[0], 'b');
+	c = stats_of(f, 2);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 0);
+	assert_non_null(c->upper);
+	assert_memory_equal(c->upper, "b", 1);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	/* only empty strings: both bounds are the empty string */
+	f = write_one("SELECT '' AS s FROM range(3)", "e2", &s);
+	c = stats_of(f, 1);
+	assert_true(c->lower != NULL && c->lower_len == 0);
+	assert_true(c->upper != NULL && c->upper_len == 0);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+	/* an upper bound that cannot be incremented (17 x U+10FFFF, longer than
+	 * 16 code points) is left out; the lower bound stays */
+	f = write_one("SELECT x AS s FROM (VALUES ('a'), (repeat(chr(1114111), 17))) t(x)", "e3",
+	              &s);
+	c = stats_of(f, 1);
+	assert_non_null(c->lower);
+	assert_int_equal(c->lower_len, 1);
+	assert_int_equal(c->lower[0], 'a');
+	assert_null(c->upper);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
+static void test_footer_bounds(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	const floe_ice_column_stats *c;
+	uint8_t want[16];
+	size_t n;
+	(void)state;
+	/* RETURN_STATS has no min/max for BOOLEAN and DECIMAL(P > 18): they come
+	 * from the footer, over 3 row groups, the first one all NULL for d */
+	f = write_one("SELECT i % 3 = 0 AS b, CASE WHEN i < 130000 THEN NULL ELSE (i - "
+	              "200000)::DECIMAL(38,2) END AS d, true AS t, i::HUGEINT AS h, "
+	              "NULL::BOOLEAN AS nb FROM range(300000) t(i)",
+	              "fb", &s);
+	c = stats_of(f, 1);
+	assert_true(c->lower_len == 1 && c->lower[0] == 0);
+	assert_true(c->upper_len == 1 && c->upper[0] == 1);
+	c = stats_of(f, 2);
+	n = floe_ice_bound_decimal(want, -7000000); /* -70000.00 */
+	assert_int_equal(c->lower_len, n);
+	assert_memory_equal(c->lower, want, n);
+	n = floe_ice_bound_decimal(want, 9999900); /* 99999.00 */
+	assert_int_equal(c->upper_len, n);
+	assert_memory_equal(c->upper, want, n);
+	assert_true(c->null_count == 130000);
+	c = stats_of(f, 3);
+	assert_true(c->lower_len == 1 && c->lower[0] == 1 && c->upper[0] == 1);
+	c = stats_of(f, 4);
+	assert_true(c->lower_len == 1 && c->lower[0] == 0);
+	n = floe_ice_bound_decimal(want, 299999);
+	assert_memory_equal(c->upper, want, n);
+	c = stats_of(f, 5); /* all NULL: no bounds */
+	assert_true(c == NULL || (c->lower == NULL && c->upper == NULL));
+	floe_ice_data_files_free(f, 1);
 	floe_ice_schema_free(s);
 }
 
@@ -316,8 +490,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_describe_types),
 	    cmocka_unit_test(test_describe_nested_and_reuse),
+	    cmocka_unit_test(test_describe_array_as_list),
 	    cmocka_unit_test(test_refused_types),
+	    cmocka_unit_test(test_full_names_unique),
 	    cmocka_unit_test(test_write_files_and_view),
+	    cmocka_unit_test(test_float_bounds_signed_zero),
+	    cmocka_unit_test(test_bounds_kept_independently),
+	    cmocka_unit_test(test_footer_bounds),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_query_json),
 	    cmocka_unit_test(test_kept_result),

@@ -95,10 +95,14 @@ static void test_string_truncation(void **state)
 	assert_int_equal(n, 1);
 	assert_memory_equal(out, "b", 1);
 	/* nothing incrementable: no upper bound */
-	floe_ice_truncate_string_upper(out, &n,
-	                               "\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf"
-	                               "x",
-	                               9, 2);
+	assert_false(floe_ice_truncate_string_upper(out, &n,
+	                                            "\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf"
+	                                            "x",
+	                                            9, 2));
+	/* the empty string is a bound (of zero bytes), on both sides */
+	assert_true(floe_ice_truncate_string_lower(out, &n, "", 0, 16));
+	assert_int_equal(n, 0);
+	assert_true(floe_ice_truncate_string_upper(out, &n, "", 0, 16));
 	assert_int_equal(n, 0);
 }
 
@@ -115,10 +119,13 @@ static void test_binary_truncation(void **state)
 	assert_int_equal(n, 4); /* last byte < FF is at index 3: incremented, rest dropped */
 	assert_int_equal(out[3], 0x11);
 	memset(in, 0xff, sizeof(in));
-	floe_ice_truncate_binary_upper(out, &n, in, 20, 16);
-	assert_int_equal(n, 0); /* all FF: no bound */
-	floe_ice_truncate_binary_upper(out, &n, in, 5, 16);
+	assert_false(floe_ice_truncate_binary_upper(out, &n, in, 20, 16)); /* all FF: none */
+	assert_true(floe_ice_truncate_binary_upper(out, &n, in, 5, 16));
 	assert_int_equal(n, 5); /* short value is its own bound */
+	assert_true(floe_ice_truncate_binary_lower(out, &n, in, 0, 16));
+	assert_int_equal(n, 0); /* empty value: an empty bound */
+	assert_true(floe_ice_truncate_binary_upper(out, &n, in, 0, 16));
+	assert_int_equal(n, 0);
 }
 
 int main(void)

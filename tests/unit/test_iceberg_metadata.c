@@ -172,6 +172,52 @@ static void test_create_and_snapshots(void **state)
 	floe_ice_metadata_free(m4);
 }
 
+static json_int_t log_id(const floe_ice_metadata *m, size_t i)
+{
+	const json_t *log = json_object_get(floe_ice_metadata_json(m), "snapshot-log");
+	return json_integer_value(json_object_get(json_array_get(log, i), "snapshot-id"));
+}
+
+static void test_remove_snapshots_trims_log(void **state)
+{
+	floe_ice_metadata *m = new_table("file:///t"), *next = NULL;
+	const json_t *log;
+	json_t *u;
+	(void)state;
+	for (int64_t id = 1; id <= 4; id++) {
+		u = snapshot_updates(id, id, 1000 * id);
+		assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 1000 * id), 0);
+		json_decref(u);
+		floe_ice_metadata_free(m);
+		m = next;
+	}
+	/* [1, 2, 3, 4], remove 2: a log entry whose snapshot is gone removes the
+	 * history before it too (Java's updateSnapshotLog), else time travel to
+	 * a time between 2 and 3 would wrongly find 1: [3, 4] */
+	u = json_pack("[{s:s,s:[i]}]", "action", "remove-snapshots", "snapshot-ids", 2);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	floe_ice_metadata_free(m);
+	m = next;
+	log = json_object_get(floe_ice_metadata_json(m), "snapshot-log");
+	assert_int_equal(json_array_size(log), 2);
+	assert_true(log_id(m, 0) == 3 && log_id(m, 1) == 4);
+	/* removing the newest entries' snapshots too empties it */
+	u = json_pack("[{s:s,s:[i]}]", "action", "remove-snapshots", "snapshot-ids", 1);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	assert_int_equal(
+	    json_array_size(json_object_get(floe_ice_metadata_json(next), "snapshot-log")), 2);
+	floe_ice_metadata_free(next);
+	u = json_pack("[{s:s,s:[i,i]}]", "action", "remove-snapshots", "snapshot-ids", 3, 4);
+	assert_int_equal(floe_ice_updates_apply(&next, m, NULL, u, 9000), 0);
+	json_decref(u);
+	assert_int_equal(
+	    json_array_size(json_object_get(floe_ice_metadata_json(next), "snapshot-log")), 0);
+	floe_ice_metadata_free(next);
+	floe_ice_metadata_free(m);
+}
+
 static void test_requirements_conflict(void **state)
 {
 	floe_ice_metadata *m = new_table("file:///t"), *m2 = NULL;
@@ -328,14 +374,15 @@ static void test_manifest_roundtrip(void **state)
 	floe_ice_schema_free(s);
 }
 
-static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const char *path,
-                                 int64_t rows)
+static floe_ice_metadata *commit_schema(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                        int64_t rows, const floe_ice_schema *schema)
 {
 	floe_ice_data_file f = {0, (char *)path, "PARQUET", rows, 100, 0, NULL};
 	json_t *req = NULL, *upd = NULL;
 	floe_ice_metadata *next = NULL;
 	int64_t sid;
-	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, NULL, NULL), 0);
+	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, schema, NULL),
+	                 0);
 	assert_int_equal(floe_ice_requirements_check(m, req), 0);
 	assert_int_equal(
 	    floe_ice_updates_apply(&next, m, "file:///x.json", upd, floe_time_now_ms()), 0);
@@ -346,17 +393,209 @@ static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const cha
 	return next;
 }
 
+static floe_ice_metadata *commit(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                 int64_t rows)
+{
+	return commit_schema(m, op, path, rows, NULL);
+}
+
+/* A new table in a fresh temporary directory, whose path goes into dir
+ * (the caller removes it). */
+static floe_ice_metadata *temp_table(char *dir, size_t dirlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char loc[300];
+	snprintf(dir, dirlen, "%s/floe-ice-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(loc, sizeof(loc), "file://%s", dir);
+	return new_table(loc);
+}
+
+/* The manifest list of the current snapshot (caller frees). */
+static floe_ice_manifest_file *current_list(const floe_ice_metadata *m, size_t *n,
+                                            floe_ice_snapshot *snap)
+{
+	floe_ice_manifest_file *mfs = NULL;
+	floe_buf b;
+	assert_int_equal(
+	    floe_ice_metadata_snapshot_by_id(m, floe_ice_metadata_current_snapshot_id(m), snap), 0);
+	assert_int_equal(floe_storage_read(&b, snap->manifest_list, 0), 0);
+	assert_int_equal(floe_ice_manifest_list_decode(&mfs, n, b.ptr, b.len, "list"), 0);
+	floe_buf_free(&b);
+	return mfs;
+}
+
+/* Every manifest the current snapshot wrote names the snapshot's schema in
+ * its header: schema-id and the schema JSON (spec "Manifests"). */
+static void expect_manifest_schema_ids(const floe_ice_metadata *m, int want)
+{
+	floe_ice_snapshot snap;
+	size_t n = 0, written = 0;
+	floe_ice_manifest_file *mfs = current_list(m, &n, &snap);
+	assert_int_equal(snap.schema_id, want);
+	for (size_t i = 0; i < n; i++) {
+		floe_avro_reader *r = NULL;
+		json_t *sj;
+		char id[16];
+		floe_buf b;
+		if (mfs[i].added_snapshot_id != snap.snapshot_id)
+			continue;
+		written++;
+		assert_int_equal(floe_storage_read(&b, mfs[i].path, 0), 0);
+		assert_int_equal(floe_avro_reader_open(&r, b.ptr, b.len, mfs[i].path), 0);
+		snprintf(id, sizeof(id), "%d", want);
+		assert_string_equal(floe_avro_reader_meta(r, "schema-id"), id);
+		sj = json_loads(floe_avro_reader_meta(r, "schema"), 0, NULL);
+		assert_int_equal(json_integer_value(json_object_get(sj, "schema-id")), want);
+		json_decref(sj);
+		floe_avro_reader_free(r);
+		floe_buf_free(&b);
+	}
+	assert_true(written > 0);
+	floe_ice_manifest_files_free(mfs, n);
+}
+
+static void test_manifest_schema_id_after_replace(void **state)
+{
+	char dir[256];
+	floe_ice_metadata *m;
+	floe_ice_schema *s2 = small_schema();
+	(void)state;
+	m = temp_table(dir, sizeof(dir));
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
+	expect_manifest_schema_ids(m, 0);
+	/* a replace with another schema: schema 1, ADDED and DELETED manifests
+	 * both written with it; the caller's schema object says 0 (as
+	 * floe_engine_describe's does) */
+	floe_free(s2->root->fields[0].name);
+	s2->root->fields[0].name = floe_strdup("renamed");
+	m = commit_schema(m, FLOE_ICE_OP_OVERWRITE, "file:///d/b.parquet", 5, s2);
+	assert_int_equal(floe_ice_metadata_current_schema_id(m), 1);
+	expect_manifest_schema_ids(m, 1);
+	/* the same schema again: still 1 */
+	m = commit_schema(m, FLOE_ICE_OP_OVERWRITE, "file:///d/c.parquet", 5, s2);
+	expect_manifest_schema_ids(m, 1);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/d.parquet", 5);
+	expect_manifest_schema_ids(m, 1);
+	floe_ice_schema_free(s2);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
+}
+
+static void test_min_sequence_number_live_only(void **state)
+{
+	char dir[256];
+	floe_ice_metadata *m;
+	floe_ice_manifest_file *mfs;
+	floe_ice_snapshot snap;
+	size_t n = 0;
+	(void)state;
+	m = temp_table(dir, sizeof(dir));
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 10);
+	m = commit(m, FLOE_ICE_OP_OVERWRITE, "file:///d/c.parquet", 10);
+	/* spec "Manifest Lists", field 516: the minimum data sequence number of
+	 * the live files; the DELETED manifest (files of sequence 1 and 2) has
+	 * none, so it gets the snapshot's own sequence number, as Java writes */
+	mfs = current_list(m, &n, &snap);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(mfs[i].sequence_number == 3);
+		assert_true(mfs[i].min_sequence_number == 3);
+	}
+	assert_int_equal(mfs[1].deleted_files, 2);
+	floe_ice_manifest_files_free(mfs, n);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
+}
+
+/* Commit one file with the new snapshot's summary edited first: the totals
+ * named in `drop` removed, `set` merged in (a table another engine wrote). */
+static floe_ice_metadata *commit_edited(floe_ice_metadata *m, floe_ice_op op, const char *path,
+                                        const char *const *drop, json_t *set)
+{
+	floe_ice_data_file f = {0, (char *)path, "PARQUET", 10, 100, 0, NULL};
+	json_t *req = NULL, *upd = NULL, *u;
+	floe_ice_metadata *next = NULL;
+	int64_t sid;
+	size_t i;
+	assert_int_equal(floe_ice_snapshot_produce(&req, &upd, &sid, m, op, &f, 1, NULL, NULL), 0);
+	json_array_foreach(upd, i, u)
+	{
+		json_t *sum = json_object_get(json_object_get(u, "snapshot"), "summary");
+		for (size_t k = 0; sum && drop[k]; k++)
+			json_object_del(sum, drop[k]);
+		if (sum && set)
+			json_object_update(sum, set);
+	}
+	assert_int_equal(floe_ice_updates_apply(&next, m, "file:///x.json", upd, 1), 0);
+	json_decref(req);
+	json_decref(upd);
+	json_decref(set);
+	floe_ice_metadata_free(m);
+	return next;
+}
+
+static const char *current_summary(const floe_ice_metadata *m, const char *key)
+{
+	floe_ice_snapshot snap;
+	assert_int_equal(
+	    floe_ice_metadata_snapshot_by_id(m, floe_ice_metadata_current_snapshot_id(m), &snap),
+	    0);
+	return json_string_value(json_object_get(snap.summary, key));
+}
+
+static void test_totals_when_parent_lacks_them(void **state)
+{
+	static const char *const totals[] = {"total-data-files",
+	                                     "total-records",
+	                                     "total-files-size",
+	                                     "total-delete-files",
+	                                     "total-position-deletes",
+	                                     "total-equality-deletes",
+	                                     NULL};
+	static const char *const none[] = {NULL};
+	char dir[256];
+	floe_ice_metadata *m;
+	(void)state;
+	m = temp_table(dir, sizeof(dir));
+	/* a first snapshot by an engine that writes no totals */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", totals, NULL);
+	assert_null(current_summary(m, "total-records"));
+	/* an append on it: the totals are unknown, so left out (Java's
+	 * updateTotal), never "added only" */
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 10);
+	assert_string_equal(current_summary(m, "added-records"), "10");
+	for (size_t k = 0; totals[k]; k++)
+		if (current_summary(m, totals[k]) != NULL)
+			fail_msg("%s written without the parent's", totals[k]);
+	/* a parent that has them: carried forward, delete files included */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/c.parquet", none,
+	                  json_pack("{s:s,s:s,s:s}", "total-records", "100", "total-delete-files",
+	                            "2", "total-position-deletes", "7"));
+	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/d.parquet", 10);
+	assert_string_equal(current_summary(m, "total-records"), "110");
+	assert_string_equal(current_summary(m, "total-delete-files"), "2");
+	assert_string_equal(current_summary(m, "total-position-deletes"), "7");
+	/* an overwrite replaces every live file floe counted: exact again */
+	m = commit_edited(m, FLOE_ICE_OP_APPEND, "file:///d/e.parquet", totals, NULL);
+	m = commit(m, FLOE_ICE_OP_OVERWRITE, "file:///d/f.parquet", 10);
+	assert_string_equal(current_summary(m, "total-records"), "10");
+	assert_string_equal(current_summary(m, "total-data-files"), "1");
+	assert_string_equal(current_summary(m, "total-delete-files"), "0");
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_delete_tree(dir), 0);
+}
+
 static void test_snapshots_and_scan(void **state)
 {
-	char dir[] = "/tmp/floe-ice-XXXXXX", loc[64];
+	char dir[256];
 	floe_ice_metadata *m;
 	floe_ice_data_file *files = NULL;
 	floe_ice_snapshot snap;
 	size_t n = 0;
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(loc, sizeof(loc), "file://%s", dir);
-	m = new_table(loc);
+	m = temp_table(dir, sizeof(dir));
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/a.parquet", 10);
 	m = commit(m, FLOE_ICE_OP_APPEND, "file:///d/b.parquet", 20);
 	assert_int_equal(floe_ice_scan_files(&files, &n, m, -1), 0);
@@ -394,10 +633,14 @@ int main(void)
 	    cmocka_unit_test(test_schema_types_roundtrip),
 	    cmocka_unit_test(test_schema_invalid),
 	    cmocka_unit_test(test_create_and_snapshots),
+	    cmocka_unit_test(test_remove_snapshots_trims_log),
 	    cmocka_unit_test(test_requirements_conflict),
 	    cmocka_unit_test(test_parse_roundtrip_and_corrupt),
 	    cmocka_unit_test(test_manifest_roundtrip),
 	    cmocka_unit_test(test_snapshots_and_scan),
+	    cmocka_unit_test(test_manifest_schema_id_after_replace),
+	    cmocka_unit_test(test_min_sequence_number_live_only),
+	    cmocka_unit_test(test_totals_when_parent_lacks_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
