@@ -208,9 +208,9 @@ static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, in
 		if (o == NULL && cmd)
 			o = find_opt(cmd->opts, name);
 		if (o == NULL)
-			return cli_usage_error("unknown option %s%s%s (see 'floe %s--help')", name,
-			                       cmd ? " for " : "", cmd ? cmd->name : "",
-			                       cmd ? cmd->name : "");
+			return cli_usage_error("unknown option %s%s%s (see 'floe %s%s--help')",
+			                       name, cmd ? " for " : "", cmd ? cmd->name : "",
+			                       cmd ? cmd->name : "", cmd ? " " : "");
 		if (a->nopt >= CLI_MAX_ARGS)
 			return cli_usage_error("too many options");
 		a->opt_name[a->nopt] = o->name;
