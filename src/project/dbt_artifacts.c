@@ -9,7 +9,7 @@
 
 static const char *kind_name(const dbt_node *n)
 {
-	return n->kind == DBT_SEED ? "seed" : n->kind == DBT_MODEL ? "model" : "test";
+	return dbt_kind_name(n->kind);
 }
 
 /* A manifest node with the fields of dbt's manifest v12 schema that floe
@@ -76,7 +76,10 @@ int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed)
 		    n->status == ST_PASS && n->kind == DBT_TEST ? "pass" : st[n->status];
 		json_t *dep_ids = json_array(), *dep;
 		size_t k;
-		char *rel = n->schema ? dbt_relation(n) : NULL;
+		char *rel;
+		if (n->kind == DBT_SOURCE)
+			continue;
+		rel = n->schema ? dbt_relation(n) : NULL;
 		json_array_foreach(n->deps, k, dep)
 		{
 			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));

@@ -55,7 +55,7 @@ const char *dbt_mat(const dbt_node *n)
 
 static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 {
-	dbt_node *model = dbt_find(d, (dbt_kind)-1, t->test_model);
+	dbt_node *model = dbt_test_target(d, t);
 	const char *col = t->test_column;
 	const char *where = json_string_value(json_object_get(t->config, "where"));
 	floe_buf b = FLOE_BUF_INIT;
@@ -68,7 +68,9 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	}
 	if (model == NULL)
 		return floe_error_set(FLOE_EINVAL, "%s: test on unknown model %s", t->path,
-		                      t->test_model ? t->test_model : "?");
+		                      t->test_model    ? t->test_model
+		                      : t->test_source ? t->test_source
+		                                       : "?");
 	rel = dbt_relation(model);
 	from = where ? floe_asprintf("(select * from %s where %s) as m", rel, where)
 	             : floe_asprintf("%s as m", rel);
@@ -324,22 +326,21 @@ static void status_line(floe_dbt *d, size_t idx, size_t total, const dbt_node *n
 	(void)d;
 }
 
+/* target/compiled/<project>/<file>; a generic test's file is named after
+ * the test (dbt's short name) inside a folder named after its properties
+ * file, as dbt writes it */
 static int write_compiled(floe_dbt *d, const dbt_node *n)
 {
 	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
-	char *p = floe_asprintf(
-	    "%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target", d->project_name,
-	    n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0 ? n->name : n->path);
+	bool generic = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0;
+	char *p = generic ? floe_asprintf("%s/%s/compiled/%s/%s/%s.sql", d->dir, tp ? tp : "target",
+	                                  d->project_name, n->path,
+	                                  n->compiled_name ? n->compiled_name : n->name)
+	                  : floe_asprintf("%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target",
+	                                  d->project_name, n->path);
 	int rc;
 	if (p == NULL)
 		return FLOE_ENOMEM;
-	if (n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0) {
-		char *q = floe_asprintf("%s.sql", p);
-		floe_free(p);
-		p = q;
-		if (p == NULL)
-			return FLOE_ENOMEM;
-	}
 	rc = floe_storage_write(p, n->compiled ? n->compiled : "",
 	                        n->compiled ? strlen(n->compiled) : 0);
 	floe_free(p);
@@ -443,7 +444,7 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 }
 
 /* store_failures: the failing rows of a test land in an Iceberg table
- * <target schema>_dbt_test__audit.<test name> (dbt's default schema). */
+ * <target schema>_dbt_test__audit.<test alias> (dbt's default schema). */
 static int store_failures(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
@@ -452,7 +453,8 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 	if (rc == 0)
 		rc = ensure_namespace(d, ns);
 	if (rc == 0)
-		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns, n->name, n->compiled,
+		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns,
+		                      n->alias ? n->alias : n->name, n->compiled,
 		                      FLOE_WRITE_REPLACE, &res);
 	floe_free(ns);
 	return rc < 0 ? rc : 0;

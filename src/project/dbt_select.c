@@ -143,6 +143,9 @@ int dbt_select_nodes(floe_dbt *d, const char *command)
 		               (strcmp(command, "seed") == 0 && n->kind == DBT_SEED) ||
 		               (strcmp(command, "run") == 0 && n->kind == DBT_MODEL) ||
 		               (strcmp(command, "test") == 0 && n->kind == DBT_TEST);
+		if (n->kind == DBT_SOURCE || n->kind == DBT_ANALYSIS) /* never run */
+			kind_ok = strcmp(command, "ls") == 0 ||
+			          (n->kind == DBT_ANALYSIS && strcmp(command, "compile") == 0);
 		n->selected = sel[i] && !exc[i] && !n->disabled && kind_ok;
 	}
 	floe_free(sel);
