@@ -2,6 +2,7 @@
  * dbt run artifacts in target/: run_results.json (schema v6) and
  * manifest.json (schema v12) with the fields floe knows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,5 +150,148 @@ int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed)
 	floe_free(p2);
 	json_decref(run);
 	json_decref(manifest);
+	return rc;
+}
+
+/* ---- floe ls ---- */
+
+/* the node's config as dbt shows it: its defaults, then floe's values */
+static json_t *full_config(const dbt_node *n)
+{
+	json_t *c = json_pack("{s:b,s:O?,s:O?,s:n,s:[],s:{}}", "enabled", !n->disabled, "alias",
+	                      json_object_get(n->config, "alias"), "schema",
+	                      json_object_get(n->config, "schema"), "database", "tags", "meta");
+	if (c && n->kind != DBT_SOURCE)
+		json_object_set_new(c, "materialized",
+		                    json_string(n->kind == DBT_ANALYSIS ? "view" : dbt_mat(n)));
+	if (c && n->kind == DBT_TEST && !json_object_get(n->config, "severity"))
+		json_object_set_new(c, "severity", json_string("ERROR"));
+	if (c)
+		json_object_update(c, n->config);
+	return c;
+}
+
+static int cmp_node_id(const void *a, const void *b)
+{
+	const dbt_node *x = *(const dbt_node *const *)a, *y = *(const dbt_node *const *)b;
+	return strcmp(x->unique_id, y->unique_id);
+}
+
+/* dbt ls --output json: the allowed keys in dbt's field order */
+static json_t *ls_json(floe_dbt *d, const dbt_node *n)
+{
+	json_t *o = json_object(), *nodes = json_array(), *tags;
+	for (size_t i = 0; nodes && i < n->nparents; i++)
+		json_array_append_new(nodes, json_string(d->nodes[n->parents[i]].unique_id));
+	tags = json_object_get(n->config, "tags");
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "resource_type", json_string(dbt_kind_name(n->kind)));
+	json_object_set_new(o, "package_name", json_string(d->project_name));
+	json_object_set_new(o, "original_file_path", json_string(n->path));
+	json_object_set_new(o, "unique_id", json_string(n->unique_id));
+	if (n->kind == DBT_SOURCE) {
+		json_object_set_new(o, "source_name", json_string(n->source_name));
+	} else {
+		json_object_set_new(o, "alias", json_string(n->alias ? n->alias : n->name));
+		json_object_set_new(o, "config", full_config(n));
+	}
+	json_object_set_new(o, "tags",
+	                    json_is_array(tags)    ? json_deep_copy(tags)
+	                    : json_is_string(tags) ? json_pack("[O]", tags)
+	                                           : json_array());
+	if (n->kind == DBT_SOURCE)
+		json_object_set_new(o, "config", full_config(n));
+	else if (n->kind == DBT_SEED)
+		json_object_set_new(o, "depends_on", json_pack("{s:[]}", "macros"));
+	else
+		json_object_set_new(o, "depends_on",
+		                    json_pack("{s:[],s:O}", "macros", "nodes", nodes));
+	json_decref(nodes);
+	return o;
+}
+
+/* --output-keys: only those keys (a dotted one reaches into the object) */
+static json_t *pick_keys(const json_t *all, const char *keys)
+{
+	json_t *o = json_object();
+	const char *p = keys;
+	while (o && p && *p) {
+		char key[256];
+		size_t len;
+		const json_t *v = all;
+		while (*p == ' ' || *p == ',')
+			p++;
+		len = strcspn(p, " ,");
+		if (len == 0)
+			break;
+		snprintf(key, sizeof(key), "%.*s", (int)len, p);
+		p += len;
+		for (char *k = key, *dot; v && k; k = dot ? dot + 1 : NULL) {
+			if ((dot = strchr(k, '.')) != NULL)
+				*dot = '\0';
+			v = json_object_get(v, k);
+			if (dot)
+				*dot = '.';
+		}
+		if (v)
+			json_object_set(o, key, (json_t *)v);
+	}
+	return o;
+}
+
+int floe_dbt_list(floe_dbt *d, const char *output, const char *output_keys, floe_buf *out,
+                  size_t *count)
+{
+	const dbt_node **sel = floe_calloc(d->nnodes + 1, sizeof(*sel));
+	size_t n = 0;
+	int rc = sel ? dbt_select_nodes(d, "ls") : FLOE_ENOMEM;
+	*count = 0;
+	if (rc == 0 && output && strcmp(output, "selector") != 0 && strcmp(output, "name") != 0 &&
+	    strcmp(output, "path") != 0 && strcmp(output, "json") != 0)
+		rc = floe_error_set(FLOE_EINVAL,
+		                    "--output: '%s' is not selector, name, path or json", output);
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
+		if (d->nodes[i].selected)
+			sel[n++] = &d->nodes[i];
+	if (rc == 0 && n > 1)
+		qsort(sel, n, sizeof(*sel), cmp_node_id);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const dbt_node *x = sel[i];
+		if (output == NULL || strcmp(output, "selector") == 0) {
+			if (x->kind == DBT_SOURCE) {
+				rc = floe_buf_printf(out, "source:%s.%s.%s\n", d->project_name,
+				                     x->source_name, x->name);
+			} else {
+				size_t k;
+				json_t *part;
+				json_array_foreach(x->fqn, k, part) rc = floe_buf_printf(
+				    out, "%s%s", k ? "." : "", json_string_value(part));
+				if (rc == 0)
+					rc = floe_buf_putc(out, '\n');
+			}
+		} else if (strcmp(output, "name") == 0) {
+			rc = x->kind == DBT_SOURCE
+			         ? floe_buf_printf(out, "%s.%s\n", x->source_name, x->name)
+			         : floe_buf_printf(out, "%s\n", x->name);
+		} else if (strcmp(output, "path") == 0) {
+			rc = floe_buf_printf(out, "%s\n", x->path);
+		} else {
+			json_t *all = ls_json(d, x),
+			       *o = output_keys ? pick_keys(all, output_keys) : all;
+			char *text =
+			    o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
+			rc = text ? floe_buf_printf(out, "%s\n", text) : FLOE_ENOMEM;
+			free(text);
+			if (o != all)
+				json_decref(o);
+			json_decref(all);
+		}
+	}
+	if (rc == 0) {
+		*count = n;
+		if (n == 0)
+			floe_log(FLOE_LOG_WARN, "No nodes selected!");
+	}
+	floe_free(sel);
 	return rc;
 }

@@ -111,7 +111,8 @@ floe_engine *dbt_engine(floe_dbt *d);
 floe_catalog *dbt_catalog(floe_dbt *d);
 /* "schema"."alias" of a node, quoted; caller frees (NULL on ENOMEM) */
 char *dbt_relation(const dbt_node *n);
-/* the node's materialization: seed, test, or the model's (view default) */
+/* the node's materialization: seed, test, source, or the model's (view
+ * default) */
 const char *dbt_mat(const dbt_node *n);
 
 /* dbt_select.c: mark the nodes `command` runs under --select/--exclude */

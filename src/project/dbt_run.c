@@ -48,6 +48,8 @@ const char *dbt_mat(const dbt_node *n)
 		return "seed";
 	if (n->kind == DBT_TEST)
 		return "test";
+	if (n->kind == DBT_SOURCE)
+		return "source";
 	return m ? m : "view";
 }
 
@@ -181,34 +183,78 @@ static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
 	return floe_table_expose(dbt_engine(d), dbt_catalog(d), ns, name, -1);
 }
 
-/* Only the tables this run reads without building them first: inputs of
- * selected nodes that are not selected, and sources. Exposing every table
- * of the catalog costs a metadata and manifest read per table. */
+/* A catalog view as a DuckDB view (its SQL reads its own inputs, which
+ * the caller exposed first). FLOE_ENOTFOUND when there is no such view. */
+static int expose_view(floe_dbt *d, const char *ns, const char *name)
+{
+	char *sql = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = floe_catalog_load_view(dbt_catalog(d), ns, name, &sql);
+	if (rc == 0) {
+		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_putc(&b, '.');
+		floe_buf_put_sql_ident(&b, name);
+		rc = floe_buf_printf(&b, " AS %s", sql);
+		if (rc == 0)
+			rc = floe_engine_exec(dbt_engine(d), b.ptr);
+	}
+	floe_buf_free(&b);
+	floe_free(sql);
+	return rc;
+}
+
+/* Make a node this run reads but does not build readable: a table is
+ * exposed from its current snapshot, a view is created from the catalog
+ * after its own inputs, an ephemeral model's inputs are exposed (it is
+ * inlined). done[] marks what was handled. */
+static int expose_node(floe_dbt *d, dbt_node *p, bool *done, int depth)
+{
+	const char *mat = dbt_mat(p);
+	bool view = strcmp(mat, "view") == 0, eph = strcmp(mat, "ephemeral") == 0;
+	int rc = 0;
+	if (done[p - d->nodes] || depth > 64)
+		return 0;
+	done[p - d->nodes] = true;
+	if (view || eph)
+		for (size_t k = 0; rc == 0 && k < p->nparents; k++) {
+			dbt_node *q = &d->nodes[p->parents[k]];
+			if (!q->selected)
+				rc = expose_node(d, q, done, depth + 1);
+		}
+	if (rc || eph || p->schema == NULL)
+		return rc;
+	if (view) {
+		rc = expose_view(d, p->schema, p->alias);
+		if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* not built yet */
+			floe_error_clear();
+			rc = 0;
+		}
+		return rc;
+	}
+	return expose_if_exists(d, p->schema, p->alias);
+}
+
+/* Only what this run reads without building it first: inputs of selected
+ * nodes that are not selected, and sources. Exposing every table of the
+ * catalog costs a metadata and manifest read per table. */
 static int expose_inputs(floe_dbt *d)
 {
-	int rc = 0;
+	bool *done = floe_calloc(d->nnodes + 1, sizeof(bool));
+	int rc = done ? 0 : FLOE_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
-		size_t k;
-		json_t *dep;
 		if (!n->selected)
 			continue;
-		json_array_foreach(n->deps, k, dep)
-		{
-			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-			if (rc == 0 && p && !p->selected && p->schema &&
-			    strcmp(dbt_mat(p), "ephemeral") != 0 && strcmp(dbt_mat(p), "view") != 0)
-				rc = expose_if_exists(d, p->schema, p->alias);
-		}
-		json_array_foreach(n->sources, k, dep)
-		{
-			const json_t *e = json_object_get(d->sources, json_string_value(dep));
-			if (rc == 0 && e)
-				rc = expose_if_exists(
-				    d, json_string_value(json_object_get(e, "schema")),
-				    json_string_value(json_object_get(e, "identifier")));
+		for (size_t k = 0; rc == 0 && k < n->nparents; k++) {
+			dbt_node *p = &d->nodes[n->parents[k]];
+			if (!p->selected)
+				rc = expose_node(d, p, done, 0);
 		}
 	}
+	floe_free(done);
 	return rc;
 }
 
@@ -872,16 +918,12 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
+	if (strcmp(command, "ls") == 0)
+		return floe_error_set(FLOE_EINVAL, "ls lists nodes with floe_dbt_list");
 	if ((rc = dbt_select_nodes(d, command)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->nnodes; i++)
 		total += d->nodes[i].selected;
-	if (strcmp(command, "ls") == 0) {
-		for (size_t i = 0; i < d->nnodes; i++)
-			if (d->nodes[i].selected)
-				floe_log(FLOE_LOG_INFO, "%s", d->nodes[i].unique_id);
-		return 0;
-	}
 	if (strcmp(command, "compile") == 0) {
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];

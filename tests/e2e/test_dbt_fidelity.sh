@@ -46,4 +46,42 @@ grep -qF "WARN  test accepted_values_orders_status__placed__shipped__completed__
 grep -qF "PASS  test source_row_count_above_shop_orders_1 " "$WORK/b2.out" && pass || fail "table-level source test"
 third_party_check main.orders
 third_party_check main.customers
+
+# selection as dbt selects (expected lists worked out from dbt-core's
+# selector rules: eager indirect selection of tests, set operations)
+ls_of() { floe ls "$@" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+assert_eq "ls default output" "fidelity.marts.orders fidelity.staging.stg_orders fidelity.customers source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
+assert_eq "a model and its tests" "orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 orders_order_id_present relationships_orders_customer_id__id__ref_customers_ unique_orders_order_id" "$(ls_of -s orders --output name)"
+assert_eq "eager: a test of any selected parent" "customers not_null_customers_id relationships_orders_customer_id__id__ref_customers_ unique_customers_id" "$(ls_of -s customers --output name)"
+assert_eq "cautious: all parents" "customers not_null_customers_id unique_customers_id" "$(ls_of -s customers --indirect-selection cautious --output name)"
+assert_eq "1+orders" "orders stg_orders customers" "$(ls_of -s 1+orders --resource-type model --resource-type seed --output name)"
+assert_eq "orders+0" "orders" "$(ls_of -s orders+0 --resource-type model --output name)"
+assert_eq "source children" "orders stg_orders" "$(ls_of -s source:shop+ --resource-type model --output name)"
+assert_eq "source and its tests" "source:fidelity.shop.orders fidelity.staging.source_accepted_values_shop_orders_status__placed__shipped__returned fidelity.staging.source_not_null_shop_orders_id fidelity.staging.source_row_count_above_shop_orders_1 fidelity.staging.source_unique_shop_orders_id" "$(ls_of -s source:shop.orders)"
+assert_eq "test_type:singular" "assert_no_negative_amounts" "$(ls_of -s test_type:singular --output name)"
+assert_eq "test_type:generic,source" "4" "$(floe ls -s test_type:generic,source:shop 2>/dev/null | wc -l)"
+assert_eq "test_name" "accepted_values_orders_status__placed__shipped__completed__return_pending__returned source_accepted_values_shop_orders_status__placed__shipped__returned" "$(ls_of -s test_name:accepted_values --output name)"
+assert_eq "config.materialized" "stg_orders" "$(ls_of -s config.materialized:view --output name)"
+assert_eq "fqn wildcard" "orders" "$(ls_of -s 'fidelity.marts.*' --resource-type model --output name)"
+assert_eq "folder wildcard" "stg_orders" "$(ls_of -s 'staging.*' --resource-type model --output name)"
+assert_eq "path glob" "stg_orders" "$(ls_of -s 'path:models/staging/*.sql' --output name)"
+# (the singular test is in tests/, selected because it tests orders)
+assert_eq "path folder" "models/marts/orders.sql models/marts/schema.yml tests/assert_no_negative_amounts.sql" "$(floe ls -s path:models/marts --output path 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "file" "orders" "$(ls_of -s file:orders.sql --resource-type model --output name)"
+assert_eq "package" "customers" "$(ls_of -s package:fidelity --resource-type seed --output name)"
+assert_eq "tag" "orders" "$(ls_of -s tag:nightly --resource-type model --output name)"
+assert_eq "@" "orders stg_orders customers" "$(ls_of -s @stg_orders --resource-type model --resource-type seed --output name)"
+assert_eq "intersection" "orders" "$(ls_of -s tag:nightly,config.materialized:table --resource-type model --output name)"
+assert_eq "exclude takes the tests along" "stg_orders customers shop.orders not_null_customers_id source_accepted_values_shop_orders_status__placed__shipped__returned source_not_null_shop_orders_id source_row_count_above_shop_orders_1 source_unique_shop_orders_id unique_customers_id" "$(ls_of -s +orders --exclude orders --output name)"
+assert_eq "--selector union/exclude" "orders" "$(ls_of --selector marts_no_tests --output name)"
+assert_eq "--selector parents_depth" "orders stg_orders customers" "$(ls_of --selector upstream_of_orders --resource-type model,seed --output name)"
+assert_eq "ls json" '{"name": "stg_orders", "resource_type": "model", "config.materialized": "view"}' "$(ls_of -s stg_orders --output json --output-keys 'name resource_type config.materialized')"
+expect_fail "bad method" "'bogus' is not a valid method name" floe ls -s bogus:x
+expect_fail "@ and +" "incompatible" floe ls -s @orders+
+floe sql "CREATE OR REPLACE TABLE raw.orders AS SELECT * FROM raw.orders WHERE status <> 'lost'" >/dev/null 2>&1
+rc=0
+floe build -s orders >"$WORK/sel.out" 2>&1 || rc=$?
+grep -q "Done. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7" "$WORK/sel.out" && pass || fail "build -s orders: $(tail -3 "$WORK/sel.out")"
+floe build --resource-type seed >"$WORK/sel.out" 2>&1
+grep -q "Done. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1" "$WORK/sel.out" && pass || fail "build --resource-type seed: $(tail -3 "$WORK/sel.out")"
 finish
