@@ -141,6 +141,14 @@ typedef struct {
  */
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res);
+/* The same, with the location a table created by this call gets
+ * (location NULL: the catalog's default, <warehouse>/<ns>/<name>). An
+ * existing table keeps the location it has; compare with
+ * floe_ice_metadata_location() to tell. The fs catalog takes only its
+ * default location (FLOE_EUNSUPPORTED otherwise). */
+int floe_table_write_at(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                        const char *location, const char *query, floe_write_mode mode,
+                        floe_write_result *res);
 
 /* Register one table as a view at snapshot_id (-1 = current). */
 int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const char *name,

@@ -152,6 +152,13 @@ static int commit_files(floe_catalog *c, const char *ns, const char *name, floe_
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res)
 {
+	return floe_table_write_at(e, c, ns, name, NULL, query, mode, res);
+}
+
+int floe_table_write_at(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
+                        const char *new_location, const char *query, floe_write_mode mode,
+                        floe_write_result *res)
+{
 	floe_ice_metadata *base = NULL;
 	floe_ice_schema *cur = NULL, *schema = NULL;
 	floe_ice_data_file *files = NULL;
@@ -208,6 +215,12 @@ int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char
 			                    ident, target);
 			goto done;
 		}
+	} else if (new_location) {
+		/* trailing slashes would double in <location>/data */
+		size_t len = strlen(new_location);
+		while (len > 1 && new_location[len - 1] == '/')
+			len--;
+		location = floe_strndup(new_location, len);
 	} else {
 		location = floe_catalog_default_location(c, ns, name);
 	}
