@@ -2,7 +2,8 @@
  * Private declarations of the dbt project code: the node graph (loaded in
  * dbt_load.c), the Jinja context (dbt_context.c), selection
  * (dbt_select.c), the runner (dbt_run.c), the artifacts
- * (dbt_artifacts.c) and dbt's test names (dbt_names.c).
+ * (dbt_artifacts.c), dbt's test names (dbt_names.c) and dbt-duckdb's
+ * external materialization (dbt_external.c).
  */
 #ifndef FLOE_DBT_INTERNAL_H
 #define FLOE_DBT_INTERNAL_H
@@ -133,6 +134,27 @@ int dbt_generic_test_names(char **short_name, char **full_name, const char *test
  * metadata {namespace (NULL for none), name, kwargs}. Caller frees. */
 int dbt_test_unique_id(char **out, const char *project, const char *name, const char *ns,
                        const char *test_name, const json_t *kwargs);
+
+/* dbt_external.c: dbt-duckdb's external materialization */
+typedef struct {
+	char *format;   /* parquet, csv or json (what the view reads) */
+	char *path;     /* absolute local path written (a file, or a folder) */
+	char *options;  /* COPY options */
+	char *read_sql; /* select * from read_<format>('<location>', ...) */
+	bool partitioned;
+} dbt_external;
+/* format: iceberg or table_format: iceberg: an Iceberg table */
+bool dbt_external_is_iceberg(const dbt_node *n);
+/* where and how an external model is written (renders Jinja: call with
+ * the Jinja lock held); dbt_external_free after */
+int dbt_external_plan(floe_dbt *d, dbt_node *n, dbt_external *x);
+void dbt_external_free(dbt_external *x);
+/* write n->compiled to the plan's location; *view_sql (caller frees) is
+ * the view that reads it back. Sets n->rows. */
+int dbt_external_write(floe_dbt *d, dbt_node *n, const dbt_external *x, char **view_sql);
+/* the file:// location a new Iceberg table of an external model gets, or
+ * NULL for the catalog's default (renders Jinja: Jinja lock held) */
+int dbt_external_iceberg_location(floe_dbt *d, dbt_node *n, char **uri);
 
 /* dbt_artifacts.c: target/run_results.json and target/manifest.json */
 int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed);

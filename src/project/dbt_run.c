@@ -1,8 +1,7 @@
 /*
- * Running a dbt project: the Jinja context (ref, source, config, var,
- * env_var, this, target, is_incremental, run_query), node selection, the
- * materializations (seed, table, view, ephemeral; dbt-duckdb's external
- * with format iceberg and table_format iceberg land as Iceberg tables),
+ * Running a dbt project: the materializations (seed, table, view,
+ * incremental, ephemeral; dbt-duckdb's external as files read through a
+ * view, or with format iceberg / table_format iceberg as Iceberg tables),
  * generic and singular tests, dbt-style progress lines and the artifacts
  * in target/ (run_results.json, manifest.json, compiled SQL).
  */
@@ -207,18 +206,21 @@ static int expose_view(floe_dbt *d, const char *ns, const char *name)
 }
 
 /* Make a node this run reads but does not build readable: a table is
- * exposed from its current snapshot, a view is created from the catalog
- * after its own inputs, an ephemeral model's inputs are exposed (it is
- * inlined). done[] marks what was handled. */
+ * exposed from its current snapshot, a view (and an external model's view
+ * over its files) is created from the catalog after its own inputs, an
+ * ephemeral model's inputs are exposed (it is inlined). done[] marks what
+ * was handled. */
 static int expose_node(floe_dbt *d, dbt_node *p, bool *done, int depth)
 {
 	const char *mat = dbt_mat(p);
-	bool view = strcmp(mat, "view") == 0, eph = strcmp(mat, "ephemeral") == 0;
+	bool files = strcmp(mat, "external") == 0 && !dbt_external_is_iceberg(p);
+	bool view = strcmp(mat, "view") == 0 || files, eph = strcmp(mat, "ephemeral") == 0;
 	int rc = 0;
 	if (done[p - d->nodes] || depth > 64)
 		return 0;
 	done[p - d->nodes] = true;
-	if (view || eph)
+	/* a view reads its inputs; an external model's view reads its files */
+	if ((view && !files) || eph)
 		for (size_t k = 0; rc == 0 && k < p->nparents; k++) {
 			dbt_node *q = &d->nodes[p->parents[k]];
 			if (!q->selected)
@@ -299,13 +301,6 @@ static int ensure_namespace(floe_dbt *d, const char *ns)
 	}
 	pthread_mutex_unlock(&run_mu);
 	return rc < 0 ? rc : 0;
-}
-
-static bool is_iceberg_external(const dbt_node *n)
-{
-	const char *fmt = json_string_value(json_object_get(n->config, "format"));
-	const char *tf = json_string_value(json_object_get(n->config, "table_format"));
-	return (fmt && strcmp(fmt, "iceberg") == 0) || (tf && strcmp(tf, "iceberg") == 0);
 }
 
 static int seed_query(floe_dbt *d, dbt_node *n, char **out)
@@ -558,12 +553,68 @@ static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_
 static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
 static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
+/* The node as a view over `sql`: a DuckDB view for this run's later
+ * models, and an Iceberg view in the catalog (its SQL and schema) for
+ * every later reader (view models, external files). */
+static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
+{
+	char *rel = dbt_relation(n);
+	char *ddl = rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
+	                                "VIEW %s AS %s",
+	                                n->schema, rel, sql)
+	                : NULL;
+	floe_ice_schema *vs = NULL;
+	char *sel = NULL;
+	int next_id = 1, rc;
+	pthread_mutex_lock(&run_mu);
+	rc = ddl ? floe_engine_exec(dbt_engine(d), ddl) : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_engine_describe(dbt_engine(d), sql, NULL, &next_id, &vs, &sel);
+	if (rc == 0) {
+		rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias, sql, vs);
+		if (rc == FLOE_EUNSUPPORTED) {
+			floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s", n->path,
+			         floe_error_message());
+			floe_error_clear();
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&run_mu);
+	floe_ice_schema_free(vs);
+	floe_free(sel);
+	floe_free(ddl);
+	floe_free(rel);
+	return rc;
+}
+
+/* An existing Iceberg table keeps its location (Iceberg tables do not
+ * move): say so when the config names another one. */
+static void warn_kept_location(floe_dbt *d, const dbt_node *n, const char *wanted)
+{
+	floe_ice_metadata *m = NULL;
+	if (wanted == NULL || floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) != 1 ||
+	    floe_catalog_load_table(dbt_catalog(d), n->schema, n->alias, &m, NULL) != 0) {
+		floe_error_clear();
+		return;
+	}
+	if (strcmp(floe_ice_metadata_location(m), wanted) != 0)
+		floe_log(FLOE_LOG_WARN,
+		         "%s: table %s.%s keeps its location %s (the config names %s; an existing "
+		         "Iceberg table does not move)",
+		         n->path, n->schema, n->alias, floe_ice_metadata_location(m), wanted);
+	floe_ice_metadata_free(m);
+}
+
 static int run_node(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
-	char *query = NULL;
+	char *query = NULL, *location = NULL, *view_sql = NULL;
 	const char *mat = dbt_mat(n);
+	bool external = n->kind == DBT_MODEL && strcmp(mat, "external") == 0;
+	bool files = external && !dbt_external_is_iceberg(n);
+	dbt_external ext;
 	int rc = 0;
+	memset(&ext, 0, sizeof(ext));
 	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
 	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
 	    n->kind == DBT_TEST) {
@@ -579,11 +630,19 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			n->compiled = c;
 		}
 	}
+	/* external models: where the files (or the Iceberg table) go */
+	if (rc == 0 && files)
+		rc = dbt_external_plan(d, n, &ext);
+	else if (rc == 0 && external)
+		rc = dbt_external_iceberg_location(d, n, &location);
 	pthread_mutex_unlock(&run_mu);
 	if (rc == 0 && n->compiled)
 		rc = write_compiled(d, n);
-	if (rc)
+	if (rc) {
+		dbt_external_free(&ext);
+		floe_free(location);
 		return rc;
+	}
 	if (n->kind == DBT_TEST) {
 		char *count_sql =
 		    floe_asprintf("select count(*) from (%s\n) as dbt_test", n->compiled);
@@ -611,58 +670,30 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			rc = store_failures(d, n);
 		return rc;
 	}
-	if ((rc = ensure_namespace(d, n->schema)) != 0)
+	if ((rc = ensure_namespace(d, n->schema)) != 0) {
+		dbt_external_free(&ext);
+		floe_free(location);
 		return rc;
+	}
 	if (n->kind == DBT_SEED) {
 		rc = seed_query(d, n, &query);
 	} else if (strcmp(mat, "ephemeral") == 0) {
 		n->status = ST_PASS;
 		return 0;
-	} else if (strcmp(mat, "view") == 0) {
-		/* a DuckDB view for this run's later models, and an Iceberg view in
-		 * the catalog (its SQL and schema) for every later reader */
-		char *rel = dbt_relation(n);
-		char *sql =
-		    rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
-		                        "VIEW %s AS %s",
-		                        n->schema, rel, n->compiled)
-		        : NULL;
-		floe_ice_schema *vs = NULL;
-		char *sel = NULL;
-		int next_id = 1;
-		pthread_mutex_lock(&run_mu);
-		rc = sql ? floe_engine_exec(dbt_engine(d), sql) : FLOE_ENOMEM;
+	} else if (strcmp(mat, "view") == 0 || files) {
+		if (hook_config(n, "pre-hook", "pre_hook"))
+			rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
+		if (rc == 0 && files)
+			rc = dbt_external_write(d, n, &ext, &view_sql);
 		if (rc == 0)
-			rc = floe_engine_describe(dbt_engine(d), n->compiled, NULL, &next_id, &vs,
-			                          &sel);
-		if (rc == 0) {
-			rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias,
-			                               n->compiled, vs);
-			if (rc == FLOE_EUNSUPPORTED) {
-				floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s",
-				         n->path, floe_error_message());
-				floe_error_clear();
-				rc = 0;
-			}
-		}
-		pthread_mutex_unlock(&run_mu);
-		floe_ice_schema_free(vs);
-		floe_free(sel);
-		floe_free(sql);
-		floe_free(rel);
+			rc = make_view(d, n, files ? view_sql : n->compiled);
+		if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
+			rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 		n->status = rc ? ST_ERROR : ST_PASS;
+		dbt_external_free(&ext);
+		floe_free(view_sql);
 		return rc;
-	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 ||
-	           (strcmp(mat, "external") == 0)) {
-		if (strcmp(mat, "external") == 0 && !is_iceberg_external(n))
-			floe_log(
-			    FLOE_LOG_WARN,
-			    "%s: materialized external with format '%s' is written as an Iceberg "
-			    "table",
-			    n->path,
-			    json_string_value(json_object_get(n->config, "format"))
-			        ? json_string_value(json_object_get(n->config, "format"))
-			        : "parquet");
+	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 || external) {
 		rc = check_contract(d, n);
 		if (rc == 0 && (query = floe_strdup(n->compiled)) == NULL)
 			rc = FLOE_ENOMEM;
@@ -677,9 +708,10 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
 		    floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1)
 			rc = incremental_query(d, n, &query, &mode);
+		warn_kept_location(d, n, location);
 		if (rc == 0)
-			rc = floe_table_write(dbt_engine(d), dbt_catalog(d), n->schema, n->alias,
-			                      query, mode, &res);
+			rc = floe_table_write_at(dbt_engine(d), dbt_catalog(d), n->schema, n->alias,
+			                         location, query, mode, &res);
 	}
 	if (rc == 0) {
 		/* DuckDB catalog changes (schemas, views) from two connections at
@@ -695,6 +727,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		n->status = ST_PASS;
 	}
 	floe_free(query);
+	floe_free(location);
 	return rc;
 }
 
@@ -745,18 +778,18 @@ static const json_t *hook_config(const dbt_node *n, const char *dash, const char
 	return h ? h : json_object_get(n->config, under);
 }
 
-static const char *what_of(const dbt_node *n)
+/* dbt's words for what was done: "created sql <materialization> model" */
+static const char *what_of(const dbt_node *n, char *buf, size_t size)
 {
 	const char *m = dbt_mat(n);
 	if (n->kind == DBT_SEED)
 		return "loaded seed file";
 	if (n->kind == DBT_TEST)
 		return "test";
-	if (strcmp(m, "view") == 0)
-		return "created sql view model";
 	if (strcmp(m, "ephemeral") == 0)
 		return "compiled ephemeral model";
-	return "created sql table model";
+	snprintf(buf, size, "created sql %s model", m);
+	return buf;
 }
 
 /* ---- scheduling: nodes run when their selected inputs are done, on up
@@ -788,6 +821,7 @@ static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
 
 static void run_one(worker *w, dbt_node *n)
 {
+	char what[64];
 	int64_t s0 = floe_time_mono_us();
 	floe_dbt *d = w->d;
 	dbt_status st;
@@ -813,7 +847,7 @@ static void run_one(worker *w, dbt_node *n)
 	}
 	n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
 	(*w->done_count)++;
-	status_line(d, *w->done_count, w->total, n, what_of(n));
+	status_line(d, *w->done_count, w->total, n, what_of(n, what, sizeof(what)));
 	w->state[n - d->nodes] = 2;
 	pthread_cond_broadcast(w->cv);
 	pthread_mutex_unlock(w->mu);

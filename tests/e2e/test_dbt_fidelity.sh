@@ -15,14 +15,62 @@ floe sql "CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT * FROM (VALUES (1
 rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
-grep -q "Done. PASS=15 WARN=0 ERROR=0 SKIP=0 TOTAL=15" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "Done. PASS=24 WARN=0 ERROR=0 SKIP=0 TOTAL=24" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 
 # test names as dbt prints them, unique ids as dbt makes them (values from
 # dbt-core's synthesize_generic_test_names / create_test_node on this project)
 names=$(grep -o ' test [a-z_0-9]* ' "$WORK/b.out" | sed 's/^ test //; s/ $//' | sort | tr '\n' ' ')
-assert_eq "test names" "accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 not_null_customers_id orders_order_id_present relationships_orders_customer_id__id__ref_customers_ source_accepted_values_shop_orders_status__placed__shipped__returned source_not_null_shop_orders_id source_row_count_above_shop_orders_1 source_unique_shop_orders_id unique_customers_id unique_orders_order_id " "$names"
+assert_eq "test names" "accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 not_null_customers_id not_null_orders_parquet_order_id orders_order_id_present relationships_orders_customer_id__id__ref_customers_ source_accepted_values_shop_orders_status__placed__shipped__returned source_not_null_shop_orders_id source_row_count_above_shop_orders_1 source_unique_shop_orders_id unique_customers_id unique_orders_order_id " "$names"
 ids=$(node -e 'const m=require(process.argv[1]); console.log(Object.keys(m.nodes).filter(k=>k.startsWith("test.")).sort().join(" "))' "$P/target/manifest.json")
-assert_eq "test unique ids" "test.fidelity.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3 test.fidelity.assert_no_negative_amounts test.fidelity.my_pkg_expression_is_true_orders_amount_0.4e3d58a215 test.fidelity.not_null_customers_id.422908bfae test.fidelity.orders_order_id_present.613b4a64ed test.fidelity.relationships_orders_customer_id__id__ref_customers_.4282b0c525 test.fidelity.source_accepted_values_shop_orders_status__placed__shipped__returned.12790243ab test.fidelity.source_not_null_shop_orders_id.5be7e9a27b test.fidelity.source_row_count_above_shop_orders_1.24bf38be3b test.fidelity.source_unique_shop_orders_id.58eb404101 test.fidelity.unique_customers_id.70f3d3fd20 test.fidelity.unique_orders_order_id.fed79b3a6e" "$ids"
+assert_eq "test unique ids" "test.fidelity.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.be6b5b5ec3 test.fidelity.assert_no_negative_amounts test.fidelity.my_pkg_expression_is_true_orders_amount_0.4e3d58a215 test.fidelity.not_null_customers_id.422908bfae test.fidelity.not_null_orders_parquet_order_id.7d504b23b4 test.fidelity.orders_order_id_present.613b4a64ed test.fidelity.relationships_orders_customer_id__id__ref_customers_.4282b0c525 test.fidelity.source_accepted_values_shop_orders_status__placed__shipped__returned.12790243ab test.fidelity.source_not_null_shop_orders_id.5be7e9a27b test.fidelity.source_row_count_above_shop_orders_1.24bf38be3b test.fidelity.source_unique_shop_orders_id.58eb404101 test.fidelity.unique_customers_id.70f3d3fd20 test.fidelity.unique_orders_order_id.fed79b3a6e" "$ids"
+# materialized: external as dbt-duckdb writes it: plain files at the
+# location (default <external_root>/<alias>.<format>, external_root: out
+# in the profile), read back through a view in this run and in the catalog
+grep -qF "OK    created sql external model main.orders_parquet " "$WORK/b.out" && pass || fail "external progress line: $(grep orders_parquet "$WORK/b.out")"
+for f in out/orders_parquet.parquet exports/orders.csv out/orders_json.json out/no_orders.parquet \
+         out/orders_by_status/status=placed/data_0.parquet out/orders_by_status/status=shipped/data_0.parquet \
+         out/orders_by_status/status=returned/data_0.parquet; do
+    [ -f "$P/$f" ] && pass || fail "external file $f missing: $(cd "$P" && find out exports -type f 2>/dev/null)"
+done
+rows() { floe query --json --max-rows 0 "SELECT string_agg($2, ';' ORDER BY order_id) AS v FROM $1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].v))'; }
+want=$(rows main.orders "order_id || ',' || customer_id || ',' || status || ',' || amount")
+assert_eq "parquet file rows" "$want" "$(rows "read_parquet('$P/out/orders_parquet.parquet')" "order_id || ',' || customer_id || ',' || status || ',' || amount")"
+assert_eq "parquet via the catalog view" "$want" "$(rows main.orders_parquet "order_id || ',' || customer_id || ',' || status || ',' || amount")"
+assert_eq "csv file" "order_id|status 1|placed 2|shipped 3|returned" "$(tr '\n' ' ' <"$P/exports/orders.csv" | sed 's/ $//')"
+assert_eq "csv via the view" "1,placed;2,shipped;3,returned" "$(rows main.orders_csv "order_id || ',' || status")"
+assert_eq "json file" '{"order_id":1,"customer_name":"Ann"}' "$(head -1 "$P/out/orders_json.json")"
+assert_eq "json via the view" "1,Ann;2,Bob;3,Ann" "$(rows main.orders_json "order_id || ',' || customer_name")"
+assert_eq "partitioned via the view" "1,placed,10.0;2,shipped,20.5;3,returned,5.0" "$(rows main.orders_by_status "order_id || ',' || status || ',' || amount")"
+# an empty result: one row of NULLs in the file (as dbt-duckdb writes it), none in the view
+assert_eq "empty external: file" "1|1" "$(floe query --json "SELECT count(*) AS n, count(*) FILTER (WHERE order_id IS NULL) AS nulls FROM read_parquet('$P/out/no_orders.parquet')" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s)[0];console.log(r.n+"|"+r.nulls)})')"
+assert_eq "empty external: view" "0" "$(scalar 'SELECT count(*) FROM main.no_orders')"
+assert_eq "external read in the same run" "placed=1/10.0 returned=1/5.0 shipped=1/20.5" "$(floe query --json "SELECT string_agg(status || '=' || n || '/' || amount, ' ' ORDER BY status) AS v FROM main.order_totals" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].v))')"
+assert_eq "external is a catalog view" "VIEW" "$(sqlite3 "$FIDELITY_WH/catalog.db" "SELECT iceberg_type FROM iceberg_tables WHERE table_name = 'orders_parquet'")"
+assert_eq "later readers, from anywhere" "3" "$(cd / && scalar 'SELECT count(*) FROM main.orders_parquet')"
+# format: iceberg / table_format: iceberg: Iceberg tables at the location
+meta=$(metadata_of main.orders_ice)
+case "$meta" in "$P/lake/orders_ice/metadata/"*.metadata.json) pass ;; *) fail "orders_ice metadata at $meta" ;; esac
+[ -n "$(ls "$P/lake/orders_ice/data/"*.parquet 2>/dev/null)" ] && pass || fail "orders_ice data files not under its location"
+meta=$(metadata_of main.orders_ice_root)
+case "$meta" in "$P/out/orders_ice_root/metadata/"*.metadata.json) pass ;; *) fail "orders_ice_root metadata at $meta (external_root)" ;; esac
+third_party_check main.orders_ice
+third_party_check main.orders_ice_root
+third_party_check main.order_totals
+# an existing table keeps its location; the config naming another is warned
+sed -i "s|location='lake/orders_ice'|location='lake/moved'|" "$P/models/exports/orders_ice.sql"
+floe run -s orders_ice >"$WORK/ice.out" 2>&1
+grep -qF "table main.orders_ice keeps its location file://$P/lake/orders_ice (the config names file://$P/lake/moved" "$WORK/ice.out" && pass || fail "location warning: $(cat "$WORK/ice.out")"
+case "$(metadata_of main.orders_ice)" in "$P/lake/orders_ice/metadata/"*) pass ;; *) fail "orders_ice moved" ;; esac
+[ ! -e "$P/lake/moved" ] && pass || fail "files written at the new location"
+assert_eq "orders_ice snapshots" "2" "$(floe history main.orders_ice --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')"
+sed -i "s|location='lake/moved'|location='lake/orders_ice'|" "$P/models/exports/orders_ice.sql"
+# refused: an unknown format, an object store location
+printf "{{ config(materialized='external', format='xlsx') }}\nselect 1 as a\n" >"$P/models/exports/bad_format.sql"
+expect_fail "bad external format" "Invalid format: xlsx. Allowed formats are: csv, parquet, json" floe run -s bad_format
+printf "{{ config(materialized='external', location='s3://bucket/x.parquet') }}\nselect 1 as a\n" >"$P/models/exports/bad_format.sql"
+expect_fail "s3 external" "floe writes external models to local paths only" floe run -s bad_format
+rm "$P/models/exports/bad_format.sql"
+
 # manifest.json: dbt's schema (ajv), columns from the YAML, sources with
 # their columns, sources in depends_on, the docs config on nodes
 node "$JS/check_artifacts.mjs" "$P" >"$WORK/art.out" 2>&1 && pass || fail "artifacts: $(cat "$WORK/art.out")"
@@ -62,30 +110,30 @@ third_party_check main.customers
 # selection as dbt selects (expected lists worked out from dbt-core's
 # selector rules: eager indirect selection of tests, set operations)
 ls_of() { floe ls "$@" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
-assert_eq "ls default output" "fidelity.marts.orders fidelity.staging.stg_orders fidelity.customers source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
+assert_eq "ls default output" "fidelity.exports.no_orders fidelity.marts.order_totals fidelity.marts.orders fidelity.exports.orders_by_status fidelity.exports.orders_csv fidelity.exports.orders_ice fidelity.exports.orders_ice_root fidelity.exports.orders_json fidelity.exports.orders_parquet fidelity.staging.stg_orders fidelity.customers source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
 assert_eq "a model and its tests" "orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 orders_order_id_present relationships_orders_customer_id__id__ref_customers_ unique_orders_order_id" "$(ls_of -s orders --output name)"
 assert_eq "eager: a test of any selected parent" "customers not_null_customers_id relationships_orders_customer_id__id__ref_customers_ unique_customers_id" "$(ls_of -s customers --output name)"
 assert_eq "cautious: all parents" "customers not_null_customers_id unique_customers_id" "$(ls_of -s customers --indirect-selection cautious --output name)"
 assert_eq "1+orders" "orders stg_orders customers" "$(ls_of -s 1+orders --resource-type model --resource-type seed --output name)"
 assert_eq "orders+0" "orders" "$(ls_of -s orders+0 --resource-type model --output name)"
-assert_eq "source children" "orders stg_orders" "$(ls_of -s source:shop+ --resource-type model --output name)"
+assert_eq "source children" "no_orders order_totals orders orders_by_status orders_csv orders_ice orders_ice_root orders_json orders_parquet stg_orders" "$(ls_of -s source:shop+ --resource-type model --output name)"
 assert_eq "source and its tests" "source:fidelity.shop.orders fidelity.staging.source_accepted_values_shop_orders_status__placed__shipped__returned fidelity.staging.source_not_null_shop_orders_id fidelity.staging.source_row_count_above_shop_orders_1 fidelity.staging.source_unique_shop_orders_id" "$(ls_of -s source:shop.orders)"
 assert_eq "test_type:singular" "assert_no_negative_amounts" "$(ls_of -s test_type:singular --output name)"
 assert_eq "test_type:generic,source" "4" "$(floe ls -s test_type:generic,source:shop 2>/dev/null | wc -l)"
 assert_eq "test_name" "accepted_values_orders_status__placed__shipped__completed__return_pending__returned source_accepted_values_shop_orders_status__placed__shipped__returned" "$(ls_of -s test_name:accepted_values --output name)"
 assert_eq "config.materialized" "stg_orders" "$(ls_of -s config.materialized:view --output name)"
-assert_eq "fqn wildcard" "orders" "$(ls_of -s 'fidelity.marts.*' --resource-type model --output name)"
+assert_eq "fqn wildcard" "order_totals orders" "$(ls_of -s 'fidelity.marts.*' --resource-type model --output name)"
 assert_eq "folder wildcard" "stg_orders" "$(ls_of -s 'staging.*' --resource-type model --output name)"
 assert_eq "path glob" "stg_orders" "$(ls_of -s 'path:models/staging/*.sql' --output name)"
 # (the singular test is in tests/, selected because it tests orders)
-assert_eq "path folder" "models/marts/orders.sql models/marts/schema.yml tests/assert_no_negative_amounts.sql" "$(floe ls -s path:models/marts --output path 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "path folder" "models/marts/order_totals.sql models/marts/orders.sql models/marts/schema.yml tests/assert_no_negative_amounts.sql" "$(floe ls -s path:models/marts --output path 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
 assert_eq "file" "orders" "$(ls_of -s file:orders.sql --resource-type model --output name)"
 assert_eq "package" "customers" "$(ls_of -s package:fidelity --resource-type seed --output name)"
-assert_eq "tag" "orders" "$(ls_of -s tag:nightly --resource-type model --output name)"
-assert_eq "@" "orders stg_orders customers" "$(ls_of -s @stg_orders --resource-type model --resource-type seed --output name)"
-assert_eq "intersection" "orders" "$(ls_of -s tag:nightly,config.materialized:table --resource-type model --output name)"
+assert_eq "tag" "order_totals orders" "$(ls_of -s tag:nightly --resource-type model --output name)"
+assert_eq "@" "no_orders order_totals orders orders_by_status orders_csv orders_ice orders_ice_root orders_json orders_parquet stg_orders customers" "$(ls_of -s @stg_orders --resource-type model --resource-type seed --output name)"
+assert_eq "intersection" "order_totals orders" "$(ls_of -s tag:nightly,config.materialized:table --resource-type model --output name)"
 assert_eq "exclude takes the tests along" "stg_orders customers shop.orders not_null_customers_id source_accepted_values_shop_orders_status__placed__shipped__returned source_not_null_shop_orders_id source_row_count_above_shop_orders_1 source_unique_shop_orders_id unique_customers_id" "$(ls_of -s +orders --exclude orders --output name)"
-assert_eq "--selector union/exclude" "orders" "$(ls_of --selector marts_no_tests --output name)"
+assert_eq "--selector union/exclude" "order_totals orders" "$(ls_of --selector marts_no_tests --output name)"
 assert_eq "--selector parents_depth" "orders stg_orders customers" "$(ls_of --selector upstream_of_orders --resource-type model,seed --output name)"
 assert_eq "ls json" '{"name": "stg_orders", "resource_type": "model", "config.materialized": "view"}' "$(ls_of -s stg_orders --output json --output-keys 'name resource_type config.materialized')"
 expect_fail "bad method" "'bogus' is not a valid method name" floe ls -s bogus:x
