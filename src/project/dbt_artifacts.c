@@ -71,7 +71,8 @@ static json_t *columns_of(const json_t *yaml)
 }
 
 /* dbt's path: below the resource folder for files (models/a/b.sql ->
- * a/b.sql), the compiled file name for generic tests */
+ * a/b.sql, analyses/c.sql -> analysis/c.sql), the compiled file name for
+ * generic tests */
 static char *dbt_path(const dbt_node *n)
 {
 	const char *slash = strchr(n->path, '/');
@@ -79,6 +80,8 @@ static char *dbt_path(const dbt_node *n)
 		return floe_asprintf("%s.sql", n->compiled_name ? n->compiled_name : n->name);
 	if (n->kind == DBT_SOURCE || slash == NULL)
 		return floe_strdup(n->path);
+	if (n->kind == DBT_ANALYSIS)
+		return floe_asprintf("analysis/%s", slash + 1);
 	return floe_strdup(slash + 1);
 }
 

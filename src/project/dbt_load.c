@@ -219,12 +219,15 @@ void dbt_project_config(floe_dbt *d, dbt_node *n, const char *section)
 
 static int set_fqn(floe_dbt *d, dbt_node *n, const char *rel, const char *root_dir)
 {
-	/* rel: models/staging/stg.sql -> [project, staging, stg] */
+	/* rel: models/staging/stg.sql -> [project, staging, stg]; analyses
+	 * are under "analysis" (dbt's compiled path for them) */
 	char *copy = floe_strdup(rel + strlen(root_dir) + (rel[strlen(root_dir)] == '/'));
 	char *p, *slash;
 	if (copy == NULL)
 		return FLOE_ENOMEM;
 	json_array_append_new(n->fqn, json_string(d->project_name));
+	if (n->kind == DBT_ANALYSIS)
+		json_array_append_new(n->fqn, json_string("analysis"));
 	for (p = copy; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
 		*slash = '\0';
 		json_array_append_new(n->fqn, json_string(p));

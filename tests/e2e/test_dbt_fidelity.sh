@@ -9,6 +9,7 @@ cp -r "$FLOE_TESTS_DIR/resources/dbt_fidelity" "$P"
 export FIDELITY_WH="$WORK/fidelity_wh"
 export FLOE_WAREHOUSE="$FIDELITY_WH"
 cd "$P"
+ls_of() { floe ls "$@" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 floe deps >/dev/null 2>&1 && pass || fail "deps"
 # the source table exists before the project runs (dbt never builds sources)
 floe sql "CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT * FROM (VALUES (1, 1, 'placed', 10.0), (2, 2, 'shipped', 20.5), (3, 1, 'returned', 5.0)) t(id, customer_id, status, amount)" >/dev/null 2>&1 && pass || fail "source table"
@@ -71,6 +72,19 @@ printf "{{ config(materialized='external', location='s3://bucket/x.parquet') }}\
 expect_fail "s3 external" "floe writes external models to local paths only" floe run -s bad_format
 rm "$P/models/exports/bad_format.sql"
 
+# analyses: compiled by floe compile into target/compiled, never run,
+# listed by ls only when asked for
+rm -rf "$P/target"
+floe compile --vars '{top_n: 2}' >"$WORK/c.out" 2>&1 && pass || fail "compile: $(cat "$WORK/c.out")"
+A="$P/target/compiled/fidelity/analyses/top_customers.sql"
+[ -f "$A" ] && pass || fail "analysis not compiled: $(find "$P/target" -name '*.sql' | head)"
+grep -q 'from "main"."orders"' "$A" && grep -q 'limit 2' "$A" && pass || fail "analysis SQL: $(cat "$A")"
+assert_eq "compiled analysis runs" "Bob" "$(floe query --json "$(sed '/^--/d; s/limit 2/limit 1/' "$A")" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].customer_name))')"
+assert_eq "ls analyses" "fidelity.analysis.top_customers" "$(ls_of --resource-type analysis)"
+assert_eq "ls default leaves analyses out" "" "$(floe ls -s top_customers 2>/dev/null)"
+floe build -s top_customers >"$WORK/a.out" 2>&1
+grep -q "TOTAL=0" "$WORK/a.out" && pass || fail "an analysis must not run: $(tail -2 "$WORK/a.out")"
+
 # manifest.json: dbt's schema (ajv), columns from the YAML, sources with
 # their columns, sources in depends_on, the docs config on nodes
 node "$JS/check_artifacts.mjs" "$P" >"$WORK/art.out" 2>&1 && pass || fail "artifacts: $(cat "$WORK/art.out")"
@@ -109,7 +123,6 @@ third_party_check main.customers
 
 # selection as dbt selects (expected lists worked out from dbt-core's
 # selector rules: eager indirect selection of tests, set operations)
-ls_of() { floe ls "$@" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 assert_eq "ls default output" "fidelity.exports.no_orders fidelity.marts.order_totals fidelity.marts.orders fidelity.exports.orders_by_status fidelity.exports.orders_csv fidelity.exports.orders_ice fidelity.exports.orders_ice_root fidelity.exports.orders_json fidelity.exports.orders_parquet fidelity.staging.stg_orders fidelity.customers source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
 assert_eq "a model and its tests" "orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 orders_order_id_present relationships_orders_customer_id__id__ref_customers_ unique_orders_order_id" "$(ls_of -s orders --output name)"
 assert_eq "eager: a test of any selected parent" "customers not_null_customers_id relationships_orders_customer_id__id__ref_customers_ unique_customers_id" "$(ls_of -s customers --output name)"
