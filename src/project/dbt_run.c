@@ -303,44 +303,133 @@ static int ensure_namespace(floe_dbt *d, const char *ns)
 	return rc < 0 ? rc : 0;
 }
 
-static int seed_query(floe_dbt *d, dbt_node *n, char **out)
+/* read_csv of a seed: RFC 4180, the header, the configured delimiter */
+static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types)
 {
-	floe_buf q = FLOE_BUF_INIT;
-	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
-	const json_t *types = json_object_get(n->config, "column_types");
 	const char *delim = json_string_value(json_object_get(n->config, "delimiter"));
+	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
+	const char *k;
+	json_t *v;
+	bool first = true;
 	int rc = abs ? 0 : FLOE_ENOMEM;
 	if (rc == 0)
-		rc = floe_buf_puts(&q, "SELECT * FROM read_csv(");
+		rc = floe_buf_puts(q, "read_csv(");
 	if (rc == 0)
-		rc = floe_buf_put_sql_string(&q, abs);
+		rc = floe_buf_put_sql_string(q, abs);
 	if (rc == 0)
-		rc = floe_buf_puts(&q, ", header = true, quote = '\"', escape = '\"', delim = ");
+		rc = floe_buf_puts(q, ", header = true, quote = '\"', escape = '\"', delim = ");
 	if (rc == 0)
-		rc = floe_buf_put_sql_string(&q, delim ? delim : ",");
+		rc = floe_buf_put_sql_string(q, delim ? delim : ",");
 	if (rc == 0 && json_object_size(types) > 0) {
-		const char *k;
-		json_t *v;
-		bool first = true;
-		rc = floe_buf_puts(&q, ", types = {");
+		rc = floe_buf_puts(q, ", types = {");
 		json_object_foreach((json_t *)types, k, v)
 		{
 			if (!first)
-				floe_buf_puts(&q, ", ");
+				floe_buf_puts(q, ", ");
 			first = false;
-			floe_buf_put_sql_string(&q, k);
-			floe_buf_puts(&q, ": ");
-			floe_buf_put_sql_string(&q, json_string_value(v) ? json_string_value(v)
-			                                                 : "VARCHAR");
+			floe_buf_put_sql_string(q, k);
+			floe_buf_puts(q, ": ");
+			floe_buf_put_sql_string(q, json_string_value(v) ? json_string_value(v)
+			                                                : "VARCHAR");
 		}
-		floe_buf_puts(&q, "}");
+		floe_buf_puts(q, "}");
 	}
 	if (rc == 0)
-		rc = floe_buf_puts(&q, ")");
+		rc = floe_buf_puts(q, ")");
 	floe_free(abs);
-	if (rc == 0)
-		*out = floe_buf_detach(&q, NULL);
+	return rc;
+}
+
+static bool plain_identifier(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* The query loading a seed (dbt-duckdb's seed: the CSV's header names the
+ * columns). column_types override the sniffed types of the columns they
+ * name (as in dbt, names the CSV lacks are ignored, with a warning);
+ * quote_columns: false creates the columns unquoted, so a header that is
+ * no plain identifier is an error, as dbt's unquoted DDL would be. */
+static int seed_query(floe_dbt *d, dbt_node *n, char **out)
+{
+	const json_t *types = json_object_get(n->config, "column_types");
+	bool unquoted = json_is_false(json_object_get(n->config, "quote_columns"));
+	floe_buf q = FLOE_BUF_INIT, base = FLOE_BUF_INIT;
+	floe_engine_rows *cols = NULL;
+	json_t *known = json_object();
+	char *describe = NULL;
+	int rc = known ? seed_read_csv(&base, d, n, NULL) : FLOE_ENOMEM;
+	*out = NULL;
+	if (rc == 0 && (json_object_size(types) > 0 || unquoted)) {
+		describe =
+		    floe_asprintf("SELECT column_name FROM (DESCRIBE SELECT * FROM %s)", base.ptr);
+		rc = describe ? floe_engine_query_rows(dbt_engine(d), describe, 0, &cols)
+		              : FLOE_ENOMEM;
+	}
+	if (rc == 0 && json_is_object(types)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)types, k, v)
+		{
+			bool found = false;
+			for (size_t i = 0; i < cols->nrows; i++)
+				found |= floe_str_eq(cols->rows[i][0], k);
+			if (found)
+				json_object_set(known, k, v);
+			else
+				floe_log(FLOE_LOG_WARN,
+				         "%s: column_types names '%s', which the CSV does not have "
+				         "(ignored)",
+				         n->path, k);
+		}
+	}
+	for (size_t i = 0; rc == 0 && unquoted && i < cols->nrows; i++)
+		if (!plain_identifier(cols->rows[i][0]))
+			rc = floe_error_set(
+			    FLOE_EINVAL,
+			    "%s: column '%s' needs quoting, but quote_columns is false", n->path,
+			    cols->rows[i][0]);
+	if (rc == 0 && unquoted) {
+		/* the DDL dbt would run: a reserved word fails here as it would there */
+		floe_buf_puts(&q, "CREATE OR REPLACE TEMP TABLE floe_seed_probe (");
+		for (size_t i = 0; i < cols->nrows; i++)
+			floe_buf_printf(&q, "%s%s VARCHAR", i ? ", " : "", cols->rows[i][0]);
+		rc = floe_buf_puts(&q, "); DROP TABLE floe_seed_probe");
+		if (rc == 0 && (rc = floe_engine_exec(dbt_engine(d), q.ptr)) != 0)
+			floe_error_prefix("%s: quote_columns is false: ", n->path);
+		floe_buf_reset(&q);
+	}
+	if (rc == 0) {
+		floe_buf_reset(&base);
+		rc = floe_buf_puts(&q, "SELECT ");
+		if (rc == 0 && unquoted) {
+			/* the columns as unquoted identifiers (keywords fail here) */
+			for (size_t i = 0; i < cols->nrows; i++) {
+				floe_buf_puts(&q, i ? ", " : "");
+				floe_buf_put_sql_ident(&q, cols->rows[i][0]);
+				floe_buf_printf(&q, " AS %s", cols->rows[i][0]);
+			}
+		} else if (rc == 0) {
+			rc = floe_buf_puts(&q, "*");
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&q, " FROM ");
+		if (rc == 0)
+			rc = seed_read_csv(&q, d, n, known);
+	}
+	if (rc == 0 && (*out = floe_buf_detach(&q, NULL)) == NULL)
+		rc = FLOE_ENOMEM;
 	floe_buf_free(&q);
+	floe_buf_free(&base);
+	floe_engine_rows_free(cols);
+	json_decref(known);
+	floe_free(describe);
 	return rc;
 }
 

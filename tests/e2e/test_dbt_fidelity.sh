@@ -16,7 +16,7 @@ floe sql "CREATE SCHEMA raw; CREATE TABLE raw.orders AS SELECT * FROM (VALUES (1
 rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
-grep -q "Done. PASS=24 WARN=0 ERROR=0 SKIP=0 TOTAL=24" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "Done. PASS=26 WARN=0 ERROR=0 SKIP=0 TOTAL=26" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 
 # test names as dbt prints them, unique ids as dbt makes them (values from
 # dbt-core's synthesize_generic_test_names / create_test_node on this project)
@@ -72,6 +72,30 @@ printf "{{ config(materialized='external', location='s3://bucket/x.parquet') }}\
 expect_fail "s3 external" "floe writes external models to local paths only" floe run -s bad_format
 rm "$P/models/exports/bad_format.sql"
 
+# seed configs: +delimiter, +column_types, +schema, +alias, +tags,
+# +quote_columns, +enabled (dbt_project.yml and properties files)
+assert_eq "seed schema, alias, delimiter, column_types" "01,placed,1;02,shipped,2;10,returned,3" "$(floe query --json "SELECT string_agg(code || ',' || label || ',' || rank, ';' ORDER BY code) AS v FROM main_lookups.statuses" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].v))')"
+assert_eq "column_types type" "VARCHAR BIGINT" "$(floe query --json "SELECT typeof(code) || ' ' || typeof(rank) AS t FROM main_lookups.statuses LIMIT 1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].t))')"
+assert_eq "seed tags" "fidelity.lookups.status_codes" "$(ls_of -s tag:lookup)"
+assert_eq "quote_columns: true keeps the header" "order,group,SignupDate" "$(floe show main.people_quoted --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).schema.fields.map(f=>f.name).join(",")))')"
+assert_eq "disabled seed not listed" "" "$(floe ls -s disabled_seed 2>/dev/null)"
+expect_fail "disabled seed not loaded" "disabled_seed" floe show main.disabled_seed
+third_party_check main_lookups.statuses
+third_party_check main.people_quoted
+printf 'Order ID,amount\n1,2\n' >"$P/seeds/bad_header.csv"
+printf 'id,Name\n1,x\n' >"$P/seeds/plain_header.csv"
+printf 'version: 2\nseeds:\n  - name: bad_header\n    config: {quote_columns: false}\n  - name: plain_header\n    config:\n      quote_columns: false\n      column_types: {nope: varchar}\n' >"$P/seeds/unquoted.yml"
+expect_fail "quote_columns: false" "seeds/bad_header.csv: column 'Order ID' needs quoting, but quote_columns is false" floe seed -s bad_header
+printf 'select,b\n1,2\n' >"$P/seeds/bad_header.csv"
+rc=0
+floe seed -s bad_header >"$WORK/s.out" 2>&1 || rc=$?
+assert_eq "quote_columns: false, a keyword: exit" 1 "$rc"
+grep -qF 'seeds/bad_header.csv: quote_columns is false: Parser Error: syntax error at or near "select"' "$WORK/s.out" && pass || fail "quote_columns: false, a keyword: $(cat "$WORK/s.out")"
+floe seed -s plain_header >"$WORK/s.out" 2>&1 && pass || fail "plain header unquoted: $(cat "$WORK/s.out")"
+grep -qF "seeds/plain_header.csv: column_types names 'nope', which the CSV does not have (ignored)" "$WORK/s.out" && pass || fail "column_types warning: $(cat "$WORK/s.out")"
+assert_eq "unquoted names keep their case" "id,Name" "$(floe show main.plain_header --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).schema.fields.map(f=>f.name).join(",")))')"
+rm "$P/seeds/bad_header.csv" "$P/seeds/plain_header.csv" "$P/seeds/unquoted.yml"
+
 # analyses: compiled by floe compile into target/compiled, never run,
 # listed by ls only when asked for
 rm -rf "$P/target"
@@ -123,7 +147,7 @@ third_party_check main.customers
 
 # selection as dbt selects (expected lists worked out from dbt-core's
 # selector rules: eager indirect selection of tests, set operations)
-assert_eq "ls default output" "fidelity.exports.no_orders fidelity.marts.order_totals fidelity.marts.orders fidelity.exports.orders_by_status fidelity.exports.orders_csv fidelity.exports.orders_ice fidelity.exports.orders_ice_root fidelity.exports.orders_json fidelity.exports.orders_parquet fidelity.staging.stg_orders fidelity.customers source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
+assert_eq "ls default output" "fidelity.exports.no_orders fidelity.marts.order_totals fidelity.marts.orders fidelity.exports.orders_by_status fidelity.exports.orders_csv fidelity.exports.orders_ice fidelity.exports.orders_ice_root fidelity.exports.orders_json fidelity.exports.orders_parquet fidelity.staging.stg_orders fidelity.customers fidelity.people_quoted fidelity.lookups.status_codes source:fidelity.shop.orders" "$(ls_of --resource-type model --resource-type seed,source)"
 assert_eq "a model and its tests" "orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned assert_no_negative_amounts my_pkg_expression_is_true_orders_amount_0 orders_order_id_present relationships_orders_customer_id__id__ref_customers_ unique_orders_order_id" "$(ls_of -s orders --output name)"
 assert_eq "eager: a test of any selected parent" "customers not_null_customers_id relationships_orders_customer_id__id__ref_customers_ unique_customers_id" "$(ls_of -s customers --output name)"
 assert_eq "cautious: all parents" "customers not_null_customers_id unique_customers_id" "$(ls_of -s customers --indirect-selection cautious --output name)"
@@ -141,7 +165,7 @@ assert_eq "path glob" "stg_orders" "$(ls_of -s 'path:models/staging/*.sql' --out
 # (the singular test is in tests/, selected because it tests orders)
 assert_eq "path folder" "models/marts/order_totals.sql models/marts/orders.sql models/marts/schema.yml tests/assert_no_negative_amounts.sql" "$(floe ls -s path:models/marts --output path 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
 assert_eq "file" "orders" "$(ls_of -s file:orders.sql --resource-type model --output name)"
-assert_eq "package" "customers" "$(ls_of -s package:fidelity --resource-type seed --output name)"
+assert_eq "package" "customers people_quoted status_codes" "$(ls_of -s package:fidelity --resource-type seed --output name)"
 assert_eq "tag" "order_totals orders" "$(ls_of -s tag:nightly --resource-type model --output name)"
 assert_eq "@" "no_orders order_totals orders orders_by_status orders_csv orders_ice orders_ice_root orders_json orders_parquet stg_orders customers" "$(ls_of -s @stg_orders --resource-type model --resource-type seed --output name)"
 assert_eq "intersection" "order_totals orders" "$(ls_of -s tag:nightly,config.materialized:table --resource-type model --output name)"
@@ -156,5 +180,5 @@ rc=0
 floe build -s orders >"$WORK/sel.out" 2>&1 || rc=$?
 grep -q "Done. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7" "$WORK/sel.out" && pass || fail "build -s orders: $(tail -3 "$WORK/sel.out")"
 floe build --resource-type seed >"$WORK/sel.out" 2>&1
-grep -q "Done. PASS=1 WARN=0 ERROR=0 SKIP=0 TOTAL=1" "$WORK/sel.out" && pass || fail "build --resource-type seed: $(tail -3 "$WORK/sel.out")"
+grep -q "Done. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3" "$WORK/sel.out" && pass || fail "build --resource-type seed: $(tail -3 "$WORK/sel.out")"
 finish
