@@ -75,7 +75,8 @@ struct floe_dbt {
 	floe_engine *engine;
 	floe_catalog *catalog;
 	char *cat_uri, *wh_path; /* to open one catalog handle per worker */
-	dbt_node *current;       /* node being rendered */
+	json_t *index;     /* "n:<seed or model>", "u:<unique id>", "s:<src>.<table>" -> index */
+	dbt_node *current; /* node being rendered */
 	bool parsing;
 };
 
@@ -91,6 +92,10 @@ dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name); /* kind -1: se
 /* dbt_load.c: a new node (unique id <kind>.<project>.<name>); NULL on
  * ENOMEM. May move d->nodes. */
 dbt_node *dbt_add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path);
+/* look-ups by name, unique id or "source.table" key (prefix "n:", "u:",
+ * "s:"): dbt_index_put after the key is final; NULL when absent */
+int dbt_index_put(floe_dbt *d, const char *prefix, const char *key, const dbt_node *n);
+dbt_node *dbt_index_get(floe_dbt *d, const char *prefix, const char *key);
 /* the node's config from the `section` tree of dbt_project.yml (models,
  * seeds, data_tests, sources) along its fqn */
 void dbt_project_config(floe_dbt *d, dbt_node *n, const char *section);

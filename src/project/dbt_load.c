@@ -115,6 +115,32 @@ const char *dbt_kind_name(dbt_kind kind)
 	return (unsigned)kind < 5 ? kinds[kind] : "?";
 }
 
+int dbt_index_put(floe_dbt *d, const char *prefix, const char *key, const dbt_node *n)
+{
+	char *k = floe_asprintf("%s%s", prefix, key);
+	int rc = k ? 0 : FLOE_ENOMEM;
+	if (rc == 0 && json_object_set_new(d->index, k, json_integer((json_int_t)(n - d->nodes))))
+		rc = FLOE_ENOMEM;
+	floe_free(k);
+	return rc;
+}
+
+dbt_node *dbt_index_get(floe_dbt *d, const char *prefix, const char *key)
+{
+	char buf[512];
+	char *k = NULL;
+	const json_t *v;
+	int len = snprintf(buf, sizeof(buf), "%s%s", prefix, key);
+	if (len < 0)
+		return NULL;
+	if ((size_t)len >= sizeof(buf) && (k = floe_asprintf("%s%s", prefix, key)) == NULL)
+		return NULL;
+	v = json_object_get(d->index, k ? k : buf);
+	floe_free(k);
+	return v && (size_t)json_integer_value(v) < d->nnodes ? &d->nodes[json_integer_value(v)]
+	                                                      : NULL;
+}
+
 dbt_node *dbt_add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path)
 {
 	dbt_node *g = floe_realloc(d->nodes, (d->nnodes + 1) * sizeof(*g));
@@ -136,6 +162,11 @@ dbt_node *dbt_add_node(floe_dbt *d, dbt_kind kind, const char *name, const char 
 	if (n->name == NULL || n->path == NULL || n->unique_id == NULL || n->config == NULL ||
 	    n->deps == NULL || n->sources == NULL || n->fqn == NULL)
 		return NULL;
+	/* tests and sources get their unique id (and index entry) later */
+	if ((kind == DBT_SEED || kind == DBT_MODEL) && dbt_index_put(d, "n:", name, n) != 0)
+		return NULL;
+	if (kind != DBT_TEST && kind != DBT_SOURCE && dbt_index_put(d, "u:", n->unique_id, n) != 0)
+		return NULL;
 	return n;
 }
 
@@ -143,6 +174,10 @@ dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name)
 {
 	if (name == NULL)
 		return NULL;
+	if ((int)kind < 0 || kind == DBT_SEED || kind == DBT_MODEL) {
+		dbt_node *n = dbt_index_get(d, "n:", name);
+		return n && ((int)kind < 0 || n->kind == kind) ? n : NULL;
+	}
 	for (size_t i = 0; i < d->nnodes; i++)
 		if ((int)kind < 0 ? d->nodes[i].kind == DBT_SEED || d->nodes[i].kind == DBT_MODEL
 		                  : d->nodes[i].kind == kind)
@@ -586,31 +621,14 @@ dbt_node *dbt_test_target(floe_dbt *d, const dbt_node *t)
 		return NULL;
 	if (t->test_model)
 		return dbt_find(d, (dbt_kind)-1, t->test_model);
-	if (t->test_source) {
-		for (size_t i = 0; i < d->nnodes; i++) {
-			dbt_node *s = &d->nodes[i];
-			size_t n = strlen(s->source_name ? s->source_name : "");
-			if (s->kind == DBT_SOURCE &&
-			    strncmp(t->test_source, s->source_name, n) == 0 &&
-			    t->test_source[n] == '.' &&
-			    strcmp(t->test_source + n + 1, s->name) == 0)
-				return s;
-		}
-	}
+	if (t->test_source)
+		return dbt_index_get(d, "s:", t->test_source);
 	return NULL;
 }
 
 static dbt_node *find_source(floe_dbt *d, const char *key)
 {
-	const char *dot = strchr(key, '.');
-	for (size_t i = 0; dot && i < d->nnodes; i++) {
-		dbt_node *s = &d->nodes[i];
-		if (s->kind == DBT_SOURCE && strlen(s->source_name) == (size_t)(dot - key) &&
-		    strncmp(key, s->source_name, (size_t)(dot - key)) == 0 &&
-		    strcmp(dot + 1, s->name) == 0)
-			return s;
-	}
-	return NULL;
+	return dbt_index_get(d, "s:", key);
 }
 
 /* each node's parents as indexes: its refs, its sources, a test's target */
@@ -700,7 +718,9 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	d->sources = json_object();
 	d->exposures = json_object();
 	d->vars = json_object();
-	if (d->dir == NULL || d->sources == NULL || d->vars == NULL) {
+	d->index = json_object();
+	if (d->dir == NULL || d->sources == NULL || d->vars == NULL || d->exposures == NULL ||
+	    d->index == NULL) {
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
@@ -836,6 +856,7 @@ void floe_dbt_free(floe_dbt *d)
 	json_decref(d->sources);
 	json_decref(d->exposures);
 	json_decref(d->vars);
+	json_decref(d->index);
 	floe_free(d->dir);
 	floe_free(d->project_name);
 	floe_free(d->profile_path);

@@ -85,10 +85,7 @@ static int cmp_str(const void *a, const void *b)
 
 static dbt_node *find_unique_id(floe_dbt *d, const char *id)
 {
-	for (size_t i = 0; i < d->nnodes; i++)
-		if (strcmp(d->nodes[i].unique_id, id) == 0)
-			return &d->nodes[i];
-	return NULL;
+	return dbt_index_get(d, "u:", id);
 }
 
 /* Test arguments that look like ref(...) / source(...) name inputs the
@@ -373,6 +370,8 @@ static int add_generic_test(floe_dbt *d, const test_target *tt, const json_t *co
 	floe_free(n->unique_id);
 	n->unique_id = uid;
 	uid = NULL;
+	if ((rc = dbt_index_put(d, "u:", n->unique_id, n)) != 0)
+		goto done;
 	n->compiled_name = short_name;
 	short_name = NULL;
 	n->test_kind = tname;
@@ -548,6 +547,13 @@ static int load_sources(floe_dbt *d, const char *rel, const json_t *list)
 			n->alias = floe_strdup(ident ? ident : tn);
 			rc = n->unique_id && n->source_name && n->schema && n->alias ? 0
 			                                                             : FLOE_ENOMEM;
+			if (rc == 0)
+				rc = dbt_index_put(d, "u:", n->unique_id, n);
+			if (rc == 0) {
+				char *skey = floe_asprintf("%s.%s", sname, tn);
+				rc = skey ? dbt_index_put(d, "s:", skey, n) : FLOE_ENOMEM;
+				floe_free(skey);
+			}
 			if (rc == 0)
 				rc = fqn_of_file(n->fqn, d->project_name, rel);
 			if (rc == 0 && (json_array_append_new(n->fqn, json_string(sname)) ||
