@@ -39,6 +39,9 @@ typedef struct {
 	 * sources, a test's model or source), set once loading is done */
 	size_t *parents;
 	size_t nparents;
+	/* floe build: the tests this node waits for (dbt's test edges) */
+	size_t *gates;
+	size_t ngates;
 	/* sources */
 	char *source_name;
 	/* tests */

@@ -837,6 +837,7 @@ void floe_dbt_free(floe_dbt *d)
 		floe_free(n->source_name);
 		floe_free(n->patch_path);
 		floe_free(n->parents);
+		floe_free(n->gates);
 		json_decref(n->test_meta);
 		floe_free(n->message);
 		json_decref(n->config);

@@ -477,22 +477,113 @@ static int write_compiled(floe_dbt *d, const dbt_node *n)
 	return rc;
 }
 
+/* A node is skipped when what it reads errored or was skipped, and in a
+ * build when a test gating it failed or errored (a warning does not) */
 static bool upstream_failed(floe_dbt *d, const dbt_node *n)
 {
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && (p->status == ST_ERROR || p->status == ST_SKIP))
+	for (size_t i = 0; i < n->nparents; i++) {
+		const dbt_node *p = &d->nodes[n->parents[i]];
+		if (p->status == ST_ERROR || p->status == ST_SKIP)
 			return true;
 	}
-	if (n->kind == DBT_TEST && n->test_model) {
-		dbt_node *m = dbt_find(d, (dbt_kind)-1, n->test_model);
-		if (m && (m->status == ST_ERROR || m->status == ST_SKIP))
+	for (size_t i = 0; i < n->ngates; i++) {
+		dbt_status st = d->nodes[n->gates[i]].status;
+		if (st == ST_ERROR || st == ST_FAIL || st == ST_SKIP)
 			return true;
 	}
 	return false;
+}
+
+/* is `a` an ancestor of `n`? (breadth first; mark[] and queue[] are
+ * scratch of nnodes entries, mark compared with the stamp) */
+static bool reads(floe_dbt *d, size_t n, size_t a, unsigned *mark, unsigned stamp, size_t *queue)
+{
+	size_t head = 0, tail = 0;
+	queue[tail++] = n;
+	mark[n] = stamp;
+	while (head < tail) {
+		const dbt_node *x = &d->nodes[queue[head++]];
+		for (size_t i = 0; i < x->nparents; i++) {
+			size_t p = x->parents[i];
+			if (p == a)
+				return true;
+			if (mark[p] != stamp) {
+				mark[p] = stamp;
+				queue[tail++] = p;
+			}
+		}
+	}
+	return false;
+}
+
+static int add_gate(dbt_node *n, size_t t)
+{
+	size_t *g;
+	for (size_t k = 0; k < n->ngates; k++)
+		if (n->gates[k] == t)
+			return 0;
+	g = floe_realloc(n->gates, (n->ngates + 1) * sizeof(size_t));
+	if (g == NULL)
+		return FLOE_ENOMEM;
+	n->gates = g;
+	n->gates[n->ngates++] = t;
+	return 0;
+}
+
+/* dbt build's test edges (dbt-core Linker.add_test_edges): a selected test
+ * gates each selected model or seed that reads directly one of the nodes
+ * it tests and, directly or not, all of them; the gated node runs after
+ * the test and is skipped when the test fails. */
+static int build_gates(floe_dbt *d)
+{
+	size_t n = d->nnodes, *nkids = floe_calloc(n + 1, sizeof(size_t));
+	size_t **kids = floe_calloc(n + 1, sizeof(size_t *)),
+	       *queue = floe_calloc(n + 1, sizeof(size_t));
+	unsigned *mark = floe_calloc(n + 1, sizeof(unsigned)), stamp = 0;
+	int rc = nkids && kids && queue && mark ? 0 : FLOE_ENOMEM;
+	/* the selected models and seeds reading each node */
+	for (size_t c = 0; rc == 0 && c < n; c++) {
+		const dbt_node *cn = &d->nodes[c];
+		if (!cn->selected || (cn->kind != DBT_MODEL && cn->kind != DBT_SEED))
+			continue;
+		for (size_t k = 0; rc == 0 && k < cn->nparents; k++) {
+			size_t p = cn->parents[k],
+			       *g = floe_realloc(kids[p], (nkids[p] + 1) * sizeof(size_t));
+			if (g == NULL) {
+				rc = FLOE_ENOMEM;
+				break;
+			}
+			kids[p] = g;
+			kids[p][nkids[p]++] = c;
+		}
+	}
+	for (size_t t = 0; rc == 0 && t < n; t++) {
+		const dbt_node *tn = &d->nodes[t];
+		if (tn->kind != DBT_TEST || !tn->selected)
+			continue;
+		for (size_t j = 0; rc == 0 && j < tn->nparents; j++) {
+			size_t p = tn->parents[j];
+			for (size_t k = 0; rc == 0 && k < nkids[p]; k++) {
+				size_t c = kids[p][k];
+				bool all = true;
+				/* strictly downstream of every tested node (a node the
+				 * test reads must not wait for it) */
+				for (size_t o = 0; all && o < tn->nparents; o++)
+					all = tn->parents[o] != c &&
+					      (tn->parents[o] == p ||
+					       reads(d, c, tn->parents[o], mark, ++stamp, queue));
+				if (all)
+					rc = add_gate(&d->nodes[c], t);
+			}
+		}
+	}
+	for (size_t i = 0; kids && i < n; i++)
+		floe_free(kids[i]);
+	floe_free(kids);
+	floe_free(nkids);
+	floe_free(queue);
+	floe_free(mark);
+	return rc;
 }
 
 /* The error as one line: DuckDB's advice sections cut, lines joined. */
@@ -897,14 +988,14 @@ typedef struct {
 
 static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
 {
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && p->selected && state[p - d->nodes] != 2)
+	for (size_t i = 0; i < n->nparents; i++) {
+		const dbt_node *p = &d->nodes[n->parents[i]];
+		if (p->selected && state[n->parents[i]] != 2)
 			return false;
 	}
+	for (size_t i = 0; i < n->ngates; i++)
+		if (state[n->gates[i]] != 2)
+			return false;
 	return true;
 }
 
@@ -1077,6 +1168,8 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	if (json_object_get(d->project, "on-run-start") &&
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
+		return rc;
+	if (strcmp(command, "build") == 0 && (rc = build_gates(d)) != 0)
 		return rc;
 	rc = schedule(d, sum, total);
 	if (rc)

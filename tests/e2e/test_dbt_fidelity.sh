@@ -18,6 +18,14 @@ floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
 grep -q "Done. PASS=26 WARN=0 ERROR=0 SKIP=0 TOTAL=26" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 
+# dbt build's test edges: a model runs after the tests of what it reads
+t_line=$(grep -n "test source_unique_shop_orders_id " "$WORK/b.out" | cut -d: -f1)
+m_line=$(grep -n "view model main.stg_orders " "$WORK/b.out" | cut -d: -f1)
+[ -n "$t_line" ] && [ -n "$m_line" ] && [ "$t_line" -lt "$m_line" ] && pass || fail "stg_orders ran before its source's tests"
+t_line=$(grep -n "test unique_orders_order_id " "$WORK/b.out" | cut -d: -f1)
+m_line=$(grep -n "model main.orders_parquet " "$WORK/b.out" | cut -d: -f1)
+[ -n "$t_line" ] && [ -n "$m_line" ] && [ "$t_line" -lt "$m_line" ] && pass || fail "orders_parquet ran before the tests of orders"
+
 # test names as dbt prints them, unique ids as dbt makes them (values from
 # dbt-core's synthesize_generic_test_names / create_test_node on this project)
 names=$(grep -o ' test [a-z_0-9]* ' "$WORK/b.out" | sed 's/^ test //; s/ $//' | sort | tr '\n' ' ')
@@ -131,17 +139,31 @@ for f in models/marts/schema.yml/accepted_values_orders_1ce6ab157c285f7cd2ac6560
 done
 grep -q '"raw"."orders"' "$C/models/staging/sources.yml/source_unique_shop_orders_id.sql" && pass || fail "source test reads the source table"
 
-# failing rows in the source: the source's tests fail like model tests;
-# severity given at the top of a test entry (dbt's legacy form) is config
+# failing rows in the source: the source's tests fail like model tests,
+# and in a build (dbt's test edges) what reads the source is skipped
 floe sql "INSERT INTO raw.orders VALUES (3, 3, 'lost', -1.0)" >/dev/null 2>&1
 rc=0
 floe build >"$WORK/b2.out" 2>&1 || rc=$?
 assert_eq "failing build exit" 1 "$rc"
-for t in source_unique_shop_orders_id source_accepted_values_shop_orders_status__placed__shipped__returned my_pkg_expression_is_true_orders_amount_0 assert_no_negative_amounts unique_orders_order_id; do
+for t in source_unique_shop_orders_id source_accepted_values_shop_orders_status__placed__shipped__returned; do
     grep -qF "FAIL  test $t " "$WORK/b2.out" && pass || fail "$t should FAIL: $(grep -F "$t" "$WORK/b2.out")"
 done
-grep -qF "WARN  test accepted_values_orders_status__placed__shipped__completed__return_pending__returned " "$WORK/b2.out" && pass || fail "legacy severity: $(grep accepted_values_orders "$WORK/b2.out")"
 grep -qF "PASS  test source_row_count_above_shop_orders_1 " "$WORK/b2.out" && pass || fail "table-level source test"
+for n in "created sql view model main.stg_orders" "created sql table model main.orders" "created sql external model main.orders_parquet" "test unique_orders_order_id"; do
+    grep -qF "SKIP  $n " "$WORK/b2.out" && pass || fail "$n should be skipped after the failing source tests: $(grep -F "$n" "$WORK/b2.out")"
+done
+grep -qF "PASS  test unique_customers_id " "$WORK/b2.out" && pass || fail "seed tests run: $(grep customers_id "$WORK/b2.out")"
+grep -q "Done. PASS=[0-9]* WARN=0 ERROR=2 SKIP=" "$WORK/b2.out" && pass || fail "failing build summary: $(tail -2 "$WORK/b2.out")"
+# run and test separately have no test edges: the model tests see the rows;
+# severity given at the top of a test entry (dbt's legacy form) is config
+floe run >/dev/null 2>&1 && pass || fail "run with bad source rows"
+rc=0
+floe test >"$WORK/t2.out" 2>&1 || rc=$?
+assert_eq "failing test exit" 1 "$rc"
+for t in source_unique_shop_orders_id my_pkg_expression_is_true_orders_amount_0 assert_no_negative_amounts unique_orders_order_id; do
+    grep -qF "FAIL  test $t " "$WORK/t2.out" && pass || fail "$t should FAIL: $(grep -F "$t" "$WORK/t2.out")"
+done
+grep -qF "WARN  test accepted_values_orders_status__placed__shipped__completed__return_pending__returned " "$WORK/t2.out" && pass || fail "legacy severity: $(grep accepted_values_orders "$WORK/t2.out")"
 third_party_check main.orders
 third_party_check main.customers
 
