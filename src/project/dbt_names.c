@@ -47,7 +47,12 @@ static int put_float(floe_buf *b, double v)
 	e = strchr(digits, 'e');
 	if (e == NULL)
 		return floe_buf_puts(b, digits);
-	exp10 = (int)strtol(e + 1, NULL, 10);
+	{
+		int64_t x = 0;
+		if (floe_parse_i64(&x, e[1] == '+' ? e + 2 : e + 1) != 0 || x < -400 || x > 400)
+			return floe_buf_puts(b, digits);
+		exp10 = (int)x;
+	}
 	*e = '\0';
 	{
 		const char *p = digits;
