@@ -1,7 +1,7 @@
 /*
  * floe base layer: error reporting, the allocation seam (with fault
  * injection), a growable bounded buffer, string helpers, time, uuids,
- * murmur3 and logging. Everything else in floe is built on this; it uses
+ * murmur3, md5 and logging. Everything else in floe is built on this; it uses
  * only libc.
  */
 #ifndef FLOE_BASE_H
@@ -135,6 +135,18 @@ void floe_uuid_format(const uint8_t u[16], char out[37]); /* lowercase */
 int floe_uuid_parse(uint8_t out[16], const char *s);
 /* MurmurHash3 x86 32-bit (Iceberg spec, Appendix B: bucket transform). */
 uint32_t floe_murmur3_32(const void *data, size_t len, uint32_t seed);
+/* MD5 (RFC 1321), for names that must equal dbt's (dbt.utils.md5); not for
+ * security. Streaming: init, update any number of times, final. */
+typedef struct {
+	uint32_t h[4];
+	uint64_t len; /* bytes seen */
+	uint8_t buf[64];
+} floe_md5_ctx;
+void floe_md5_init(floe_md5_ctx *c);
+void floe_md5_update(floe_md5_ctx *c, const void *data, size_t len);
+void floe_md5_final(floe_md5_ctx *c, uint8_t out[16]);
+/* The digest of one buffer as 32 lowercase hex digits into out[33]. */
+void floe_md5_hex(const void *data, size_t len, char out[33]);
 
 /* ---- logging and progress (the only path to the terminal below cli) ---- */
 typedef enum {

@@ -150,6 +150,11 @@ typedef struct {
 	 * read memory, as dbt-duckdb's own tables are.
 	 */
 	bool keep_result;
+	/* The location a table created by this call gets (NULL: the catalog's
+	 * default, <warehouse>/<ns>/<name>). An existing table keeps the one
+	 * it has; compare with floe_ice_metadata_location() to tell. The fs
+	 * catalog takes only its default location (FLOE_EUNSUPPORTED). */
+	const char *location;
 } floe_write_options;
 
 /*

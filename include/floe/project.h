@@ -155,6 +155,13 @@ typedef struct {
 	bool full_refresh;
 	const char *warehouse; /* overrides the profile's warehouse */
 	const char *catalog;   /* overrides the profile's catalog */
+	const char *selector;  /* a selectors.yml selector, or NULL */
+	/* --resource-type / --exclude-resource-type: names separated by
+	 * spaces or commas (model, seed, test, source, analysis, default,
+	 * all), or NULL */
+	const char *resource_types;
+	const char *exclude_resource_types;
+	const char *indirect_selection; /* eager (NULL), cautious, buildable, empty */
 } floe_dbt_options;
 
 /* Load a project: dbt_project.yml, profiles.yml, macros, seeds, models,
@@ -174,12 +181,21 @@ typedef struct {
  * network. *installed counts what was copied. */
 int floe_dbt_deps(const char *project_dir, int *installed);
 
-/* Run "seed", "run", "test", "build", "compile" or "ls" over the selected
+/* Run "seed", "run", "test", "build" or "compile" over the selected
  * nodes in dependency order, printing dbt-style progress lines through
  * floe_log. A failing node is ERROR and its descendants SKIP; every table
  * keeps its last good snapshot. Writes target/run_results.json and
  * target/manifest.json. Returns 0 when the command ran (check the summary
  * for failures), negative when it could not run. */
 int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *summary);
+
+/* floe ls as dbt ls: the selected nodes sorted by unique id, one line
+ * each, appended to out. output: "selector" (NULL; the fqn joined by dots,
+ * source:<package>.<source>.<table> for sources), "name", "path" (the file
+ * it is defined in) or "json" (one object per line with dbt's keys, or
+ * with output_keys, names separated by spaces or commas, dotted ones
+ * reaching into config). *count is the number of lines. */
+int floe_dbt_list(floe_dbt *d, const char *output, const char *output_keys, floe_buf *out,
+                  size_t *count);
 
 #endif

@@ -340,11 +340,22 @@ static int tbl_create(floe_catalog *c, const char *ns, const char *name, const c
                       const floe_buf *json, char **loc_out)
 {
 	char *tdir = table_dir(c, ns, name);
-	int rc;
-	(void)table_loc;
-	if (tdir == NULL)
+	char *dflt = floe_catalog_default_location(c, ns, name);
+	int rc = 0;
+	if (tdir == NULL || dflt == NULL) {
+		floe_free(tdir);
+		floe_free(dflt);
 		return FLOE_ENOMEM;
-	rc = write_version(tdir, 1, json, loc_out);
+	}
+	/* hadoop layout: the table is where the warehouse path says */
+	if (table_loc && strcmp(table_loc, dflt) != 0)
+		rc = floe_error_set(FLOE_EUNSUPPORTED,
+		                    "table %s.%s: the fs catalog keeps a table at %s; a location "
+		                    "elsewhere (%s) needs the sql catalog",
+		                    ns, name, dflt, table_loc);
+	floe_free(dflt);
+	if (rc == 0)
+		rc = write_version(tdir, 1, json, loc_out);
 	if (rc == CATALOG_LOST_SWAP)
 		rc = floe_error_set(FLOE_EEXISTS, "table %s.%s already exists", ns, name);
 	floe_free(tdir);

@@ -38,6 +38,7 @@ typedef struct {
 	const char *summary;
 	const cli_opt *opts;
 	int (*run)(floe_cli *cli, const cli_args *args);
+	const cli_opt *more_opts; /* further options (NULL for none) */
 } cli_cmd;
 
 /* option lookup: value (or "" for a present flag), NULL when absent */

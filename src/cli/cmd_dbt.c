@@ -10,16 +10,59 @@
 #include "cli.h"
 #include "floe/project.h"
 
-static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a)
+/* An option given several times (--select a --select b) is one list, as
+ * dbt reads repeated selection options: the values joined by spaces. */
+typedef struct {
+	char *select, *exclude, *types, *exclude_types;
+} joined_opts;
+
+static int join_opt(char **out, const cli_args *a, const char *name)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	*out = NULL;
+	for (size_t i = 0; i < a->nopt; i++)
+		if (strcmp(a->opt_name[i], name) == 0 && a->opt_value[i])
+			if (floe_buf_printf(&b, "%s%s", b.len ? " " : "", a->opt_value[i]) != 0) {
+				floe_buf_free(&b);
+				return FLOE_ENOMEM;
+			}
+	if (b.len)
+		*out = floe_buf_detach(&b, NULL);
+	floe_buf_free(&b);
+	return 0;
+}
+
+static void joined_free(joined_opts *j)
+{
+	floe_free(j->select);
+	floe_free(j->exclude);
+	floe_free(j->types);
+	floe_free(j->exclude_types);
+}
+
+/* j holds the joined option values the project keeps pointing at: free it
+ * after the project */
+static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a, joined_opts *j)
 {
 	floe_dbt_options o;
+	int rc;
 	memset(&o, 0, sizeof(o));
+	memset(j, 0, sizeof(*j));
+	if ((rc = join_opt(&j->select, a, "--select")) != 0 ||
+	    (rc = join_opt(&j->exclude, a, "--exclude")) != 0 ||
+	    (rc = join_opt(&j->types, a, "--resource-type")) != 0 ||
+	    (rc = join_opt(&j->exclude_types, a, "--exclude-resource-type")) != 0)
+		return rc;
 	o.project_dir = cli_opt_get(a, "--project-dir");
 	o.profiles_dir = cli_opt_get(a, "--profiles-dir");
 	o.target = cli_opt_get(a, "--target");
 	o.vars = cli_opt_get(a, "--vars");
-	o.select = cli_opt_get(a, "--select");
-	o.exclude = cli_opt_get(a, "--exclude");
+	o.select = j->select;
+	o.exclude = j->exclude;
+	o.selector = cli_opt_get(a, "--selector");
+	o.resource_types = j->types;
+	o.exclude_resource_types = j->exclude_types;
+	o.indirect_selection = cli_opt_get(a, "--indirect-selection");
 	o.threads = cli->threads;
 	o.full_refresh = cli_flag(a, "--full-refresh");
 	o.warehouse = cli_opt_get(a, "--warehouse");
@@ -33,13 +76,15 @@ static int run_verb(floe_cli *cli, const cli_args *a, const char *verb)
 {
 	floe_dbt *d = NULL;
 	floe_dbt_summary s;
-	int rc = load_project(&d, cli, a);
+	joined_opts j;
+	int rc = load_project(&d, cli, a, &j);
 	if (rc == 0)
 		rc = floe_dbt_execute(d, verb, &s);
 	if (rc == 0 && (s.error > 0))
 		rc = floe_error_set(FLOE_EINVAL, "%d of %d nodes failed (see above)", s.error,
 		                    s.total);
 	floe_dbt_free(d);
+	joined_free(&j);
 	return rc;
 }
 
@@ -63,18 +108,35 @@ int cmd_dbt_compile(floe_cli *cli, const cli_args *a)
 {
 	return run_verb(cli, a, "compile");
 }
+/* dbt ls: the lines go to stdout, ready to pipe (as dbt prints them even
+ * with --quiet) */
 int cmd_dbt_ls(floe_cli *cli, const cli_args *a)
 {
-	return run_verb(cli, a, "ls");
+	floe_dbt *d = NULL;
+	floe_buf out = FLOE_BUF_INIT;
+	joined_opts j;
+	size_t n = 0;
+	int rc = load_project(&d, cli, a, &j);
+	if (rc == 0)
+		rc = floe_dbt_list(d, cli_opt_get(a, "--output"), cli_opt_get(a, "--output-keys"),
+		                   &out, &n);
+	if (rc == 0 && out.len)
+		fwrite(out.ptr, 1, out.len, stdout);
+	floe_buf_free(&out);
+	floe_dbt_free(d);
+	joined_free(&j);
+	return rc;
 }
 
 int cmd_dbt_debug(floe_cli *cli, const cli_args *a)
 {
 	floe_dbt *d = NULL;
-	int rc = load_project(&d, cli, a);
+	joined_opts j;
+	int rc = load_project(&d, cli, a, &j);
 	if (rc == 0)
 		cli_status("OK", "project, profile and graph load; all checks passed");
 	floe_dbt_free(d);
+	joined_free(&j);
 	return rc;
 }
 

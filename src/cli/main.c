@@ -51,9 +51,22 @@ static const cli_opt dbt_opts[] = {
     {"--profiles-dir", true, "where profiles.yml is (default: project dir, then ~/.dbt)"},
     {"--target", true, "the profile output to use"},
     {"--vars", true, "YAML mapping overriding vars, e.g. '{x: 1}'"},
-    {"--select", true, "nodes to run (dbt syntax: name, +name, name+, tag:, path:, ...)"},
-    {"--exclude", true, "nodes to leave out (same syntax)"},
-    {"--full-refresh", false, "rebuild incremental models (floe always rebuilds)"},
+    {"--select", true,
+     "nodes to run (dbt syntax: name, 2+name, name+1, @name, tag:, path:, source:, "
+     "config.k:v, test_type:, fqn wildcards; repeatable)"},
+    {"--exclude", true, "nodes to leave out (same syntax; repeatable)"},
+    {"--selector", true, "a selector of selectors.yml"},
+    {"--resource-type", true,
+     "only these resource types (model, seed, test, source, analysis, all; repeatable)"},
+    {"--exclude-resource-type", true, "leave these resource types out (repeatable)"},
+    {"--indirect-selection", true,
+     "tests of selected nodes: eager (default), cautious, buildable, empty"},
+    {"--full-refresh", false, "rebuild incremental models from scratch"},
+    {NULL, false, NULL}};
+/* ls: the dbt options and these */
+static const cli_opt ls_opts[] = {
+    {"--output", true, "selector (default), name, path or json"},
+    {"--output-keys", true, "json keys to print (e.g. 'name config.materialized')"},
     {NULL, false, NULL}};
 static const cli_opt prop_opts[] = {{"--set", true, "KEY=VALUE to set (repeatable)"},
                                     {"--unset", true, "KEY to remove (repeatable)"},
@@ -61,41 +74,43 @@ static const cli_opt prop_opts[] = {{"--set", true, "KEY=VALUE to set (repeatabl
 
 static const cli_cmd commands[] = {
     {"namespace", "namespace create|list|show|drop [NAME] [--property K=V]",
-     "manage namespaces (nested ones as a.b)", ns_opts, cmd_namespace},
+     "manage namespaces (nested ones as a.b)", ns_opts, cmd_namespace, NULL},
     {"load", "load NS.TABLE FILE.csv [--replace|--append] [--delimiter C] [--no-header]",
-     "load a CSV file into an Iceberg table (DuckDB reads the CSV)", load_opts, cmd_load},
+     "load a CSV file into an Iceberg table (DuckDB reads the CSV)", load_opts, cmd_load, NULL},
     {"sql", "sql \"STATEMENTS\" | sql --file SCRIPT.sql",
      "run SQL; CREATE [OR REPLACE] TABLE ns.t AS / INSERT INTO ns.t write Iceberg tables", sql_opts,
-     cmd_sql},
+     cmd_sql, NULL},
     {"query", "query \"SELECT ...\" [--as-of-snapshot ID | --as-of TIME] [--max-rows N]",
-     "query Iceberg tables (as ns.table) with DuckDB", query_opts, cmd_query},
-    {"tables", "tables [NAMESPACE]", "list tables", no_opts, cmd_tables},
-    {"show", "show NS.TABLE", "show a table: location, schema, current snapshot", no_opts,
-     cmd_show},
-    {"history", "history NS.TABLE", "list a table's snapshots", no_opts, cmd_history},
+     "query Iceberg tables (as ns.table) with DuckDB", query_opts, cmd_query, NULL},
+    {"tables", "tables [NAMESPACE]", "list tables", no_opts, cmd_tables, NULL},
+    {"show", "show NS.TABLE", "show a table: location, schema, current snapshot", no_opts, cmd_show,
+     NULL},
+    {"history", "history NS.TABLE", "list a table's snapshots", no_opts, cmd_history, NULL},
     {"drop", "drop NS.TABLE [--purge]", "drop a table (with --purge delete its files)", drop_opts,
-     cmd_drop},
+     cmd_drop, NULL},
     {"properties", "properties NS.TABLE [--set K=V]... [--unset K]...",
      "show or change table properties (e.g. write.target-file-size-bytes)", prop_opts,
-     cmd_properties},
+     cmd_properties, NULL},
     {"seed", "seed [--select S] [--project-dir DIR]", "load a dbt project's seeds", dbt_opts,
-     cmd_dbt_seed},
+     cmd_dbt_seed, NULL},
     {"run", "run [--select S] [--exclude S] [--vars Y]", "build a dbt project's models", dbt_opts,
-     cmd_dbt_run},
-    {"test", "test [--select S]", "run a dbt project's tests", dbt_opts, cmd_dbt_test},
+     cmd_dbt_run, NULL},
+    {"test", "test [--select S]", "run a dbt project's tests", dbt_opts, cmd_dbt_test, NULL},
     {"build", "build [--select S] [--exclude S] [--target T] [--vars Y]",
-     "seeds, models and tests of a dbt project in DAG order", dbt_opts, cmd_dbt_build},
+     "seeds, models and tests of a dbt project in DAG order", dbt_opts, cmd_dbt_build, NULL},
     {"compile", "compile [--select S]", "render a dbt project's SQL into target/compiled", dbt_opts,
-     cmd_dbt_compile},
-    {"ls", "ls [--select S]", "list a dbt project's nodes", dbt_opts, cmd_dbt_ls},
+     cmd_dbt_compile, NULL},
+    {"ls", "ls [--select S] [--resource-type T] [--output selector|name|path|json]",
+     "list a dbt project's nodes (as dbt ls)", ls_opts, cmd_dbt_ls, dbt_opts},
     {"debug", "debug [--project-dir DIR]", "check a dbt project and its profile", dbt_opts,
-     cmd_dbt_debug},
+     cmd_dbt_debug, NULL},
     {"deps", "deps [--project-dir DIR]", "install local: packages of packages.yml", dbt_opts,
-     cmd_dbt_deps},
-    {"clean", "clean [--project-dir DIR]", "remove target/ and logs/", dbt_opts, cmd_dbt_clean},
+     cmd_dbt_deps, NULL},
+    {"clean", "clean [--project-dir DIR]", "remove target/ and logs/", dbt_opts, cmd_dbt_clean,
+     NULL},
     {"generate", "generate jaffle [--scale N] [--out DIR]",
-     "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate},
-    {NULL, NULL, NULL, NULL, NULL}};
+     "write the Jaffle Shop raw CSVs (deterministic)", gen_opts, cmd_generate, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 int cli_usage_error(const char *fmt, ...)
 {
@@ -164,6 +179,7 @@ static void print_help(const cli_cmd *cmd)
 	if (cmd) {
 		printf("usage: floe %s\n\n%s\n\noptions:\n", cmd->usage, cmd->summary);
 		print_opts(cmd->opts);
+		print_opts(cmd->more_opts);
 		printf("\nglobal options:\n");
 		print_opts(global_opts);
 		return;
@@ -207,10 +223,12 @@ static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, in
 		o = find_opt(global_opts, name);
 		if (o == NULL && cmd)
 			o = find_opt(cmd->opts, name);
+		if (o == NULL && cmd)
+			o = find_opt(cmd->more_opts, name);
 		if (o == NULL)
-			return cli_usage_error("unknown option %s%s%s (see 'floe %s--help')", name,
-			                       cmd ? " for " : "", cmd ? cmd->name : "",
-			                       cmd ? cmd->name : "");
+			return cli_usage_error("unknown option %s%s%s (see 'floe %s%s--help')",
+			                       name, cmd ? " for " : "", cmd ? cmd->name : "",
+			                       cmd ? cmd->name : "", cmd ? " " : "");
 		if (a->nopt >= CLI_MAX_ARGS)
 			return cli_usage_error("too many options");
 		a->opt_name[a->nopt] = o->name;

@@ -350,6 +350,13 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 			                    ident, target);
 			goto done;
 		}
+	} else if (opts && opts->location) {
+		const char *new_location = opts->location;
+		/* trailing slashes would double in <location>/data */
+		size_t len = strlen(new_location);
+		while (len > 1 && new_location[len - 1] == '/')
+			len--;
+		location = floe_strndup(new_location, len);
 	} else {
 		location = floe_catalog_default_location(c, ns, name);
 	}

@@ -287,14 +287,13 @@ int dbt_register_context(floe_dbt *d)
 /* the `model` of the context: the node as dbt's graph describes it */
 static json_t *node_object(floe_dbt *d, const dbt_node *n)
 {
-	static const char *types[] = {"seed", "model", "test"};
 	const json_t *tags = json_object_get(n->config, "tags");
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s?,s:s?,s:s,s:o,s:s,s:{s:O}}",
 	                 "unique_id", n->unique_id ? n->unique_id : n->name, "name", n->name,
-	                 "resource_type", types[n->kind], "package_name", d->project_name, "path",
-	                 n->path, "original_file_path", n->path, "fqn", n->fqn, "config", n->config,
-	                 "schema", n->schema, "alias", n->alias, "database", "memory", "tags",
-	                 json_is_array(tags) ? json_incref((json_t *)tags) : json_array(),
+	                 "resource_type", dbt_kind_name(n->kind), "package_name", d->project_name,
+	                 "path", n->path, "original_file_path", n->path, "fqn", n->fqn, "config",
+	                 n->config, "schema", n->schema, "alias", n->alias, "database", "memory",
+	                 "tags", json_is_array(tags) ? json_incref((json_t *)tags) : json_array(),
 	                 "raw_code", n->raw ? n->raw : "", "depends_on", "nodes", n->deps);
 }
 
@@ -333,8 +332,12 @@ int dbt_set_graph(floe_dbt *d)
 	int rc = graph ? 0 : FLOE_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
-		json_t *o = node_object(d, n), *ids = json_array(), *dep;
+		json_t *o, *ids, *dep;
 		size_t k2;
+		if (n->kind == DBT_SOURCE) /* graph.sources, below */
+			continue;
+		o = node_object(d, n);
+		ids = json_array();
 		if (o == NULL || ids == NULL) {
 			json_decref(o);
 			json_decref(ids);
@@ -516,7 +519,7 @@ static json_t *test_model_arg(floe_dbt *d, const dbt_node *t, const dbt_node *mo
 
 int dbt_generic_test(floe_dbt *d, dbt_node *t, bool parsing, char **out)
 {
-	dbt_node *model = dbt_find(d, (dbt_kind)-1, t->test_model);
+	dbt_node *model = dbt_test_target(d, t); /* a model, seed or source */
 	json_t *macro = test_macro(d, t->test_kind), *kwargs = NULL, *res = NULL, *saved = NULL;
 	json_t *m = NULL;
 	int rc = 0;
@@ -526,7 +529,9 @@ int dbt_generic_test(floe_dbt *d, dbt_node *t, bool parsing, char **out)
 			goto done;
 		rc = model == NULL
 		         ? floe_error_set(FLOE_EINVAL, "%s: test on unknown model %s", t->path,
-		                          t->test_model ? t->test_model : "?")
+		                          t->test_model    ? t->test_model
+		                          : t->test_source ? t->test_source
+		                                           : "?")
 		         : floe_error_set(FLOE_EUNSUPPORTED, "%s: unknown generic test '%s'",
 		                          t->path, t->test_kind);
 		goto done;

@@ -1,15 +1,22 @@
 /*
  * Private declarations of the dbt project code: the node graph (loaded in
  * dbt_load.c), the Jinja context (dbt_context.c), selection
- * (dbt_select.c), the runner (dbt_run.c) and the artifacts
- * (dbt_artifacts.c).
+ * (dbt_select.c), the runner (dbt_run.c), the artifacts
+ * (dbt_artifacts.c), dbt's test names (dbt_names.c) and dbt-duckdb's
+ * external materialization (dbt_external.c).
  */
 #ifndef FLOE_DBT_INTERNAL_H
 #define FLOE_DBT_INTERNAL_H
 
 #include "floe/project.h"
 
-typedef enum { DBT_SEED = 0, DBT_MODEL = 1, DBT_TEST = 2 } dbt_kind;
+typedef enum {
+	DBT_SEED = 0,
+	DBT_MODEL = 1,
+	DBT_TEST = 2,
+	DBT_SOURCE = 3,  /* a table of a sources: block; never runs */
+	DBT_ANALYSIS = 4 /* analysis-paths: compiled, never run */
+} dbt_kind;
 
 typedef enum { ST_NONE, ST_PASS, ST_WARN, ST_ERROR, ST_SKIP, ST_FAIL } dbt_status;
 
@@ -23,15 +30,28 @@ typedef struct {
 	json_t *deps;    /* names of nodes this one refs */
 	json_t *sources; /* "source.table" names */
 	json_t *fqn;
-	json_t *yaml; /* the model's properties entry, if any */
+	json_t *yaml;     /* the properties entry (descriptions rendered), if any */
+	char *patch_path; /* the properties file of a model/seed/analysis */
 	char *schema, *alias;
 	char *compiled;
 	bool disabled, selected;
+	/* graph: indexes into floe_dbt.nodes of what this node reads (refs,
+	 * sources, a test's model or source), set once loading is done */
+	size_t *parents;
+	size_t nparents;
+	/* floe build: the tests this node waits for (dbt's test edges) */
+	size_t *gates;
+	size_t ngates;
+	/* sources */
+	char *source_name;
 	/* tests */
-	char *test_kind; /* unique, not_null, ..., singular (owned) */
-	const char *test_model;
-	char *test_column;
-	json_t *test_args;
+	char *test_kind;     /* unique, not_null, ..., dbt_utils.x, singular */
+	char *test_model;    /* the model or seed a generic test is on */
+	char *test_source;   /* "source.table" a generic test is on */
+	char *test_column;   /* unquoted */
+	json_t *test_args;   /* the test's arguments (no model, column_name) */
+	json_t *test_meta;   /* dbt's test_metadata: namespace, name, kwargs */
+	char *compiled_name; /* compiled file name (dbt's short name) */
 	/* run state */
 	dbt_status status;
 	double seconds;
@@ -61,7 +81,8 @@ struct floe_dbt {
 	floe_engine *engine;
 	floe_catalog *catalog;
 	char *cat_uri, *wh_path; /* to open one catalog handle per worker */
-	dbt_node *current;       /* node being rendered */
+	json_t *index;     /* "n:<seed or model>", "u:<unique id>", "s:<src>.<table>" -> index */
+	dbt_node *current; /* node being rendered */
 	bool parsing;
 	/* Jinja context state (dbt_context.c, dbt_adapter.c) */
 	json_t *packages;     /* names of the installed packages */
@@ -108,17 +129,77 @@ json_t *dbt_relation_value(const char *database, const char *schema, const char 
  * execute is false, refs and config() are recorded on t) */
 int dbt_generic_test(floe_dbt *d, dbt_node *t, bool parsing, char **out);
 
+/* dbt_load.c: a new node (unique id <kind>.<project>.<name>); NULL on
+ * ENOMEM. May move d->nodes. */
+dbt_node *dbt_add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path);
+/* look-ups by name, unique id or "source.table" key (prefix "n:", "u:",
+ * "s:"): dbt_index_put after the key is final; NULL when absent */
+int dbt_index_put(floe_dbt *d, const char *prefix, const char *key, const dbt_node *n);
+dbt_node *dbt_index_get(floe_dbt *d, const char *prefix, const char *key);
+/* the node's config from the `section` tree of dbt_project.yml (models,
+ * seeds, data_tests, sources) along its fqn */
+void dbt_project_config(floe_dbt *d, dbt_node *n, const char *section);
+/* merge config values into config as dbt does: tags accumulate, meta
+ * mappings merge, everything else replaces */
+void dbt_config_merge(json_t *config, const json_t *more);
+/* "seed", "model", "test", "source", "analysis" */
+const char *dbt_kind_name(dbt_kind kind);
+/* the model, seed or source a generic test is on (NULL for singular) */
+dbt_node *dbt_test_target(floe_dbt *d, const dbt_node *t);
+
+/* dbt_props.c: one properties file (models:, seeds:, analyses:, sources:
+ * with their generic tests, exposures:) */
+int dbt_load_properties(floe_dbt *d, const char *rel, const json_t *doc);
+
 /* dbt_run.c: the DuckDB connection and catalog handle of the calling
  * worker thread (the main ones outside a run) */
 floe_engine *dbt_engine(floe_dbt *d);
 floe_catalog *dbt_catalog(floe_dbt *d);
 /* "schema"."alias" of a node, quoted; caller frees (NULL on ENOMEM) */
 char *dbt_relation(const dbt_node *n);
-/* the node's materialization: seed, test, or the model's (view default) */
+/* the node's materialization: seed, test, source, or the model's (view
+ * default) */
 const char *dbt_mat(const dbt_node *n);
 
 /* dbt_select.c: mark the nodes `command` runs under --select/--exclude */
 int dbt_select_nodes(floe_dbt *d, const char *command);
+
+/* dbt_names.c: dbt's names of generic tests. Python's str() / repr() of
+ * a YAML value appended to b. */
+int dbt_py_str(floe_buf *b, const json_t *v);
+int dbt_py_repr(floe_buf *b, const json_t *v);
+/* short (compiled file, alias) and full (name, fqn, unique id) name of a
+ * generic test: test_type is the test's name with "source_" and the
+ * package prefixed as dbt does ("dbt_utils_expression_is_true"), target
+ * the model's name or "<source>_<table>", kwargs the test's keyword
+ * arguments including column_name (and model, left out). Caller frees. */
+int dbt_generic_test_names(char **short_name, char **full_name, const char *test_type,
+                           const char *target, const json_t *kwargs);
+/* test.<project>.<name>.<hash>: the hash of the name and the test's
+ * metadata {namespace (NULL for none), name, kwargs}. Caller frees. */
+int dbt_test_unique_id(char **out, const char *project, const char *name, const char *ns,
+                       const char *test_name, const json_t *kwargs);
+
+/* dbt_external.c: dbt-duckdb's external materialization */
+typedef struct {
+	char *format;   /* parquet, csv or json (what the view reads) */
+	char *path;     /* absolute local path written (a file, or a folder) */
+	char *options;  /* COPY options */
+	char *read_sql; /* select * from read_<format>('<location>', ...) */
+	bool partitioned;
+} dbt_external;
+/* format: iceberg or table_format: iceberg: an Iceberg table */
+bool dbt_external_is_iceberg(const dbt_node *n);
+/* where and how an external model is written (renders Jinja: call with
+ * the Jinja lock held); dbt_external_free after */
+int dbt_external_plan(floe_dbt *d, dbt_node *n, dbt_external *x);
+void dbt_external_free(dbt_external *x);
+/* write n->compiled to the plan's location; *view_sql (caller frees) is
+ * the view that reads it back. Sets n->rows. */
+int dbt_external_write(floe_dbt *d, dbt_node *n, const dbt_external *x, char **view_sql);
+/* the file:// location a new Iceberg table of an external model gets, or
+ * NULL for the catalog's default (renders Jinja: Jinja lock held) */
+int dbt_external_iceberg_location(floe_dbt *d, dbt_node *n, char **uri);
 
 /* dbt_artifacts.c: target/run_results.json and target/manifest.json */
 int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed);

@@ -109,28 +109,64 @@ static const char *path_list(const json_t *project, const char *key, const char 
 
 /* ---- nodes ---- */
 
-static dbt_node *add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path)
+const char *dbt_kind_name(dbt_kind kind)
+{
+	static const char *kinds[] = {"seed", "model", "test", "source", "analysis"};
+	return (unsigned)kind < 5 ? kinds[kind] : "?";
+}
+
+int dbt_index_put(floe_dbt *d, const char *prefix, const char *key, const dbt_node *n)
+{
+	char *k = floe_asprintf("%s%s", prefix, key);
+	int rc = k ? 0 : FLOE_ENOMEM;
+	if (rc == 0 && json_object_set_new(d->index, k, json_integer((json_int_t)(n - d->nodes))))
+		rc = FLOE_ENOMEM;
+	floe_free(k);
+	return rc;
+}
+
+dbt_node *dbt_index_get(floe_dbt *d, const char *prefix, const char *key)
+{
+	char buf[512];
+	char *k = NULL;
+	const json_t *v;
+	int len = snprintf(buf, sizeof(buf), "%s%s", prefix, key);
+	if (len < 0)
+		return NULL;
+	if ((size_t)len >= sizeof(buf) && (k = floe_asprintf("%s%s", prefix, key)) == NULL)
+		return NULL;
+	v = json_object_get(d->index, k ? k : buf);
+	floe_free(k);
+	return v && (size_t)json_integer_value(v) < d->nnodes ? &d->nodes[json_integer_value(v)]
+	                                                      : NULL;
+}
+
+dbt_node *dbt_add_node(floe_dbt *d, dbt_kind kind, const char *name, const char *path)
 {
 	dbt_node *g = floe_realloc(d->nodes, (d->nnodes + 1) * sizeof(*g));
 	dbt_node *n;
-	static const char *kinds[] = {"seed", "model", "test"};
 	if (g == NULL)
 		return NULL;
 	d->nodes = g;
 	n = &g[d->nnodes];
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
+	d->nnodes++; /* floe_dbt_free frees what was made even on failure */
 	n->name = floe_strdup(name);
 	n->path = floe_strdup(path ? path : "");
-	n->unique_id = floe_asprintf("%s.%s.%s", kinds[kind], d->project_name, name);
+	n->unique_id = floe_asprintf("%s.%s.%s", dbt_kind_name(kind), d->project_name, name);
 	n->config = json_object();
 	n->deps = json_array();
 	n->sources = json_array();
 	n->fqn = json_array();
 	if (n->name == NULL || n->path == NULL || n->unique_id == NULL || n->config == NULL ||
-	    n->deps == NULL)
+	    n->deps == NULL || n->sources == NULL || n->fqn == NULL)
 		return NULL;
-	d->nnodes++;
+	/* tests and sources get their unique id (and index entry) later */
+	if ((kind == DBT_SEED || kind == DBT_MODEL) && dbt_index_put(d, "n:", name, n) != 0)
+		return NULL;
+	if (kind != DBT_TEST && kind != DBT_SOURCE && dbt_index_put(d, "u:", n->unique_id, n) != 0)
+		return NULL;
 	return n;
 }
 
@@ -138,54 +174,95 @@ dbt_node *dbt_find(floe_dbt *d, dbt_kind kind, const char *name)
 {
 	if (name == NULL)
 		return NULL;
+	if ((int)kind < 0 || kind == DBT_SEED || kind == DBT_MODEL) {
+		dbt_node *n = dbt_index_get(d, "n:", name);
+		return n && ((int)kind < 0 || n->kind == kind) ? n : NULL;
+	}
 	for (size_t i = 0; i < d->nnodes; i++)
-		if ((int)kind < 0 ? d->nodes[i].kind != DBT_TEST : d->nodes[i].kind == kind)
+		if ((int)kind < 0 ? d->nodes[i].kind == DBT_SEED || d->nodes[i].kind == DBT_MODEL
+		                  : d->nodes[i].kind == kind)
 			if (strcmp(d->nodes[i].name, name) == 0)
 				return &d->nodes[i];
 	return NULL;
 }
 
-/* dbt config hierarchy: project-level tree for the node's fqn path;
- * keys with '+' always apply, plain keys apply unless they name a child */
-static void apply_tree(json_t *config, const json_t *tree, const json_t *fqn, size_t level)
+/* tags accumulate and meta merges along the hierarchy (dbt's config
+ * merge); other keys replace */
+static void config_set(json_t *config, const char *key, json_t *v)
+{
+	json_t *old = json_object_get(config, key);
+	if (strcmp(key, "tags") == 0 && old && !json_is_null(v)) {
+		json_t *all = json_is_array(old) ? json_deep_copy(old) : json_pack("[O]", old);
+		json_t *add = json_is_array(v) ? json_incref(v) : json_pack("[O]", v), *t;
+		size_t i, k;
+		json_array_foreach(add, i, t)
+		{
+			bool seen = false;
+			json_t *o;
+			json_array_foreach(all, k, o) seen |= json_equal(o, t);
+			if (!seen)
+				json_array_append(all, t);
+		}
+		json_decref(add);
+		if (all)
+			json_object_set_new(config, key, all);
+		return;
+	}
+	if (strcmp(key, "meta") == 0 && json_is_object(old) && json_is_object(v)) {
+		json_t *m = json_deep_copy(old);
+		json_object_update(m, v);
+		json_object_set_new(config, key, m);
+		return;
+	}
+	json_object_set(config, key, v);
+}
+
+void dbt_config_merge(json_t *config, const json_t *more)
 {
 	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)more, k, v) config_set(config, k, v);
+}
+
+/* dbt config hierarchy: the project-level tree along the node's fqn
+ * ([project, folders..., name]); keys with '+' always apply, plain keys
+ * apply unless they name a child */
+static void apply_tree(json_t *config, const json_t *tree, const json_t *fqn, size_t level)
+{
+	const char *k, *part;
 	json_t *v;
 	if (!json_is_object(tree))
 		return;
 	json_object_foreach((json_t *)tree, k, v)
 	{
 		if (k[0] == '+')
-			json_object_set(config, k + 1, v);
-		else if (!json_is_object(v))
-			json_object_set(config, k, v);
+			config_set(config, k + 1, v);
+		else if (!json_is_object(v) || strcmp(k, "docs") == 0 || strcmp(k, "meta") == 0 ||
+		         strcmp(k, "column_types") == 0 || strcmp(k, "contract") == 0 ||
+		         strcmp(k, "persist_docs") == 0)
+			config_set(config, k, v);
 	}
-	if (level < json_array_size(fqn) - 1) {
-		const char *part = json_string_value(json_array_get(fqn, level));
+	part = json_string_value(json_array_get(fqn, level));
+	if (part)
 		apply_tree(config, json_object_get(tree, part), fqn, level + 1);
-	}
 }
 
-static void project_config(floe_dbt *d, dbt_node *n, const char *section)
+void dbt_project_config(floe_dbt *d, dbt_node *n, const char *section)
 {
-	const json_t *tree = json_object_get(json_object_get(d->project, section), d->project_name);
-	/* fqn = [project, dirs..., name]; the tree below the project name is
-	 * matched against the directories */
-	json_t *dirs = json_array();
-	for (size_t i = 1; i < json_array_size(n->fqn); i++)
-		json_array_append(dirs, json_array_get(n->fqn, i));
-	apply_tree(n->config, tree, dirs, 0);
-	json_decref(dirs);
+	apply_tree(n->config, json_object_get(d->project, section), n->fqn, 0);
 }
 
 static int set_fqn(floe_dbt *d, dbt_node *n, const char *rel, const char *root_dir)
 {
-	/* rel: models/staging/stg.sql -> [project, staging, stg] */
+	/* rel: models/staging/stg.sql -> [project, staging, stg]; analyses
+	 * are under "analysis" (dbt's compiled path for them) */
 	char *copy = floe_strdup(rel + strlen(root_dir) + (rel[strlen(root_dir)] == '/'));
 	char *p, *slash;
 	if (copy == NULL)
 		return FLOE_ENOMEM;
 	json_array_append_new(n->fqn, json_string(d->project_name));
+	if (n->kind == DBT_ANALYSIS)
+		json_array_append_new(n->fqn, json_string("analysis"));
 	for (p = copy; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
 		*slash = '\0';
 		json_array_append_new(n->fqn, json_string(p));
@@ -233,8 +310,9 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 				rc = FLOE_ENOMEM;
 				break;
 			}
-			if (dbt_find(d, kind == DBT_TEST ? DBT_TEST : (dbt_kind)-1, name) != NULL &&
-			    kind != DBT_TEST) {
+			if (kind != DBT_TEST &&
+			    dbt_find(d, kind == DBT_ANALYSIS ? DBT_ANALYSIS : (dbt_kind)-1, name) !=
+			        NULL) {
 				rc = floe_error_set(
 				    FLOE_EINVAL,
 				    "%s: a node named '%s' already exists (dbt names "
@@ -243,7 +321,7 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 				floe_free(name);
 				break;
 			}
-			n = add_node(d, kind, name, files.v[k]);
+			n = dbt_add_node(d, kind, name, files.v[k]);
 			floe_free(name);
 			if (n == NULL) {
 				rc = FLOE_ENOMEM;
@@ -251,7 +329,7 @@ static int load_nodes(floe_dbt *d, dbt_kind kind, const char *key, const char *d
 			}
 			rc = set_fqn(d, n, files.v[k], dir);
 			if (rc == 0 && section)
-				project_config(d, n, section);
+				dbt_project_config(d, n, section);
 			if (rc == 0 && kind != DBT_SEED) {
 				char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]);
 				rc = abs ? read_text(&n->raw, abs) : FLOE_ENOMEM;
@@ -370,186 +448,6 @@ static int load_packages(floe_dbt *d)
 	return rc;
 }
 
-/* ---- schema files: columns, generic tests, sources ---- */
-
-/* model is an index: adding nodes may move d->nodes */
-static int add_generic_test(floe_dbt *d, size_t mi, const char *column, const json_t *t)
-{
-	dbt_node *model = &d->nodes[mi];
-	const char *tname = json_is_string(t) ? json_string_value(t) : NULL;
-	const json_t *args = NULL;
-	dbt_node *n;
-	char *name;
-	if (json_is_object(t) && json_object_size(t) >= 1) {
-		const char *k;
-		json_t *v;
-		json_object_foreach((json_t *)t, k, v)
-		{
-			tname = k;
-			args = v;
-			break;
-		}
-	}
-	if (tname == NULL)
-		return floe_error_set(FLOE_EINVAL,
-		                      "%s: a test of %s is neither a name nor a mapping",
-		                      model->path, model->name);
-	name = floe_asprintf("%s_%s_%s", tname, model->name, column ? column : "model");
-	if (name == NULL)
-		return FLOE_ENOMEM;
-	/* dbt de-duplicates test names with a suffix */
-	for (int k = 2; dbt_find(d, DBT_TEST, name) != NULL; k++) {
-		char *next =
-		    floe_asprintf("%s_%s_%s_%d", tname, model->name, column ? column : "model", k);
-		floe_free(name);
-		if ((name = next) == NULL)
-			return FLOE_ENOMEM;
-	}
-	n = add_node(d, DBT_TEST, name, model->path);
-	floe_free(name);
-	if (n == NULL)
-		return FLOE_ENOMEM;
-	model = &d->nodes[mi];
-	/* a test runs after its model (and after what it refers to) */
-	json_array_append_new(n->deps, json_string(model->name));
-	n->test_kind = floe_strdup(tname);
-	n->test_model = model->name;
-	n->test_column = column ? floe_strdup(column) : NULL;
-	/* newer dbt puts the arguments under `arguments:`; config separately */
-	if (json_is_object(args)) {
-		const json_t *a = json_object_get(args, "arguments");
-		n->test_args = json_deep_copy(json_is_object(a) ? a : args);
-		json_object_del(n->test_args, "config");
-		if (json_is_object(json_object_get(args, "config")))
-			json_object_update(n->config, json_object_get(args, "config"));
-		json_object_del(n->test_args, "arguments");
-	} else {
-		n->test_args = json_object();
-	}
-	dbt_test_config_args(n);
-	/* relationships: the `to` model must be built first too */
-	{
-		const char *to = json_string_value(json_object_get(n->test_args, "to"));
-		const char *r = to ? strstr(to, "ref(") : NULL;
-		if (r) {
-			const char *q = r + 4, *end;
-			while (*q == ' ' || *q == '\'' || *q == '"')
-				q++;
-			end = q;
-			while (*end && *end != '\'' && *end != '"' && *end != ')' && *end != ' ')
-				end++;
-			if (end > q)
-				json_array_append_new(n->deps, json_stringn(q, (size_t)(end - q)));
-		}
-	}
-	json_array_append_new(n->fqn, json_string(d->project_name));
-	json_array_append_new(n->fqn, json_string(n->name));
-	project_config(d, n, "data_tests");
-	project_config(d, n, "tests");
-	return 0;
-}
-
-static int load_schema_file(floe_dbt *d, const char *rel, const json_t *doc)
-{
-	size_t i;
-	const json_t *m, *src;
-	int rc = 0;
-	json_array_foreach(json_object_get(doc, "models"), i, m)
-	{
-		const char *name = json_string_value(json_object_get(m, "name"));
-		dbt_node *model = name ? dbt_find(d, DBT_MODEL, name) : NULL;
-		size_t mi = model ? (size_t)(model - d->nodes) : 0;
-		const json_t *cols = json_object_get(m, "columns"), *c, *tests;
-		size_t k;
-		if (model == NULL) {
-			floe_log(FLOE_LOG_WARN, "%s: model '%s' has properties but no SQL file",
-			         rel, name ? name : "?");
-			continue;
-		}
-		if (json_is_object(json_object_get(m, "config")))
-			json_object_update(model->config, json_object_get(m, "config"));
-		json_decref(model->yaml);
-		model->yaml = json_deep_copy(m);
-		{
-			/* description: '{{ doc("name") }}' */
-			const char *desc = json_string_value(json_object_get(m, "description"));
-			if (desc && strstr(desc, "{{")) {
-				floe_buf b = FLOE_BUF_INIT;
-				rc = floe_jinja_render(d->jinja, desc, rel, &b);
-				if (rc == 0)
-					json_object_set_new(
-					    model->yaml, "description",
-					    json_stringn(b.ptr ? b.ptr : "", b.len));
-				floe_buf_free(&b);
-				if (rc)
-					return rc;
-			}
-		}
-		json_array_foreach(cols, k, c)
-		{
-			const char *col = json_string_value(json_object_get(c, "name"));
-			size_t t;
-			const json_t *tt;
-			tests = json_object_get(c, "data_tests");
-			if (tests == NULL)
-				tests = json_object_get(c, "tests");
-			json_array_foreach(tests, t, tt) if (rc == 0) rc =
-			    add_generic_test(d, mi, col, tt);
-		}
-		tests = json_object_get(m, "data_tests");
-		if (tests == NULL)
-			tests = json_object_get(m, "tests");
-		json_array_foreach(tests, k, c) if (rc == 0) rc = add_generic_test(d, mi, NULL, c);
-	}
-	json_array_foreach(json_object_get(doc, "exposures"), i, src)
-	{
-		const char *en = json_string_value(json_object_get(src, "name"));
-		char *id;
-		if (en == NULL)
-			return floe_error_set(FLOE_EINVAL, "%s: an exposure without a name", rel);
-		id = floe_asprintf("exposure.%s.%s", d->project_name, en);
-		if (id == NULL)
-			return FLOE_ENOMEM;
-		json_object_set_new(d->exposures, id,
-		                    json_pack("{s:s,s:s,s:s,s:O?,s:O?,s:s}", "name", en,
-		                              "unique_id", id, "resource_type", "exposure", "owner",
-		                              json_object_get(src, "owner"), "depends_on",
-		                              json_object_get(src, "depends_on"),
-		                              "original_file_path", rel));
-		floe_free(id);
-	}
-	json_array_foreach(json_object_get(doc, "sources"), i, src)
-	{
-		const char *sname = json_string_value(json_object_get(src, "name"));
-		const char *schema = json_string_value(json_object_get(src, "schema"));
-		const json_t *tables = json_object_get(src, "tables"), *t;
-		size_t k;
-		if (sname == NULL)
-			return floe_error_set(FLOE_EINVAL, "%s: a source without a name", rel);
-		json_array_foreach(tables, k, t)
-		{
-			const char *tn = json_string_value(json_object_get(t, "name"));
-			const char *ident = json_string_value(json_object_get(t, "identifier"));
-			json_t *entry;
-			if (tn == NULL)
-				continue;
-			entry = json_pack("{s:s,s:s}", "schema", schema ? schema : sname,
-			                  "identifier", ident ? ident : tn);
-			json_object_set_new(d->sources, "", json_null());
-			json_object_del(d->sources, "");
-			{
-				char *key = floe_asprintf("%s.%s", sname, tn);
-				if (key)
-					json_object_set_new(d->sources, key, entry);
-				else
-					json_decref(entry);
-				floe_free(key);
-			}
-		}
-	}
-	return rc;
-}
-
 /* docs blocks in .md files under the model paths (dbt's docs-paths default) */
 static int load_docs(floe_dbt *d)
 {
@@ -575,28 +473,43 @@ static int load_docs(floe_dbt *d)
 	return rc;
 }
 
+/* properties files: the YAML files under the model, seed and analysis
+ * paths (each folder once) */
 static int load_schema_files(floe_dbt *d)
 {
+	static const struct {
+		const char *key, *dflt;
+	} roots[] = {
+	    {"model-paths", "models"}, {"seed-paths", "seeds"}, {"analysis-paths", "analyses"}};
+	strlist seen = {NULL, 0};
 	int rc = 0;
-	for (size_t i = 0; rc == 0; i++) {
-		const char *dir = path_list(d->project, "model-paths", "models", i);
-		strlist files = {NULL, 0};
-		if (dir == NULL)
-			break;
-		rc = find_files(&files, d->dir, dir, ".yml", 0);
-		if (rc == 0)
-			rc = find_files(&files, d->dir, dir, ".yaml", 0);
-		for (size_t k = 0; rc == 0 && k < files.n; k++) {
-			char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]);
-			json_t *doc = NULL;
-			rc = abs ? floe_yaml_load(&doc, abs) : FLOE_ENOMEM;
+	for (size_t r = 0; rc == 0 && r < sizeof(roots) / sizeof(roots[0]); r++) {
+		for (size_t i = 0; rc == 0; i++) {
+			const char *dir = path_list(d->project, roots[r].key, roots[r].dflt, i);
+			strlist files = {NULL, 0};
+			bool dup = false;
+			if (dir == NULL)
+				break;
+			for (size_t k = 0; k < seen.n; k++)
+				dup |= strcmp(seen.v[k], dir) == 0;
+			if (dup || (rc = strlist_add(&seen, floe_strdup(dir))) != 0)
+				continue;
+			rc = find_files(&files, d->dir, dir, ".yml", 0);
 			if (rc == 0)
-				rc = load_schema_file(d, files.v[k], doc);
-			json_decref(doc);
-			floe_free(abs);
+				rc = find_files(&files, d->dir, dir, ".yaml", 0);
+			for (size_t k = 0; rc == 0 && k < files.n; k++) {
+				char *abs = floe_asprintf("%s/%s", d->dir, files.v[k]);
+				json_t *doc = NULL;
+				rc = abs ? floe_yaml_load(&doc, abs) : FLOE_ENOMEM;
+				if (rc == 0)
+					rc = dbt_load_properties(d, files.v[k], doc);
+				json_decref(doc);
+				floe_free(abs);
+			}
+			strlist_free(&files);
 		}
-		strlist_free(&files);
 	}
+	strlist_free(&seen);
 	return rc;
 }
 
@@ -735,6 +648,54 @@ static int sort_graph(floe_dbt *d)
 	return rc;
 }
 
+dbt_node *dbt_test_target(floe_dbt *d, const dbt_node *t)
+{
+	if (t->kind != DBT_TEST)
+		return NULL;
+	if (t->test_model)
+		return dbt_find(d, (dbt_kind)-1, t->test_model);
+	if (t->test_source)
+		return dbt_index_get(d, "s:", t->test_source);
+	return NULL;
+}
+
+static dbt_node *find_source(floe_dbt *d, const char *key)
+{
+	return dbt_index_get(d, "s:", key);
+}
+
+/* each node's parents as indexes: its refs, its sources, a test's target */
+static int link_graph(floe_dbt *d)
+{
+	for (size_t i = 0; i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		size_t k, cap = json_array_size(n->deps) + json_array_size(n->sources);
+		json_t *v;
+		n->parents = floe_calloc(cap + 1, sizeof(size_t));
+		if (n->parents == NULL)
+			return FLOE_ENOMEM;
+		json_array_foreach(n->deps, k, v)
+		{
+			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(v));
+			bool seen = false;
+			for (size_t j = 0; p && j < n->nparents; j++)
+				seen |= n->parents[j] == (size_t)(p - d->nodes);
+			if (p && !seen)
+				n->parents[n->nparents++] = (size_t)(p - d->nodes);
+		}
+		json_array_foreach(n->sources, k, v)
+		{
+			dbt_node *p = find_source(d, json_string_value(v));
+			bool seen = false;
+			for (size_t j = 0; p && j < n->nparents; j++)
+				seen |= n->parents[j] == (size_t)(p - d->nodes);
+			if (p && !seen)
+				n->parents[n->nparents++] = (size_t)(p - d->nodes);
+		}
+	}
+	return 0;
+}
+
 static int resolve_names(floe_dbt *d, dbt_node *n)
 {
 	const json_t *custom = json_object_get(n->config, "schema");
@@ -743,10 +704,7 @@ static int resolve_names(floe_dbt *d, dbt_node *n)
 	int rc = 0;
 	if (floe_jinja_has_macro(d->jinja, "generate_schema_name")) {
 		json_t *node = json_pack("{s:s,s:s,s:O}", "name", n->name, "resource_type",
-		                         n->kind == DBT_SEED    ? "seed"
-		                         : n->kind == DBT_MODEL ? "model"
-		                                                : "test",
-		                         "fqn", n->fqn);
+		                         dbt_kind_name(n->kind), "fqn", n->fqn);
 		args = json_pack("[O,o]", custom ? custom : json_null(), node);
 		rc = floe_jinja_call(&res, d->jinja, "generate_schema_name", args);
 		json_decref(args);
@@ -796,8 +754,10 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	d->packages = json_array();
 	d->package_vars = json_object();
 	d->results = json_object();
-	if (d->dir == NULL || d->sources == NULL || d->vars == NULL || d->packages == NULL ||
-	    d->package_vars == NULL || d->results == NULL) {
+	d->index = json_object();
+	if (d->dir == NULL || d->sources == NULL || d->vars == NULL || d->exposures == NULL ||
+	    d->packages == NULL || d->package_vars == NULL || d->results == NULL ||
+	    d->index == NULL) {
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
@@ -845,26 +805,47 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	if ((rc = load_nodes(d, DBT_SEED, "seed-paths", "seeds", ".csv", "seeds")) != 0 ||
 	    (rc = load_nodes(d, DBT_MODEL, "model-paths", "models", ".sql", "models")) != 0 ||
 	    (rc = load_nodes(d, DBT_TEST, "test-paths", "tests", ".sql", NULL)) != 0 ||
+	    (rc = load_nodes(d, DBT_ANALYSIS, "analysis-paths", "analyses", ".sql", "analyses")) !=
+	        0 ||
 	    (rc = load_docs(d)) != 0 || (rc = load_schema_files(d)) != 0)
 		goto done;
 	/* parse render: ref/source/config calls fill deps and config */
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
 		char *sql = NULL;
-		if (n->kind == DBT_SEED)
+		/* a generic test has no text: its macro is called while parsing */
+		if (n->kind == DBT_SEED || n->kind == DBT_SOURCE ||
+		    (n->raw == NULL && n->kind != DBT_TEST))
 			continue;
 		rc = dbt_render(d, n, true, &sql);
 		floe_free(sql);
 	}
-	/* disabled nodes drop out */
+	/* disabled nodes drop out, and the tests of what is disabled */
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
 		if (json_is_false(json_object_get(d->nodes[i].config, "enabled")))
 			d->nodes[i].disabled = true;
-	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
-		if (d->nodes[i].kind != DBT_TEST)
-			rc = resolve_names(d, &d->nodes[i]);
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i], *target = dbt_test_target(d, n);
+		if (target && target->disabled)
+			n->disabled = true;
+	}
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
+		dbt_node *n = &d->nodes[i];
+		if (n->kind == DBT_SEED || n->kind == DBT_MODEL || n->kind == DBT_ANALYSIS) {
+			rc = resolve_names(d, n);
+		} else if (n->kind == DBT_TEST) {
+			/* dbt's alias of a test: config alias (the short name when the
+			 * full one is too long), else its name */
+			const char *alias = json_string_value(json_object_get(n->config, "alias"));
+			n->alias = floe_strdup(alias ? alias : n->name);
+			if (n->alias == NULL)
+				rc = FLOE_ENOMEM;
+		}
+	}
 	if (rc == 0)
 		rc = sort_graph(d);
+	if (rc == 0)
+		rc = link_graph(d);
 	if (rc == 0)
 		rc = dbt_set_graph(d);
 done:
@@ -892,6 +873,14 @@ void floe_dbt_free(floe_dbt *d)
 		floe_free(n->compiled);
 		floe_free(n->test_column);
 		floe_free(n->test_kind);
+		floe_free(n->test_model);
+		floe_free(n->test_source);
+		floe_free(n->compiled_name);
+		floe_free(n->source_name);
+		floe_free(n->patch_path);
+		floe_free(n->parents);
+		floe_free(n->gates);
+		json_decref(n->test_meta);
 		floe_free(n->message);
 		json_decref(n->config);
 		json_decref(n->deps);
@@ -913,6 +902,7 @@ void floe_dbt_free(floe_dbt *d)
 	json_decref(d->packages);
 	json_decref(d->package_vars);
 	json_decref(d->results);
+	json_decref(d->index);
 	floe_free(d->dir);
 	floe_free(d->project_name);
 	floe_free(d->profile_path);

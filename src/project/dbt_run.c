@@ -1,8 +1,7 @@
 /*
- * Running a dbt project: the Jinja context (ref, source, config, var,
- * env_var, this, target, is_incremental, run_query), node selection, the
- * materializations (seed, table, view, ephemeral; dbt-duckdb's external
- * with format iceberg and table_format iceberg land as Iceberg tables),
+ * Running a dbt project: the materializations (seed, table, view,
+ * incremental, ephemeral; dbt-duckdb's external as files read through a
+ * view, or with format iceberg / table_format iceberg as Iceberg tables),
  * generic and singular tests, dbt-style progress lines and the artifacts
  * in target/ (run_results.json, manifest.json, compiled SQL).
  */
@@ -48,6 +47,8 @@ const char *dbt_mat(const dbt_node *n)
 		return "seed";
 	if (n->kind == DBT_TEST)
 		return "test";
+	if (n->kind == DBT_SOURCE)
+		return "source";
 	return m ? m : "view";
 }
 
@@ -55,7 +56,7 @@ const char *dbt_mat(const dbt_node *n)
 
 static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 {
-	dbt_node *model = dbt_find(d, (dbt_kind)-1, t->test_model);
+	dbt_node *model = dbt_test_target(d, t);
 	const char *col = t->test_column;
 	const char *where = json_string_value(json_object_get(t->config, "where"));
 	floe_buf b = FLOE_BUF_INIT;
@@ -68,7 +69,9 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	}
 	if (model == NULL)
 		return floe_error_set(FLOE_EINVAL, "%s: test on unknown model %s", t->path,
-		                      t->test_model ? t->test_model : "?");
+		                      t->test_model    ? t->test_model
+		                      : t->test_source ? t->test_source
+		                                       : "?");
 	rel = dbt_relation(model);
 	from = where ? floe_asprintf("(select * from %s where %s) as m", rel, where)
 	             : floe_asprintf("%s as m", rel);
@@ -163,34 +166,81 @@ static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
 	return floe_table_expose(dbt_engine(d), dbt_catalog(d), ns, name, -1);
 }
 
-/* Only the tables this run reads without building them first: inputs of
- * selected nodes that are not selected, and sources. Exposing every table
- * of the catalog costs a metadata and manifest read per table. */
+/* A catalog view as a DuckDB view (its SQL reads its own inputs, which
+ * the caller exposed first). FLOE_ENOTFOUND when there is no such view. */
+static int expose_view(floe_dbt *d, const char *ns, const char *name)
+{
+	char *sql = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = floe_catalog_load_view(dbt_catalog(d), ns, name, &sql);
+	if (rc == 0) {
+		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
+		floe_buf_put_sql_ident(&b, ns);
+		floe_buf_putc(&b, '.');
+		floe_buf_put_sql_ident(&b, name);
+		rc = floe_buf_printf(&b, " AS %s", sql);
+		if (rc == 0)
+			rc = floe_engine_exec(dbt_engine(d), b.ptr);
+	}
+	floe_buf_free(&b);
+	floe_free(sql);
+	return rc;
+}
+
+/* Make a node this run reads but does not build readable: a table is
+ * exposed from its current snapshot, a view (and an external model's view
+ * over its files) is created from the catalog after its own inputs, an
+ * ephemeral model's inputs are exposed (it is inlined). done[] marks what
+ * was handled. */
+static int expose_node(floe_dbt *d, dbt_node *p, bool *done, int depth)
+{
+	const char *mat = dbt_mat(p);
+	bool files = strcmp(mat, "external") == 0 && !dbt_external_is_iceberg(p);
+	bool view = strcmp(mat, "view") == 0 || files, eph = strcmp(mat, "ephemeral") == 0;
+	int rc = 0;
+	if (done[p - d->nodes] || depth > 64)
+		return 0;
+	done[p - d->nodes] = true;
+	/* a view reads its inputs; an external model's view reads its files */
+	if ((view && !files) || eph)
+		for (size_t k = 0; rc == 0 && k < p->nparents; k++) {
+			dbt_node *q = &d->nodes[p->parents[k]];
+			if (!q->selected)
+				rc = expose_node(d, q, done, depth + 1);
+		}
+	if (rc || eph || p->schema == NULL)
+		return rc;
+	if (view) {
+		rc = expose_view(d, p->schema, p->alias);
+		if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* not built yet */
+			floe_error_clear();
+			rc = 0;
+		}
+		return rc;
+	}
+	return expose_if_exists(d, p->schema, p->alias);
+}
+
+/* Only what this run reads without building it first: inputs of selected
+ * nodes that are not selected, and sources. Exposing every table of the
+ * catalog costs a metadata and manifest read per table. */
 static int expose_inputs(floe_dbt *d)
 {
-	int rc = 0;
+	bool *done = floe_calloc(d->nnodes + 1, sizeof(bool));
+	int rc = done ? 0 : FLOE_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
-		size_t k;
-		json_t *dep;
 		if (!n->selected)
 			continue;
-		json_array_foreach(n->deps, k, dep)
-		{
-			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-			if (rc == 0 && p && !p->selected && p->schema &&
-			    strcmp(dbt_mat(p), "ephemeral") != 0 && strcmp(dbt_mat(p), "view") != 0)
-				rc = expose_if_exists(d, p->schema, p->alias);
-		}
-		json_array_foreach(n->sources, k, dep)
-		{
-			const json_t *e = json_object_get(d->sources, json_string_value(dep));
-			if (rc == 0 && e)
-				rc = expose_if_exists(
-				    d, json_string_value(json_object_get(e, "schema")),
-				    json_string_value(json_object_get(e, "identifier")));
+		for (size_t k = 0; rc == 0 && k < n->nparents; k++) {
+			dbt_node *p = &d->nodes[n->parents[k]];
+			if (!p->selected)
+				rc = expose_node(d, p, done, 0);
 		}
 	}
+	floe_free(done);
 	return rc;
 }
 
@@ -237,51 +287,133 @@ static int ensure_namespace(floe_dbt *d, const char *ns)
 	return rc < 0 ? rc : 0;
 }
 
-static bool is_iceberg_external(const dbt_node *n)
+/* read_csv of a seed: RFC 4180, the header, the configured delimiter */
+static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types)
 {
-	const char *fmt = json_string_value(json_object_get(n->config, "format"));
-	const char *tf = json_string_value(json_object_get(n->config, "table_format"));
-	return (fmt && strcmp(fmt, "iceberg") == 0) || (tf && strcmp(tf, "iceberg") == 0);
-}
-
-static int seed_query(floe_dbt *d, dbt_node *n, char **out)
-{
-	floe_buf q = FLOE_BUF_INIT;
-	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
-	const json_t *types = json_object_get(n->config, "column_types");
 	const char *delim = json_string_value(json_object_get(n->config, "delimiter"));
+	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
+	const char *k;
+	json_t *v;
+	bool first = true;
 	int rc = abs ? 0 : FLOE_ENOMEM;
 	if (rc == 0)
-		rc = floe_buf_puts(&q, "SELECT * FROM read_csv(");
+		rc = floe_buf_puts(q, "read_csv(");
 	if (rc == 0)
-		rc = floe_buf_put_sql_string(&q, abs);
+		rc = floe_buf_put_sql_string(q, abs);
 	if (rc == 0)
-		rc = floe_buf_puts(&q, ", header = true, quote = '\"', escape = '\"', delim = ");
+		rc = floe_buf_puts(q, ", header = true, quote = '\"', escape = '\"', delim = ");
 	if (rc == 0)
-		rc = floe_buf_put_sql_string(&q, delim ? delim : ",");
+		rc = floe_buf_put_sql_string(q, delim ? delim : ",");
 	if (rc == 0 && json_object_size(types) > 0) {
-		const char *k;
-		json_t *v;
-		bool first = true;
-		rc = floe_buf_puts(&q, ", types = {");
+		rc = floe_buf_puts(q, ", types = {");
 		json_object_foreach((json_t *)types, k, v)
 		{
 			if (!first)
-				floe_buf_puts(&q, ", ");
+				floe_buf_puts(q, ", ");
 			first = false;
-			floe_buf_put_sql_string(&q, k);
-			floe_buf_puts(&q, ": ");
-			floe_buf_put_sql_string(&q, json_string_value(v) ? json_string_value(v)
-			                                                 : "VARCHAR");
+			floe_buf_put_sql_string(q, k);
+			floe_buf_puts(q, ": ");
+			floe_buf_put_sql_string(q, json_string_value(v) ? json_string_value(v)
+			                                                : "VARCHAR");
 		}
-		floe_buf_puts(&q, "}");
+		floe_buf_puts(q, "}");
 	}
 	if (rc == 0)
-		rc = floe_buf_puts(&q, ")");
+		rc = floe_buf_puts(q, ")");
 	floe_free(abs);
-	if (rc == 0)
-		*out = floe_buf_detach(&q, NULL);
+	return rc;
+}
+
+static bool plain_identifier(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* The query loading a seed (dbt-duckdb's seed: the CSV's header names the
+ * columns). column_types override the sniffed types of the columns they
+ * name (as in dbt, names the CSV lacks are ignored, with a warning);
+ * quote_columns: false creates the columns unquoted, so a header that is
+ * no plain identifier is an error, as dbt's unquoted DDL would be. */
+static int seed_query(floe_dbt *d, dbt_node *n, char **out)
+{
+	const json_t *types = json_object_get(n->config, "column_types");
+	bool unquoted = json_is_false(json_object_get(n->config, "quote_columns"));
+	floe_buf q = FLOE_BUF_INIT, base = FLOE_BUF_INIT;
+	floe_engine_rows *cols = NULL;
+	json_t *known = json_object();
+	char *describe = NULL;
+	int rc = known ? seed_read_csv(&base, d, n, NULL) : FLOE_ENOMEM;
+	*out = NULL;
+	if (rc == 0 && (json_object_size(types) > 0 || unquoted)) {
+		describe =
+		    floe_asprintf("SELECT column_name FROM (DESCRIBE SELECT * FROM %s)", base.ptr);
+		rc = describe ? floe_engine_query_rows(dbt_engine(d), describe, 0, &cols)
+		              : FLOE_ENOMEM;
+	}
+	if (rc == 0 && json_is_object(types)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)types, k, v)
+		{
+			bool found = false;
+			for (size_t i = 0; i < cols->nrows; i++)
+				found |= floe_str_eq(cols->rows[i][0], k);
+			if (found)
+				json_object_set(known, k, v);
+			else
+				floe_log(FLOE_LOG_WARN,
+				         "%s: column_types names '%s', which the CSV does not have "
+				         "(ignored)",
+				         n->path, k);
+		}
+	}
+	for (size_t i = 0; rc == 0 && unquoted && i < cols->nrows; i++)
+		if (!plain_identifier(cols->rows[i][0]))
+			rc = floe_error_set(
+			    FLOE_EINVAL,
+			    "%s: column '%s' needs quoting, but quote_columns is false", n->path,
+			    cols->rows[i][0]);
+	if (rc == 0 && unquoted) {
+		/* the DDL dbt would run: a reserved word fails here as it would there */
+		floe_buf_puts(&q, "CREATE OR REPLACE TEMP TABLE floe_seed_probe (");
+		for (size_t i = 0; i < cols->nrows; i++)
+			floe_buf_printf(&q, "%s%s VARCHAR", i ? ", " : "", cols->rows[i][0]);
+		rc = floe_buf_puts(&q, "); DROP TABLE floe_seed_probe");
+		if (rc == 0 && (rc = floe_engine_exec(dbt_engine(d), q.ptr)) != 0)
+			floe_error_prefix("%s: quote_columns is false: ", n->path);
+		floe_buf_reset(&q);
+	}
+	if (rc == 0) {
+		floe_buf_reset(&base);
+		rc = floe_buf_puts(&q, "SELECT ");
+		if (rc == 0 && unquoted) {
+			/* the columns as unquoted identifiers (keywords fail here) */
+			for (size_t i = 0; i < cols->nrows; i++) {
+				floe_buf_puts(&q, i ? ", " : "");
+				floe_buf_put_sql_ident(&q, cols->rows[i][0]);
+				floe_buf_printf(&q, " AS %s", cols->rows[i][0]);
+			}
+		} else if (rc == 0) {
+			rc = floe_buf_puts(&q, "*");
+		}
+		if (rc == 0)
+			rc = floe_buf_puts(&q, " FROM ");
+		if (rc == 0)
+			rc = seed_read_csv(&q, d, n, known);
+	}
+	if (rc == 0 && (*out = floe_buf_detach(&q, NULL)) == NULL)
+		rc = FLOE_ENOMEM;
 	floe_buf_free(&q);
+	floe_buf_free(&base);
+	floe_engine_rows_free(cols);
+	json_decref(known);
+	floe_free(describe);
 	return rc;
 }
 
@@ -308,44 +440,134 @@ static void status_line(floe_dbt *d, size_t idx, size_t total, const dbt_node *n
 	(void)d;
 }
 
+/* target/compiled/<project>/<file>; a generic test's file is named after
+ * the test (dbt's short name) inside a folder named after its properties
+ * file, as dbt writes it */
 static int write_compiled(floe_dbt *d, const dbt_node *n)
 {
 	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
-	char *p = floe_asprintf(
-	    "%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target", d->project_name,
-	    n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0 ? n->name : n->path);
+	bool generic = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0;
+	char *p = generic ? floe_asprintf("%s/%s/compiled/%s/%s/%s.sql", d->dir, tp ? tp : "target",
+	                                  d->project_name, n->path,
+	                                  n->compiled_name ? n->compiled_name : n->name)
+	                  : floe_asprintf("%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target",
+	                                  d->project_name, n->path);
 	int rc;
 	if (p == NULL)
 		return FLOE_ENOMEM;
-	if (n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0) {
-		char *q = floe_asprintf("%s.sql", p);
-		floe_free(p);
-		p = q;
-		if (p == NULL)
-			return FLOE_ENOMEM;
-	}
 	rc = floe_storage_write(p, n->compiled ? n->compiled : "",
 	                        n->compiled ? strlen(n->compiled) : 0);
 	floe_free(p);
 	return rc;
 }
 
+/* A node is skipped when what it reads errored or was skipped, and in a
+ * build when a test gating it failed or errored (a warning does not) */
 static bool upstream_failed(floe_dbt *d, const dbt_node *n)
 {
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && (p->status == ST_ERROR || p->status == ST_SKIP))
+	for (size_t i = 0; i < n->nparents; i++) {
+		const dbt_node *p = &d->nodes[n->parents[i]];
+		if (p->status == ST_ERROR || p->status == ST_SKIP)
 			return true;
 	}
-	if (n->kind == DBT_TEST && n->test_model) {
-		dbt_node *m = dbt_find(d, (dbt_kind)-1, n->test_model);
-		if (m && (m->status == ST_ERROR || m->status == ST_SKIP))
+	for (size_t i = 0; i < n->ngates; i++) {
+		dbt_status st = d->nodes[n->gates[i]].status;
+		if (st == ST_ERROR || st == ST_FAIL || st == ST_SKIP)
 			return true;
 	}
 	return false;
+}
+
+/* is `a` an ancestor of `n`? (breadth first; mark[] and queue[] are
+ * scratch of nnodes entries, mark compared with the stamp) */
+static bool reads(floe_dbt *d, size_t n, size_t a, unsigned *mark, unsigned stamp, size_t *queue)
+{
+	size_t head = 0, tail = 0;
+	queue[tail++] = n;
+	mark[n] = stamp;
+	while (head < tail) {
+		const dbt_node *x = &d->nodes[queue[head++]];
+		for (size_t i = 0; i < x->nparents; i++) {
+			size_t p = x->parents[i];
+			if (p == a)
+				return true;
+			if (mark[p] != stamp) {
+				mark[p] = stamp;
+				queue[tail++] = p;
+			}
+		}
+	}
+	return false;
+}
+
+static int add_gate(dbt_node *n, size_t t)
+{
+	size_t *g;
+	for (size_t k = 0; k < n->ngates; k++)
+		if (n->gates[k] == t)
+			return 0;
+	g = floe_realloc(n->gates, (n->ngates + 1) * sizeof(size_t));
+	if (g == NULL)
+		return FLOE_ENOMEM;
+	n->gates = g;
+	n->gates[n->ngates++] = t;
+	return 0;
+}
+
+/* dbt build's test edges (dbt-core Linker.add_test_edges): a selected test
+ * gates each selected model or seed that reads directly one of the nodes
+ * it tests and, directly or not, all of them; the gated node runs after
+ * the test and is skipped when the test fails. */
+static int build_gates(floe_dbt *d)
+{
+	size_t n = d->nnodes, *nkids = floe_calloc(n + 1, sizeof(size_t));
+	size_t **kids = floe_calloc(n + 1, sizeof(size_t *)),
+	       *queue = floe_calloc(n + 1, sizeof(size_t));
+	unsigned *mark = floe_calloc(n + 1, sizeof(unsigned)), stamp = 0;
+	int rc = nkids && kids && queue && mark ? 0 : FLOE_ENOMEM;
+	/* the selected models and seeds reading each node */
+	for (size_t c = 0; rc == 0 && c < n; c++) {
+		const dbt_node *cn = &d->nodes[c];
+		if (!cn->selected || (cn->kind != DBT_MODEL && cn->kind != DBT_SEED))
+			continue;
+		for (size_t k = 0; rc == 0 && k < cn->nparents; k++) {
+			size_t p = cn->parents[k],
+			       *g = floe_realloc(kids[p], (nkids[p] + 1) * sizeof(size_t));
+			if (g == NULL) {
+				rc = FLOE_ENOMEM;
+				break;
+			}
+			kids[p] = g;
+			kids[p][nkids[p]++] = c;
+		}
+	}
+	for (size_t t = 0; rc == 0 && t < n; t++) {
+		const dbt_node *tn = &d->nodes[t];
+		if (tn->kind != DBT_TEST || !tn->selected)
+			continue;
+		for (size_t j = 0; rc == 0 && j < tn->nparents; j++) {
+			size_t p = tn->parents[j];
+			for (size_t k = 0; rc == 0 && k < nkids[p]; k++) {
+				size_t c = kids[p][k];
+				bool all = true;
+				/* strictly downstream of every tested node (a node the
+				 * test reads must not wait for it) */
+				for (size_t o = 0; all && o < tn->nparents; o++)
+					all = tn->parents[o] != c &&
+					      (tn->parents[o] == p ||
+					       reads(d, c, tn->parents[o], mark, ++stamp, queue));
+				if (all)
+					rc = add_gate(&d->nodes[c], t);
+			}
+		}
+	}
+	for (size_t i = 0; kids && i < n; i++)
+		floe_free(kids[i]);
+	floe_free(kids);
+	floe_free(nkids);
+	floe_free(queue);
+	floe_free(mark);
+	return rc;
 }
 
 /* The error as one line: DuckDB's advice sections cut, lines joined. */
@@ -427,7 +649,7 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 }
 
 /* store_failures: the failing rows of a test land in an Iceberg table
- * <target schema>_dbt_test__audit.<test name> (dbt's default schema). */
+ * <target schema>_dbt_test__audit.<test alias> (dbt's default schema). */
 static int store_failures(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
@@ -436,7 +658,8 @@ static int store_failures(floe_dbt *d, dbt_node *n)
 	if (rc == 0)
 		rc = ensure_namespace(d, ns);
 	if (rc == 0)
-		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns, n->name, n->compiled,
+		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns,
+		                      n->alias ? n->alias : n->name, n->compiled,
 		                      FLOE_WRITE_REPLACE, &res);
 	floe_free(ns);
 	return rc < 0 ? rc : 0;
@@ -494,12 +717,68 @@ static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_
 static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
 static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
+/* The node as a view over `sql`: a DuckDB view for this run's later
+ * models, and an Iceberg view in the catalog (its SQL and schema) for
+ * every later reader (view models, external files). */
+static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
+{
+	char *rel = dbt_relation(n);
+	char *ddl = rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
+	                                "VIEW %s AS %s",
+	                                n->schema, rel, sql)
+	                : NULL;
+	floe_ice_schema *vs = NULL;
+	char *sel = NULL;
+	int next_id = 1, rc;
+	pthread_mutex_lock(&run_mu);
+	rc = ddl ? floe_engine_exec(dbt_engine(d), ddl) : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_engine_describe(dbt_engine(d), sql, NULL, &next_id, &vs, &sel);
+	if (rc == 0) {
+		rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias, sql, vs);
+		if (rc == FLOE_EUNSUPPORTED) {
+			floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s", n->path,
+			         floe_error_message());
+			floe_error_clear();
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&run_mu);
+	floe_ice_schema_free(vs);
+	floe_free(sel);
+	floe_free(ddl);
+	floe_free(rel);
+	return rc;
+}
+
+/* An existing Iceberg table keeps its location (Iceberg tables do not
+ * move): say so when the config names another one. */
+static void warn_kept_location(floe_dbt *d, const dbt_node *n, const char *wanted)
+{
+	floe_ice_metadata *m = NULL;
+	if (wanted == NULL || floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) != 1 ||
+	    floe_catalog_load_table(dbt_catalog(d), n->schema, n->alias, &m, NULL) != 0) {
+		floe_error_clear();
+		return;
+	}
+	if (strcmp(floe_ice_metadata_location(m), wanted) != 0)
+		floe_log(FLOE_LOG_WARN,
+		         "%s: table %s.%s keeps its location %s (the config names %s; an existing "
+		         "Iceberg table does not move)",
+		         n->path, n->schema, n->alias, floe_ice_metadata_location(m), wanted);
+	floe_ice_metadata_free(m);
+}
+
 static int run_node(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
-	char *query = NULL;
+	char *query = NULL, *location = NULL, *view_sql = NULL;
 	const char *mat = dbt_mat(n);
+	bool external = n->kind == DBT_MODEL && strcmp(mat, "external") == 0;
+	bool files = external && !dbt_external_is_iceberg(n);
+	dbt_external ext;
 	int rc = 0;
+	memset(&ext, 0, sizeof(ext));
 	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
 	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
 	    n->kind == DBT_TEST) {
@@ -515,11 +794,19 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			n->compiled = c;
 		}
 	}
+	/* external models: where the files (or the Iceberg table) go */
+	if (rc == 0 && files)
+		rc = dbt_external_plan(d, n, &ext);
+	else if (rc == 0 && external)
+		rc = dbt_external_iceberg_location(d, n, &location);
 	pthread_mutex_unlock(&run_mu);
 	if (rc == 0 && n->compiled)
 		rc = write_compiled(d, n);
-	if (rc)
+	if (rc) {
+		dbt_external_free(&ext);
+		floe_free(location);
 		return rc;
+	}
 	if (n->kind == DBT_TEST) {
 		char *count_sql = dbt_test_count_sql(n);
 		floe_engine_rows *r = NULL;
@@ -534,58 +821,30 @@ static int run_node(floe_dbt *d, dbt_node *n)
 			rc = store_failures(d, n);
 		return rc;
 	}
-	if ((rc = ensure_namespace(d, n->schema)) != 0)
+	if ((rc = ensure_namespace(d, n->schema)) != 0) {
+		dbt_external_free(&ext);
+		floe_free(location);
 		return rc;
+	}
 	if (n->kind == DBT_SEED) {
 		rc = seed_query(d, n, &query);
 	} else if (strcmp(mat, "ephemeral") == 0) {
 		n->status = ST_PASS;
 		return 0;
-	} else if (strcmp(mat, "view") == 0) {
-		/* a DuckDB view for this run's later models, and an Iceberg view in
-		 * the catalog (its SQL and schema) for every later reader */
-		char *rel = dbt_relation(n);
-		char *sql =
-		    rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
-		                        "VIEW %s AS %s",
-		                        n->schema, rel, n->compiled)
-		        : NULL;
-		floe_ice_schema *vs = NULL;
-		char *sel = NULL;
-		int next_id = 1;
-		pthread_mutex_lock(&run_mu);
-		rc = sql ? floe_engine_exec(dbt_engine(d), sql) : FLOE_ENOMEM;
+	} else if (strcmp(mat, "view") == 0 || files) {
+		if (hook_config(n, "pre-hook", "pre_hook"))
+			rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
+		if (rc == 0 && files)
+			rc = dbt_external_write(d, n, &ext, &view_sql);
 		if (rc == 0)
-			rc = floe_engine_describe(dbt_engine(d), n->compiled, NULL, &next_id, &vs,
-			                          &sel);
-		if (rc == 0) {
-			rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias,
-			                               n->compiled, vs);
-			if (rc == FLOE_EUNSUPPORTED) {
-				floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s",
-				         n->path, floe_error_message());
-				floe_error_clear();
-				rc = 0;
-			}
-		}
-		pthread_mutex_unlock(&run_mu);
-		floe_ice_schema_free(vs);
-		floe_free(sel);
-		floe_free(sql);
-		floe_free(rel);
+			rc = make_view(d, n, files ? view_sql : n->compiled);
+		if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
+			rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 		n->status = rc ? ST_ERROR : ST_PASS;
+		dbt_external_free(&ext);
+		floe_free(view_sql);
 		return rc;
-	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 ||
-	           (strcmp(mat, "external") == 0)) {
-		if (strcmp(mat, "external") == 0 && !is_iceberg_external(n))
-			floe_log(
-			    FLOE_LOG_WARN,
-			    "%s: materialized external with format '%s' is written as an Iceberg "
-			    "table",
-			    n->path,
-			    json_string_value(json_object_get(n->config, "format"))
-			        ? json_string_value(json_object_get(n->config, "format"))
-			        : "parquet");
+	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 || external) {
 		rc = check_contract(d, n);
 		if (rc == 0 && (query = floe_strdup(n->compiled)) == NULL)
 			rc = FLOE_ENOMEM;
@@ -600,9 +859,11 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
 		    floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1)
 			rc = incremental_query(d, n, &query, &mode);
+		warn_kept_location(d, n, location);
 		if (rc == 0) {
 			/* later nodes of this run read the result from memory */
-			floe_write_options wo = {n->readers > 0};
+			floe_write_options wo = {.keep_result = n->readers > 0,
+			                         .location = location};
 			rc = floe_table_write_with(dbt_engine(d), dbt_catalog(d), n->schema,
 			                           n->alias, query, mode, &wo, &res);
 		}
@@ -628,6 +889,7 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		n->status = ST_PASS;
 	}
 	floe_free(query);
+	floe_free(location);
 	return rc;
 }
 
@@ -678,111 +940,22 @@ static const json_t *hook_config(const dbt_node *n, const char *dash, const char
 	return h ? h : json_object_get(n->config, under);
 }
 
-static const char *what_of(const dbt_node *n)
+/* dbt's words for what was done: "created sql <materialization> model" */
+static const char *what_of(const dbt_node *n, char *buf, size_t size)
 {
 	const char *m = dbt_mat(n);
 	if (n->kind == DBT_SEED)
 		return "loaded seed file";
 	if (n->kind == DBT_TEST)
 		return "test";
-	if (strcmp(m, "view") == 0)
-		return "created sql view model";
 	if (strcmp(m, "ephemeral") == 0)
 		return "compiled ephemeral model";
-	return "created sql table model";
+	snprintf(buf, size, "created sql %s model", m);
+	return buf;
 }
 
 /* ---- scheduling: nodes run when their selected inputs are done, on up
  * to `threads` workers (dbt's --threads / the profile's threads) ---- */
-
-/*
- * dbt build's test edges (dbt-core's add_test_edges): a test blocks a seed
- * or model N when every node the test depends on is upstream of N, so the
- * tests of N's ancestors run before N and one that fails (or errors) skips
- * N. blockers of node i: blk[start[i] .. start[i + 1]).
- */
-typedef struct {
-	size_t *start;
-	size_t *blk;
-} test_edges;
-
-static int test_edges_build(test_edges *te, floe_dbt *d)
-{
-	size_t n = d->nnodes, words = (n + 63) / 64, total = 0, k;
-	uint64_t *anc = floe_calloc(n * words + 1, sizeof(uint64_t));
-	int rc = 0;
-	te->start = floe_calloc(n + 1, sizeof(size_t));
-	te->blk = NULL;
-	if (anc == NULL || te->start == NULL) {
-		rc = FLOE_ENOMEM;
-		goto done;
-	}
-	/* ancestors in topological order: a node's are its parents' plus them */
-	for (size_t oi = 0; oi < n; oi++) {
-		size_t i = d->order[oi];
-		json_t *dep;
-		json_array_foreach(d->nodes[i].deps, k, dep)
-		{
-			dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-			size_t pi;
-			if (p == NULL)
-				continue;
-			pi = (size_t)(p - d->nodes);
-			for (size_t w = 0; w < words; w++)
-				anc[i * words + w] |= anc[pi * words + w];
-			anc[i * words + pi / 64] |= (uint64_t)1 << (pi % 64);
-		}
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (pass == 0)
-				te->start[i] = m;
-			if (d->nodes[i].kind == DBT_TEST || !d->nodes[i].selected)
-				continue;
-			for (size_t t = 0; t < n; t++) {
-				const dbt_node *tn = &d->nodes[t];
-				json_t *dep;
-				bool all = json_array_size(tn->deps) > 0;
-				if (tn->kind != DBT_TEST || !tn->selected)
-					continue;
-				json_array_foreach(tn->deps, k, dep)
-				{
-					dbt_node *p =
-					    dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-					size_t pi = p ? (size_t)(p - d->nodes) : 0;
-					if (p == NULL || !(anc[i * words + pi / 64] &
-					                   ((uint64_t)1 << (pi % 64))))
-						all = false;
-				}
-				if (all && pass == 1)
-					te->blk[m] = t;
-				m += all;
-			}
-		}
-		if (pass == 0) {
-			te->start[n] = total = m;
-			if ((te->blk = floe_calloc(total + 1, sizeof(size_t))) == NULL) {
-				rc = FLOE_ENOMEM;
-				goto done;
-			}
-		}
-	}
-done:
-	floe_free(anc);
-	if (rc) {
-		floe_free(te->start);
-		floe_free(te->blk);
-		te->start = te->blk = NULL;
-	}
-	return rc;
-}
-
-static void test_edges_free(test_edges *te)
-{
-	floe_free(te->start);
-	floe_free(te->blk);
-}
 
 /* ---- kept results: a table's result stays in DuckDB while selected nodes
  * still read it; a large one (or one past the budget) is released, read
@@ -806,14 +979,9 @@ static int64_t keep_budget(void)
 static void each_input(floe_dbt *d, const dbt_node *n, void (*fn)(floe_dbt *, dbt_node *, void *),
                        void *arg, int depth)
 {
-	size_t i;
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		const char *m = p ? dbt_mat(p) : "";
-		if (p == NULL)
-			continue;
+	for (size_t i = 0; i < n->nparents; i++) {
+		dbt_node *p = &d->nodes[n->parents[i]];
+		const char *m = dbt_mat(p);
 		if ((strcmp(m, "ephemeral") == 0 || strcmp(m, "view") == 0) && depth < 64)
 			each_input(d, p, fn, arg, depth + 1);
 		else
@@ -843,9 +1011,8 @@ typedef struct {
 	floe_dbt *d;
 	floe_dbt_summary *sum;
 	size_t total, *done_count;
-	int *state;           /* 0 waiting, 1 running, 2 done */
-	const test_edges *te; /* NULL unless build */
-	int64_t *kept_bytes;  /* of the results kept now */
+	int *state;          /* 0 waiting, 1 running, 2 done */
+	int64_t *kept_bytes; /* of the results kept now */
 	int64_t keep_budget;
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
@@ -853,33 +1020,17 @@ typedef struct {
 	floe_catalog *cat;
 } worker;
 
-static bool inputs_done(const worker *w, const dbt_node *n)
+static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
 {
-	floe_dbt *d = w->d;
-	size_t i, ni = (size_t)(n - d->nodes);
-	json_t *dep;
-	json_array_foreach(n->deps, i, dep)
-	{
-		dbt_node *p = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
-		if (p && p->selected && w->state[p - d->nodes] != 2)
+	for (size_t i = 0; i < n->nparents; i++) {
+		const dbt_node *p = &d->nodes[n->parents[i]];
+		if (p->selected && state[n->parents[i]] != 2)
 			return false;
 	}
-	for (i = w->te ? w->te->start[ni] : 0; w->te && i < w->te->start[ni + 1]; i++)
-		if (w->state[w->te->blk[i]] != 2)
+	for (size_t i = 0; i < n->ngates; i++)
+		if (state[n->gates[i]] != 2)
 			return false;
 	return true;
-}
-
-/* a blocking test of a build that failed, errored or was skipped */
-static bool blocked_by_test(const worker *w, const dbt_node *n)
-{
-	size_t ni = (size_t)(n - w->d->nodes);
-	for (size_t i = w->te ? w->te->start[ni] : 0; w->te && i < w->te->start[ni + 1]; i++) {
-		dbt_status st = w->d->nodes[w->te->blk[i]].status;
-		if (st == ST_FAIL || st == ST_ERROR || st == ST_SKIP)
-			return true;
-	}
-	return false;
 }
 
 typedef struct {
@@ -929,12 +1080,13 @@ static void release_inputs(worker *w, dbt_node *n)
 
 static void run_one(worker *w, dbt_node *n)
 {
+	char what[64];
 	int64_t s0 = floe_time_mono_us();
 	floe_dbt *d = w->d;
 	dbt_status st;
 	int rc = 0;
 	pthread_mutex_lock(w->mu);
-	bool skip = upstream_failed(d, n) || blocked_by_test(w, n);
+	bool skip = upstream_failed(d, n);
 	pthread_mutex_unlock(w->mu);
 	if (!skip)
 		rc = run_node(d, n);
@@ -955,7 +1107,7 @@ static void run_one(worker *w, dbt_node *n)
 	}
 	n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
 	(*w->done_count)++;
-	status_line(d, *w->done_count, w->total, n, what_of(n));
+	status_line(d, *w->done_count, w->total, n, what_of(n, what, sizeof(what)));
 	w->state[n - d->nodes] = 2;
 	pthread_cond_broadcast(w->cv);
 	pthread_mutex_unlock(w->mu);
@@ -979,7 +1131,7 @@ static void *work(void *arg)
 				continue;
 			pending = true;
 			if (w->state[n - d->nodes] == 0 && (next == NULL || n->kind == DBT_TEST) &&
-			    inputs_done(w, n)) {
+			    inputs_done(d, n, w->state)) {
 				next = n;
 				if (n->kind == DBT_TEST)
 					break;
@@ -1002,7 +1154,7 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build)
+static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 {
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -1010,17 +1162,12 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build
 	size_t done = 0;
 	worker w[16];
 	pthread_t tid[16];
-	test_edges te = {NULL, NULL};
 	int64_t kept_bytes = 0, budget = keep_budget();
 	int *state = floe_calloc(d->nnodes + 1, sizeof(int));
 	int rc = 0, started = 0;
 	if (state == NULL)
 		return FLOE_ENOMEM;
 	count_readers(d, budget > 0);
-	if (build && (rc = test_edges_build(&te, d)) != 0) {
-		floe_free(state);
-		return rc;
-	}
 	if (threads <= 0)
 		threads = (int)json_integer_value(json_object_get(d->output, "threads"));
 	if (threads <= 0)
@@ -1033,7 +1180,6 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build
 		                .total = total,
 		                .done_count = &done,
 		                .state = state,
-		                .te = build ? &te : NULL,
 		                .kept_bytes = &kept_bytes,
 		                .keep_budget = budget,
 		                .mu = &mu,
@@ -1071,7 +1217,6 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total, bool build
 		floe_engine_free(w[i].eng);
 	}
 	floe_free(state);
-	test_edges_free(&te);
 	pthread_mutex_destroy(&mu);
 	pthread_cond_destroy(&cv);
 	return rc;
@@ -1083,16 +1228,12 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	int64_t t0 = floe_time_mono_us();
 	int rc;
 	memset(sum, 0, sizeof(*sum));
+	if (strcmp(command, "ls") == 0)
+		return floe_error_set(FLOE_EINVAL, "ls lists nodes with floe_dbt_list");
 	if ((rc = dbt_select_nodes(d, command)) != 0 || (rc = dbt_set_command(d, command)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->nnodes; i++)
 		total += d->nodes[i].selected;
-	if (strcmp(command, "ls") == 0) {
-		for (size_t i = 0; i < d->nnodes; i++)
-			if (d->nodes[i].selected)
-				floe_log(FLOE_LOG_INFO, "%s", d->nodes[i].unique_id);
-		return 0;
-	}
 	if (strcmp(command, "compile") == 0) {
 		/* as dbt compile: introspective queries (star, get_column_values,
 		 * run_query) read the warehouse */
@@ -1129,7 +1270,9 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
 		return rc;
-	rc = schedule(d, sum, total, strcmp(command, "build") == 0);
+	if (strcmp(command, "build") == 0 && (rc = build_gates(d)) != 0)
+		return rc;
+	rc = schedule(d, sum, total);
 	if (rc)
 		return rc;
 	sum->total = (int)total;

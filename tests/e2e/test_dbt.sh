@@ -51,9 +51,9 @@ node -e 'const m=require(process.argv[1]); if (!m.nodes["model.jaffle_shop.order
 grep -q "Done. PASS=29" "$P/logs/dbt.log" && pass || fail "logs/dbt.log lacks the run"
 
 # selection: stg_orders and what depends on it
-floe ls --select stg_orders+ 2>"$WORK/ls.out" >/dev/null
-assert_eq "selection" "model.jaffle_shop.at_risk_customers model.jaffle_shop.customers model.jaffle_shop.orders model.jaffle_shop.rolling_30_day_orders model.jaffle_shop.stg_orders" \
-  "$(grep '^model\.' "$WORK/ls.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+floe ls --select stg_orders+ --resource-type model >"$WORK/ls.out" 2>/dev/null
+assert_eq "selection" "jaffle_shop.ddi.at_risk_customers jaffle_shop.marts.customers jaffle_shop.marts.orders jaffle_shop.ddi.rolling_30_day_orders jaffle_shop.staging.stg_orders" \
+  "$(tr '\n' ' ' <"$WORK/ls.out" | sed 's/ $//')"
 
 # a failing model mid-DAG: ERROR, its descendants SKIP, tables keep their snapshot
 before=$(current_snapshot marts.customers)

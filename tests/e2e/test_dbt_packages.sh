@@ -24,16 +24,16 @@ rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit (one test fails)" 1 "$rc"
 grep -q "Done. PASS=11 WARN=2 ERROR=1 SKIP=0 TOTAL=14" "$WORK/b.out" && pass || fail "summary: $(tail -4 "$WORK/b.out")"
-grep -q "FAIL  test pkgkit.all_at_least_amounts_amount_2 " "$WORK/b.out" && pass || fail "failing test: $(grep all_at_least "$WORK/b.out")"
+grep -q "FAIL  test pkgkit_all_at_least_amounts_amount__25 " "$WORK/b.out" && pass || fail "failing test: $(grep all_at_least "$WORK/b.out")"
 grep -q "Got 2 results, configured to fail if != 0" "$WORK/b.out" && pass || fail "failing test count: $(grep -A1 FAIL "$WORK/b.out")"
-grep -q "WARN  test pkgkit.all_at_least_amounts_amount_3 " "$WORK/b.out" && pass || fail "error_if: $(grep all_at_least "$WORK/b.out")"
+grep -q "WARN  test at_least_25_error_if_3 " "$WORK/b.out" && pass || fail "error_if: $(grep all_at_least "$WORK/b.out")"
 grep -q "Got 2 results, configured to warn if != 0" "$WORK/b.out" && pass || fail "error_if message: $(grep -A1 WARN "$WORK/b.out")"
-grep -A1 "WARN  test pkgkit.total_excess_amounts_amount " "$WORK/b.out" | grep -q "Got 5 results, configured to warn if != 0" && pass || fail "fail_calc: $(grep -A1 total_excess "$WORK/b.out")"
-for t in pkgkit.all_at_least_amounts_amount pkgkit.rows_between_query_demo_model pkgkit.rows_between_spine_model ids_without_gaps_amounts_id; do
+grep -A1 "WARN  test pkgkit_total_excess_amounts_35__amount " "$WORK/b.out" | grep -q "Got 5 results, configured to warn if != 0" && pass || fail "fail_calc: $(grep -A1 total_excess "$WORK/b.out")"
+for t in pkgkit_all_at_least_amounts_amount__10 pkgkit_rows_between_query_demo_1__1 pkgkit_rows_between_spine_4__4 ids_without_gaps_amounts_id; do
     grep -q "PASS  test $t " "$WORK/b.out" && pass || fail "$t: $(grep "$t" "$WORK/b.out")"
 done
 # the forwarded **kwargs reach the dispatched body
-grep -q 'where amount < 25' "$P/target/compiled/pkgs_demo/pkgkit.all_at_least_amounts_amount_2.sql" && pass || fail "compiled test: $(cat "$P"/target/compiled/pkgs_demo/pkgkit.all_at_least_amounts_amount_2.sql)"
+grep -q 'where amount < 25' "$P/target/compiled/pkgs_demo/models/schema.yml/pkgkit_all_at_least_amounts_amount__25.sql" && pass || fail "compiled test: $(cat "$P"/target/compiled/pkgs_demo/models/schema.yml/pkgkit_all_at_least_amounts_amount__25.sql)"
 
 # dispatch: the project's override, then pkgshim (dispatch config), then
 # pkgkit's duckdb__ over its default__

@@ -127,6 +127,9 @@ third_party_check m.a
 # usage errors exit 2
 rc=0; floe load >/dev/null 2>&1 || rc=$?
 assert_eq "usage exit code" 2 "$rc"
-rc=0; floe query "SELECT 1" --bogus >/dev/null 2>&1 || rc=$?
+rc=0; floe query "SELECT 1" --bogus >/dev/null 2>"$WORK/usage.err" || rc=$?
 assert_eq "unknown option exit code" 2 "$rc"
+assert_eq "unknown option message" "floe: unknown option --bogus for query (see 'floe query --help')" "$(cat "$WORK/usage.err")"
+rc=0; floe --bogus >/dev/null 2>"$WORK/usage.err" || rc=$?
+assert_eq "unknown global option message" "floe: unknown option --bogus (see 'floe --help')" "$(cat "$WORK/usage.err")"
 finish

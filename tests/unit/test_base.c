@@ -1,5 +1,6 @@
 /* Unit tests of the base layer: errors, buffer caps, parsing, time, uuid,
- * murmur3 (spec Appendix B values) and the allocation fault seam. */
+ * murmur3 (spec Appendix B values), md5 (RFC 1321 test suite) and the
+ * allocation fault seam. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -85,6 +86,62 @@ static void test_murmur3_spec_values(void **state)
 	assert_int_equal(floe_murmur3_32("iceberg", 7, 0), 1210000089u);
 }
 
+static void test_md5_rfc1321(void **state)
+{
+	/* RFC 1321, appendix A.5: the test suite */
+	static const char *const v[][2] = {
+	    {"", "d41d8cd98f00b204e9800998ecf8427e"},
+	    {"a", "0cc175b9c0f1b6a831c399e269772661"},
+	    {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+	    {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+	    {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+	    {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+	     "d174ab98d277d9f5a5611c2c9f419d9f"},
+	    {"1234567890123456789012345678901234567890123456789012345678901234567890123456"
+	     "7890",
+	     "57edf4a22be3c955ac49da2e2107b67a"},
+	};
+	char hex[33];
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		floe_md5_hex(v[i][0], strlen(v[i][0]), hex);
+		assert_string_equal(hex, v[i][1]);
+	}
+}
+
+static void test_md5_streaming(void **state)
+{
+	/* any split of the input gives the one-shot digest, across block and
+	 * padding boundaries (55, 56, 63, 64, 65 bytes) */
+	char text[200], one[33], hex[33];
+	static const char digits[] = "0123456789abcdef";
+	(void)state;
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	for (size_t len = 0; len <= sizeof(text); len += (len < 70 ? 1 : 13)) {
+		floe_md5_hex(text, len, one);
+		for (size_t cut = 0; cut <= len; cut += 7) {
+			floe_md5_ctx c;
+			uint8_t d[16];
+			floe_md5_init(&c);
+			floe_md5_update(&c, text, cut);
+			floe_md5_update(&c, text + cut, len - cut);
+			floe_md5_final(&c, d);
+			for (int k = 0; k < 16; k++) {
+				hex[2 * k] = digits[d[k] >> 4];
+				hex[2 * k + 1] = digits[d[k] & 15];
+			}
+			hex[32] = '\0';
+			assert_string_equal(hex, one);
+		}
+	}
+	/* a dbt generic test name (its unique id hashes such strings) */
+	floe_md5_hex(
+	    "accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
+	    83, hex);
+	assert_string_equal(hex, "1ce6ab157c285f7cd2ac656013faf758");
+}
+
 static void test_alloc_fault(void **state)
 {
 	void *p;
@@ -137,6 +194,8 @@ int main(void)
 	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_uuid),
 	    cmocka_unit_test(test_murmur3_spec_values),
+	    cmocka_unit_test(test_md5_rfc1321),
+	    cmocka_unit_test(test_md5_streaming),
 	    cmocka_unit_test(test_alloc_fault),
 	    cmocka_unit_test(test_arena),
 	};

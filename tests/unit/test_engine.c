@@ -1,6 +1,7 @@
 /* Unit tests of the engine layer against the real DuckDB: type mapping and
  * casts, refused types, Parquet files with field ids and Iceberg metrics,
- * views binding by field id, and no leftovers after a failing query. */
+ * views binding by field id, no leftovers after a failing query, and
+ * tables created at a given location. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -413,6 +414,59 @@ static void test_failed_write_leaves_nothing(void **state)
 	floe_ice_schema_free(s);
 }
 
+/* floe_write_options.location: a new table at the given location (metadata and
+ * data under it); an existing one keeps its own; the fs catalog refuses a
+ * location outside its layout */
+static void test_write_at_location(void **state)
+{
+	floe_catalog *c = NULL, *fs = NULL;
+	floe_ice_metadata *m = NULL;
+	floe_write_result res;
+	char *wh = floe_asprintf("%s/wh", dir), *loc = floe_asprintf("file://%s/elsewhere/t/", dir);
+	char *want = floe_asprintf("file://%s/elsewhere/t", dir), *mloc = NULL;
+	char *other = floe_asprintf("file://%s/other", dir), *fswh = floe_asprintf("%s/fswh", dir);
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, NULL, wh), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	assert_int_equal(floe_table_write_with(eng, c, "ns", "t", "SELECT 1 AS a",
+	                                       FLOE_WRITE_REPLACE,
+	                                       &(floe_write_options){.location = loc}, &res),
+	                 0);
+	assert_int_equal(floe_catalog_load_table(c, "ns", "t", &m, &mloc), 0);
+	assert_string_equal(floe_ice_metadata_location(m), want);
+	assert_true(floe_str_starts_with(mloc, want));
+	assert_non_null(strstr(mloc, "/elsewhere/t/metadata/"));
+	floe_ice_metadata_free(m);
+	floe_free(mloc);
+	m = NULL;
+	mloc = NULL;
+	/* a second write with another location appends to the same table */
+	assert_int_equal(floe_table_write_with(eng, c, "ns", "t", "SELECT 2 AS a",
+	                                       FLOE_WRITE_APPEND,
+	                                       &(floe_write_options){.location = other}, &res),
+	                 0);
+	assert_int_equal(floe_catalog_load_table(c, "ns", "t", &m, NULL), 0);
+	assert_string_equal(floe_ice_metadata_location(m), want);
+	floe_ice_metadata_free(m);
+	assert_int_equal(floe_storage_exists(other), 0);
+	/* fs: only the warehouse layout */
+	assert_int_equal(floe_catalog_open(&fs, "fs:", fswh), 0);
+	assert_int_equal(floe_catalog_create_namespace(fs, "ns", NULL), 0);
+	assert_int_equal(floe_table_write_with(eng, fs, "ns", "t", "SELECT 1 AS a",
+	                                       FLOE_WRITE_REPLACE,
+	                                       &(floe_write_options){.location = loc}, &res),
+	                 FLOE_EUNSUPPORTED);
+	assert_non_null(strstr(floe_error_message(), "needs the sql catalog"));
+	assert_int_equal(floe_catalog_table_exists(fs, "ns", "t"), 0);
+	floe_catalog_free(fs);
+	floe_catalog_free(c);
+	floe_free(wh);
+	floe_free(loc);
+	floe_free(want);
+	floe_free(other);
+	floe_free(fswh);
+}
+
 static void test_query_json(void **state)
 {
 	floe_buf b = FLOE_BUF_INIT;
@@ -433,7 +487,7 @@ static void test_kept_result(void **state)
 {
 	floe_catalog *cat = NULL;
 	floe_write_result res;
-	floe_write_options keep = {true};
+	floe_write_options keep = {.keep_result = true};
 	char *wh = floe_asprintf("%s/kept", dir), *v;
 	(void)state;
 	assert_int_equal(floe_catalog_open(&cat, NULL, wh), 0);
@@ -498,6 +552,7 @@ int main(void)
 	    cmocka_unit_test(test_bounds_kept_independently),
 	    cmocka_unit_test(test_footer_bounds),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
+	    cmocka_unit_test(test_write_at_location),
 	    cmocka_unit_test(test_query_json),
 	    cmocka_unit_test(test_kept_result),
 	};

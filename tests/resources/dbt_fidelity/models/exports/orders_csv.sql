@@ -1,0 +1,2 @@
+{{ config(materialized='external', location='exports/orders.csv', delimiter='|') }}
+select order_id, status from {{ ref('orders') }}

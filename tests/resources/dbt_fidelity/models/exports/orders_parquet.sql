@@ -1,0 +1,2 @@
+{{ config(materialized='external') }}
+select order_id, customer_id, status, amount from {{ ref('orders') }}
