@@ -769,6 +769,43 @@ static void warn_kept_location(floe_dbt *d, const dbt_node *n, const char *wante
 	floe_ice_metadata_free(m);
 }
 
+/* Keeping a result pays where per-statement costs dominate, on small data:
+ * planning the query once and reading memory beat streaming the query into
+ * Parquet below about this much input; above it the extra materialization
+ * costs more than it saves (bench/jaffle.sh at raw scales 1, 100, 1000). */
+#define KEEP_SMALL_INPUTS ((int64_t)128 << 10)
+
+static void each_input(floe_dbt *d, const dbt_node *n, void (*fn)(floe_dbt *, dbt_node *, void *),
+                       void *arg, int depth);
+
+static void add_input_bytes(floe_dbt *d, dbt_node *p, void *arg)
+{
+	int64_t *sum = arg;
+	(void)d;
+	/* only inputs this run wrote know their size */
+	if (*sum < 0 || p->status != ST_PASS || (p->kind != DBT_SEED && p->kind != DBT_MODEL))
+		*sum = -1;
+	else
+		*sum += p->bytes;
+}
+
+/* a seed's CSV, or all the inputs of a model, small enough to keep */
+static bool small_inputs(floe_dbt *d, dbt_node *n)
+{
+	int64_t sum = 0;
+	if (n->kind == DBT_SEED) {
+		char *csv = floe_asprintf("%s/%s", d->dir, n->path);
+		bool ok = csv && floe_storage_size(&sum, csv) == 0;
+		floe_free(csv);
+		floe_error_clear();
+		return ok && sum <= KEEP_SMALL_INPUTS;
+	}
+	if (json_array_size(n->deps) == 0 && n->nparents == 0)
+		return false; /* nothing says how large it is */
+	each_input(d, n, add_input_bytes, &sum, 0);
+	return sum >= 0 && sum <= KEEP_SMALL_INPUTS;
+}
+
 static int run_node(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
@@ -862,7 +899,8 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		warn_kept_location(d, n, location);
 		if (rc == 0) {
 			/* later nodes of this run read the result from memory */
-			floe_write_options wo = {.keep_result = n->readers > 0,
+			floe_write_options wo = {.keep_result =
+			                             n->readers > 0 && small_inputs(d, n),
 			                         .location = location};
 			rc = floe_table_write_with(dbt_engine(d), dbt_catalog(d), n->schema,
 			                           n->alias, query, mode, &wo, &res);
@@ -1088,6 +1126,7 @@ static void run_one(worker *w, dbt_node *n)
 	pthread_mutex_lock(w->mu);
 	bool skip = upstream_failed(d, n);
 	pthread_mutex_unlock(w->mu);
+	floe_log(FLOE_LOG_DEBUG, "START %s", n->unique_id);
 	if (!skip)
 		rc = run_node(d, n);
 	release_inputs(w, n);

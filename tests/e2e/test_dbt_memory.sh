@@ -1,9 +1,9 @@
 #!/bin/bash
-# dbt runs keep a model's result in DuckDB while later nodes read it
-# (through ephemeral and view models too) and release a large one once its
-# readers are done: the results are the same whether results are kept,
-# released early (FLOE_KEEP_MB=1) or never kept (FLOE_KEEP_MB=0), and the
-# Iceberg tables are what a third-party reader sees.
+# dbt runs keep a result made from small inputs in DuckDB while later nodes
+# read it (through ephemeral and view models too) and release a large one
+# once its readers are done: the results are the same whether results are
+# kept, released early (FLOE_KEEP_MB=1) or never kept (FLOE_KEEP_MB=0), and
+# the Iceberg tables are what a third-party reader sees.
 source "$(dirname "$0")/lib.sh"
 unset FLOE_WAREHOUSE
 P="$WORK/memory"
@@ -31,13 +31,15 @@ for keep in default 1 0; do
         FLOE_KEEP_MB=$keep floe --verbose build >"$WORK/b.out" 2>&1 || rc=$?
     fi
     assert_eq "build ($keep) exit" 0 "$rc"
-    grep -q "Done. PASS=10 WARN=0 ERROR=0 SKIP=0 TOTAL=10" "$WORK/b.out" && pass || fail "build ($keep): $(tail -3 "$WORK/b.out")"
+    grep -q "Done. PASS=11 WARN=0 ERROR=0 SKIP=0 TOTAL=11" "$WORK/b.out" && pass || fail "build ($keep): $(tail -3 "$WORK/b.out")"
     check_results "$keep"
     kept=$(grep -c "result kept in memory" "$WORK/b.out" || true)
     released=$(grep -c "result released from memory" "$WORK/b.out" || true)
     case $keep in
-    default) # big (5 readers through the view and the ephemeral), big_agg (2 tests)
+    default) # the seed (small CSV) and big (small input; 7 readers, with the view,
+        # the ephemeral and their readers); not big_agg (its input is large)
         assert_eq "kept by default" 2 "$kept"
+        grep -q "model.memory.big: result kept in memory for 7 readers" "$WORK/b.out" && pass || fail "big not kept: $(grep kept "$WORK/b.out")"
         assert_eq "nothing released below the budget" 0 "$released" ;;
     1) # big's data files pass 1 MiB / 16: released once its last reader is done
         assert_eq "kept with a small budget" 2 "$kept"
@@ -46,7 +48,7 @@ for keep in default 1 0; do
         assert_eq "nothing kept with FLOE_KEEP_MB=0" 0 "$kept" ;;
     esac
 done
-for t in main.big main.big_agg main.from_view main.from_ephemeral; do third_party_check "$t"; done
+for t in main.nums main.big main.big_agg main.from_view main.from_ephemeral; do third_party_check "$t"; done
 assert_eq "history of big" 3 "$(floe history main.big --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')"
 
 # a failing reader of a kept result: ERROR, the kept table is no reason for
@@ -56,7 +58,7 @@ echo "select k, count(*) as n, sum(nope) as s from {{ ref('big') }} group by k" 
 rc=0
 floe build >"$WORK/f.out" 2>&1 || rc=$?
 assert_eq "failing reader exit" 1 "$rc"
-grep -q "Done. PASS=7 WARN=0 ERROR=1 SKIP=2 TOTAL=10" "$WORK/f.out" && pass || fail "failing reader: $(grep -E 'ERROR|Done' "$WORK/f.out")"
+grep -q "Done. PASS=8 WARN=0 ERROR=1 SKIP=2 TOTAL=11" "$WORK/f.out" && pass || fail "failing reader: $(grep -E 'ERROR|Done' "$WORK/f.out")"
 assert_eq "failing reader: snapshot kept" "$before" "$(current_snapshot main.big_agg)"
 check_results "after a failure"
 finish
