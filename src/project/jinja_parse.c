@@ -730,11 +730,21 @@ static jj_node *parse_body(tparser *p, const char *ends, char **end_word, lexer 
 			int tag_line = p->line;
 			if (from < p->len && (s[from] == '-' || s[from] == '+'))
 				from++;
-			for (size_t k = from; k + 1 < p->len; k++)
+			for (size_t k = from; k + 1 < p->len; k++) {
+				if (kind != '#' && (s[k] == '\'' || s[k] == '"')) {
+					/* a string literal may hold the closing delimiter, as in
+					 * config(post_hook="grant ... {{ this }}") */
+					char q = s[k];
+					for (k++; k < p->len && s[k] != q; k++)
+						if (s[k] == '\\')
+							k++;
+					continue;
+				}
 				if (s[k] == close[0] && s[k + 1] == close[1]) {
 					c = s + k;
 					break;
 				}
+			}
 			if (c == NULL) {
 				terr(p, tag_line, "unclosed tag, expected ", close);
 				return NULL;

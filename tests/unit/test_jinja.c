@@ -363,6 +363,19 @@ static void test_python_builtins(void **state)
 	expect_error("{{ modules.datetime.date(2024, 1, 1) + 1 }}", "unsupported operand types");
 }
 
+/* a tag ends at its delimiter outside string literals: hooks written as
+ * config(post_hook="... {{ this }} ...") hold one inside a string */
+static void test_delimiters_in_strings(void **state)
+{
+	(void)state;
+	expect("{{ 'a }} b' }}", "a }} b");
+	expect("{{ \"x {{ y }} z\" | upper }}", "X {{ Y }} Z");
+	expect("{% set s = 'it''s %} here' %}{{ s }}", "its %} here");
+	expect("{{ 'q\\'}}' }}", "q'}}");
+	expect("{# a 'comment }} #}ok", "ok");
+	expect_error("{{ 'unterminated }}", "unclosed tag");
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -391,6 +404,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_objects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_packages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_python_builtins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delimiters_in_strings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
