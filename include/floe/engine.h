@@ -174,6 +174,9 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 /* Drop the kept result of ns.name, if there is one, and expose the table
  * from its data files again. 0 also when nothing was kept. */
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name);
+/* Drop table ns.name from the catalog (purge: its files too), its view in
+ * this engine's database and any kept result of it. */
+int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char *name, bool purge);
 
 /*
  * CREATE TABLE ns.name (column definitions): `columns` is the parenthesised

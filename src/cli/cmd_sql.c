@@ -477,18 +477,13 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 			rc = mark_stale(h.ns, h.name);
 		break;
 	case H_DROP:
-		rc = floe_catalog_drop_table(cat, h.ns, h.name, false);
+		rc = floe_table_drop(eng, cat, h.ns, h.name, false);
 		if (rc == FLOE_ENOTFOUND && h.if_exists) {
 			floe_error_clear();
 			rc = 0;
 		} else if (rc == 0) {
-			char *drop =
-			    floe_asprintf("DROP VIEW IF EXISTS \"%s\".\"%s\"", h.ns, h.name);
-			rc = drop ? floe_engine_exec(eng, drop) : FLOE_ENOMEM;
-			floe_free(drop);
-			if (rc == 0)
-				cli_status("OK", "dropped %s.%s [%.2fs]", h.ns, h.name,
-				           cli_seconds_since(t0));
+			cli_status("OK", "dropped %s.%s [%.2fs]", h.ns, h.name,
+			           cli_seconds_since(t0));
 		}
 		break;
 	case H_SCHEMA:

@@ -281,6 +281,27 @@ int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const ch
 	return floe_table_expose(e, c, ns, name, -1);
 }
 
+int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char *name, bool purge)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = floe_catalog_drop_table(c, ns, name, purge);
+	if (rc)
+		return rc;
+	kept_drop(e, ns, name, false);
+	/* the view, if this database has one; the catalog drop is what counts */
+	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
+	floe_buf_put_sql_ident(&b, ns);
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, name);
+	if (b.ptr) {
+		duckdb_result r;
+		duckdb_query(floe_engine_connection(e), b.ptr, &r);
+		duckdb_destroy_result(&r);
+	}
+	floe_buf_free(&b);
+	return 0;
+}
+
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res)
 {

@@ -702,19 +702,18 @@ static int relation_type(floe_dbt *d, const char *schema, const char *name, cons
 	floe_buf b = FLOE_BUF_INIT;
 	int rc;
 	*type = NULL;
+	/* a catalog table is a table, though this run reads it through a view */
+	if ((rc = floe_catalog_table_exists(dbt_catalog(d), schema, name)) == 1) {
+		*type = "table";
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
 	floe_buf_puts(&b, "SELECT table_type FROM information_schema.tables WHERE table_schema = ");
 	floe_buf_put_sql_string(&b, schema);
 	floe_buf_puts(&b, " AND table_name = ");
 	floe_buf_put_sql_string(&b, name);
 	rc = b.ptr ? floe_engine_query_rows(dbt_engine(d), b.ptr, 1, &r) : FLOE_ENOMEM;
-	if (rc == 0 && r->nrows == 0 &&
-	    floe_catalog_table_exists(dbt_catalog(d), schema, name) == 1) {
-		floe_engine_rows_free(r);
-		r = NULL;
-		rc = floe_table_expose(dbt_engine(d), dbt_catalog(d), schema, name, -1);
-		if (rc == 0)
-			rc = floe_engine_query_rows(dbt_engine(d), b.ptr, 1, &r);
-	}
 	if (rc == 0 && r->nrows == 1)
 		*type = r->rows[0][0] && strcmp(r->rows[0][0], "VIEW") == 0 ? "view" : "table";
 	floe_engine_rows_free(r);
@@ -745,6 +744,36 @@ static int fn_get_relation(json_t **out, floe_jinja *j, const json_t *args, cons
 		*out = dbt_relation_value(v[0] ? v[0] : "memory", v[1], v[2], type);
 		rc = *out ? 0 : FLOE_ENOMEM;
 	}
+	return rc;
+}
+
+/* adapter.drop_relation(relation): a catalog table is dropped from the
+ * catalog (its files stay, as an Iceberg drop without purge leaves them);
+ * a view of this run only from DuckDB */
+static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
+                            void *ud)
+{
+	floe_dbt *d = ud;
+	const json_t *rel = json_array_get(args, 0);
+	const char *schema = rel_part(rel, "schema"), *name = rel_part(rel, "identifier");
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = 0;
+	(void)j;
+	(void)kwargs;
+	*out = json_null();
+	if (d->parsing || dbt_engine(d) == NULL || schema == NULL || name == NULL)
+		return 0;
+	rc = floe_catalog_table_exists(dbt_catalog(d), schema, name);
+	if (rc == 1)
+		return floe_table_drop(dbt_engine(d), dbt_catalog(d), schema, name, false);
+	if (rc < 0)
+		return rc;
+	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
+	floe_buf_put_sql_ident(&b, schema);
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, name);
+	rc = b.ptr ? floe_engine_exec(dbt_engine(d), b.ptr) : FLOE_ENOMEM;
+	floe_buf_free(&b);
 	return rc;
 }
 
@@ -1092,6 +1121,7 @@ int dbt_register_adapter(floe_dbt *d)
 	    {"adapter.get_columns_in_relation", fn_get_columns},
 	    {"adapter.get_relation", fn_get_relation},
 	    {"adapter.load_relation", fn_load_relation},
+	    {"adapter.drop_relation", fn_drop_relation},
 	    {"load_relation", fn_load_relation},
 	    {"adapter.quote", fn_quote},
 	    {"adapter.type", fn_adapter_type},

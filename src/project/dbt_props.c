@@ -376,6 +376,10 @@ static int add_generic_test(floe_dbt *d, const test_target *tt, const json_t *co
 	short_name = NULL;
 	n->test_kind = tname;
 	tname = NULL;
+	/* a column test's column, or column_name given among a model test's
+	 * arguments (dbt passes it to the macro either way) */
+	if (col == NULL && json_is_string(json_object_get(args, "column_name")))
+		col = json_string_value(json_object_get(args, "column_name"));
 	n->test_column = col ? floe_strdup(col) : NULL;
 	n->test_args = json_deep_copy(args);
 	json_object_del(n->test_args, "column_name");

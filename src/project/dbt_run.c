@@ -950,13 +950,11 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 		if (sql == NULL)
 			continue;
 		pthread_mutex_lock(&run_mu);
-		if (n) {
-			char *r = dbt_relation(n);
-			json_t *rel = r ? json_string(r) : NULL;
+		if (n) { /* `this` is the node's relation object, as in dbt */
+			json_t *rel = dbt_node_relation(d, n);
 			if (rel)
 				floe_jinja_set_global(d->jinja, "this", rel);
 			json_decref(rel);
-			floe_free(r);
 		}
 		rc = floe_jinja_render(d->jinja, sql, what, &b);
 		pthread_mutex_unlock(&run_mu);

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Relations as dbt gives them to hooks and macros: `this` in a post-hook is
+# the node's relation (schema, identifier, its text), adapter.drop_relation
+# drops a seed from the catalog (as dbt_utils' own project does), and a
+# model-level generic test gets the column_name given among its arguments.
+source "$(dirname "$0")/lib.sh"
+P="$WORK/relations"
+cp -r "$FLOE_TESTS_DIR/resources/dbt_relations" "$P"
+export FLOE_WAREHOUSE="$P/warehouse" HOOK_OUT="$WORK/hook.csv"
+cd "$P"
+rc=0
+floe build >"$WORK/b.out" 2>&1 || rc=$?
+assert_eq "build exit" 0 "$rc"
+grep -q "Done. PASS=5 WARN=0 ERROR=0 SKIP=0 TOTAL=5" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+# (the relation's text is "main"."hooked", quoted again by the CSV writer)
+assert_eq "this in a post-hook" 'main,hooked,"""main"".""hooked""",2' "$(cat "$HOOK_OUT" 2>/dev/null)"
+expect_fail "dropped by adapter.drop_relation" "main.to_drop" floe show main.to_drop
+assert_eq "the other seed stays" 1 "$(scalar 'SELECT count(*) FROM main.stays')"
+grep -q "PASS  test not_null_hooked_x " "$WORK/b.out" && pass || fail "model-level not_null: $(grep not_null "$WORK/b.out")"
+grep -q "PASS  test positive_hooked_x " "$WORK/b.out" && pass || fail "model-level generic test: $(grep positive "$WORK/b.out")"
+grep -q '"x" is null\|x is null' "$P/target/compiled/relations/models/schema.yml/not_null_hooked_x.sql" && pass || fail "compiled not_null: $(cat "$P"/target/compiled/relations/models/schema.yml/not_null_hooked_x.sql)"
+third_party_check main.hooked
+finish
