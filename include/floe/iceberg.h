@@ -99,6 +99,16 @@ void floe_ice_type_string(const floe_ice_type *t, char *out, size_t outlen);
 int floe_ice_schema_from_json(floe_ice_schema **out, const json_t *j);
 json_t *floe_ice_schema_to_json(const floe_ice_schema *s); /* new reference */
 floe_ice_schema *floe_ice_schema_new(int schema_id, floe_ice_type *root /* taken */);
+/*
+ * The Parquet column name a writer gives an Iceberg field (spec, Appendix
+ * A: columns are matched by field id; Java writes the name through
+ * AvroSchemaUtil.makeCompatibleName, and readers that match by name, such
+ * as icebird, expect it): the name itself when it is an Avro name
+ * ([A-Za-z_][A-Za-z0-9_]*), else a leading digit gets a '_' in front and
+ * every other character outside [A-Za-z0-9_] (each code point of UTF-8
+ * text) becomes _x<HEX>. Caller frees; NULL on ENOMEM.
+ */
+char *floe_ice_parquet_name(const char *name);
 floe_ice_schema *floe_ice_schema_clone(const floe_ice_schema *s);
 void floe_ice_schema_free(floe_ice_schema *s);
 /* Field with this id anywhere in the schema (nested too), or NULL. For list

@@ -125,15 +125,24 @@ int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const cha
 		const char *col = root->fields[i].name;
 		if (i)
 			rc = floe_buf_puts(&b, ", ");
+		/* the files' column is the field's Parquet name */
+		char *pq = floe_ice_parquet_name(col);
+		if (pq == NULL)
+			rc = FLOE_ENOMEM;
 		if (rc == 0 && evolved) {
 			char *ty = floe_engine_duckdb_type(root->fields[i].type);
 			rc = ty ? floe_buf_puts(&b, "CAST(") : FLOE_ENOMEM;
 			if (rc == 0)
-				rc = floe_buf_put_sql_ident(&b, col);
+				rc = floe_buf_put_sql_ident(&b, pq);
 			if (rc == 0)
 				rc = floe_buf_printf(&b, " AS %s) AS ", ty);
 			floe_free(ty);
+		} else if (rc == 0 && strcmp(pq, col) != 0) {
+			rc = floe_buf_put_sql_ident(&b, pq);
+			if (rc == 0)
+				rc = floe_buf_puts(&b, " AS ");
 		}
+		floe_free(pq);
 		if (rc == 0)
 			rc = floe_buf_put_sql_ident(&b, col);
 	}

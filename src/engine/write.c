@@ -547,7 +547,7 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
                             floe_ice_data_file **files, size_t *n)
 {
 	leaves ls = {NULL, 0};
-	floe_buf ids = FLOE_BUF_INIT, sql = FLOE_BUF_INIT;
+	floe_buf ids = FLOE_BUF_INIT, sql = FLOE_BUF_INIT, renamed = FLOE_BUF_INIT;
 	char *data_dir = floe_storage_local_path(data_dir_uri), *staging = NULL;
 	floe_ice_data_file *out = NULL;
 	size_t cnt = 0, cap = 0;
@@ -568,16 +568,43 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
+	/* the files' columns have the Parquet names of the fields
+	 * (floe_ice_parquet_name): a query whose names are not Avro names is
+	 * renamed on the way out */
 	rc = floe_buf_putc(&ids, '{');
 	for (size_t i = 0; rc == 0 && i < schema->root->nfields; i++) {
 		const floe_ice_field *f = &schema->root->fields[i];
+		char *pq = floe_ice_parquet_name(f->name);
+		if (pq == NULL) {
+			rc = FLOE_ENOMEM;
+			break;
+		}
 		if (i)
 			rc = floe_buf_puts(&ids, ", ");
 		if (rc == 0)
-			rc = walk(&ls, &ids, NULL, f->name, f->id, f->type, false);
+			rc = walk(&ls, &ids, NULL, pq, f->id, f->type, false);
+		if (rc == 0 && strcmp(pq, f->name) != 0 && renamed.len == 0)
+			rc = floe_buf_puts(&renamed, "SELECT ");
+		floe_free(pq);
 	}
 	if (rc == 0)
 		rc = floe_buf_putc(&ids, '}');
+	for (size_t i = 0; rc == 0 && renamed.len > 0 && i < schema->root->nfields; i++) {
+		const char *name = schema->root->fields[i].name;
+		char *pq = floe_ice_parquet_name(name);
+		rc = pq ? floe_buf_puts(&renamed, i ? ", " : "") : FLOE_ENOMEM;
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(&renamed, name);
+		if (rc == 0)
+			rc = floe_buf_puts(&renamed, " AS ");
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(&renamed, pq);
+		floe_free(pq);
+	}
+	if (rc == 0 && renamed.len > 0)
+		rc = floe_buf_printf(&renamed, " FROM (%s\n) AS floe_w", query);
+	if (rc == 0 && renamed.len > 0)
+		query = renamed.ptr;
 	if (rc == 0)
 		rc = floe_storage_mkdirs(staging);
 	if (rc)
@@ -700,6 +727,7 @@ done:
 	leaves_free(&ls);
 	floe_buf_free(&ids);
 	floe_buf_free(&sql);
+	floe_buf_free(&renamed);
 	floe_free(staging);
 	floe_free(data_dir);
 	return rc;

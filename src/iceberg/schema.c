@@ -320,6 +320,60 @@ static int check_ids(const floe_ice_type *t, int *ids, size_t *n, size_t cap)
 	return rc;
 }
 
+static bool avro_char(unsigned char c, bool first)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (!first && c >= '0' && c <= '9');
+}
+
+/* one UTF-8 code point starting at s[*i] (a bad byte counts as itself) */
+static uint32_t next_code_point(const unsigned char *s, size_t *i)
+{
+	unsigned char c = s[*i];
+	int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+	uint32_t cp = extra == 3 ? c & 0x07 : extra == 2 ? c & 0x0F : extra == 1 ? c & 0x1F : c;
+	size_t k = 1;
+	for (; k <= (size_t)extra && (s[*i + k] & 0xC0) == 0x80; k++)
+		cp = (cp << 6) | (s[*i + k] & 0x3F);
+	if (k <= (size_t)extra) { /* truncated sequence: the lead byte alone */
+		cp = c;
+		k = 1;
+	}
+	*i += k;
+	return cp;
+}
+
+char *floe_ice_parquet_name(const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	floe_buf b = FLOE_BUF_INIT;
+	bool valid = avro_char(s[0], true);
+	int rc = 0;
+	for (size_t i = 1; valid && s[i]; i++)
+		valid = avro_char(s[i], false);
+	if (valid)
+		return floe_strdup(name);
+	for (size_t i = 0; rc == 0 && s[i];) {
+		if (avro_char(s[i], i == 0)) {
+			rc = floe_buf_putc(&b, (char)s[i++]);
+		} else if (i == 0 && s[i] >= '0' && s[i] <= '9') {
+			rc = floe_buf_putc(&b, '_');
+			if (rc == 0)
+				rc = floe_buf_putc(&b, (char)s[i++]);
+		} else {
+			uint32_t cp = next_code_point(s, &i);
+			rc = floe_buf_printf(&b, "_x%X", (unsigned)cp);
+		}
+	}
+	if (rc == 0 && b.len == 0)
+		rc = floe_buf_puts(&b, "_");
+	if (rc) {
+		floe_buf_free(&b);
+		return NULL;
+	}
+	return floe_buf_detach(&b, NULL);
+}
+
 floe_ice_schema *floe_ice_schema_new(int schema_id, floe_ice_type *root)
 {
 	floe_ice_schema *s = floe_calloc(1, sizeof(*s));

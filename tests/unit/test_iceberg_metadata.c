@@ -85,6 +85,26 @@ static void expect_bad_schema(const char *text, const char *needle)
 	json_decref(j);
 }
 
+/* Parquet column names as Java's AvroSchemaUtil.makeCompatibleName writes them */
+static void test_parquet_names(void **state)
+{
+	const char *cases[][2] = {{"ok_1", "ok_1"},
+	                          {"_x", "_x"},
+	                          {"Customer Name", "Customer_x20Name"},
+	                          {"2nd", "_2nd"},
+	                          {"a-b", "a_x2Db"},
+	                          {"caf\xc3\xa9", "caf_xE9"},
+	                          {"a.b", "a_x2Eb"},
+	                          {"\xf0\x9f\x98\x80", "_x1F600"}};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = floe_ice_parquet_name(cases[i][0]);
+		assert_non_null(got);
+		assert_string_equal(got, cases[i][1]);
+		floe_free(got);
+	}
+}
+
 static void test_schema_invalid(void **state)
 {
 	(void)state;
@@ -632,6 +652,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_schema_types_roundtrip),
 	    cmocka_unit_test(test_schema_invalid),
+	    cmocka_unit_test(test_parquet_names),
 	    cmocka_unit_test(test_create_and_snapshots),
 	    cmocka_unit_test(test_remove_snapshots_trims_log),
 	    cmocka_unit_test(test_requirements_conflict),
