@@ -6,6 +6,7 @@
  * --catalog URI, --json, --quiet, --verbose, --threads N, --help.
  * Environment: FLOE_WAREHOUSE, FLOE_CATALOG.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,27 +196,41 @@ static void print_help(const cli_cmd *cmd)
 
 /* Split argv into positionals and options checked against the verb's and
  * the global option tables. Accepts --opt VALUE and --opt=VALUE. */
+/* --name or --name=value; SQL that starts with a "-- comment" is not */
+static bool looks_like_option(const char *arg)
+{
+	size_t i = 2;
+	if (arg[0] != '-' || arg[1] != '-' || !isalpha((unsigned char)arg[2]))
+		return false;
+	while (isalnum((unsigned char)arg[i]) || arg[i] == '-' || arg[i] == '_')
+		i++;
+	return arg[i] == '\0' || arg[i] == '=';
+}
+
 static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, int start)
 {
+	bool options_end = false;
 	memset(a, 0, sizeof(*a));
 	for (int i = start; i < argc; i++) {
 		const char *arg = argv[i];
 		const cli_opt *o;
 		char name[64];
 		const char *eq;
-		if (arg[0] != '-' || arg[1] != '-' || arg[2] == '\0') {
-			if (strcmp(arg, "-h") == 0)
-				arg = "--help";
-			else if (strcmp(arg, "-s") == 0)
-				arg = "--select";
-			else if (strcmp(arg, "-q") == 0)
-				arg = "--quiet";
-			else {
-				if (a->npos >= CLI_MAX_ARGS)
-					return cli_usage_error("too many arguments");
-				a->pos[a->npos++] = arg;
-				continue;
-			}
+		if (!options_end && strcmp(arg, "--") == 0) { /* the rest is arguments */
+			options_end = true;
+			continue;
+		}
+		if (!options_end && strcmp(arg, "-h") == 0) {
+			arg = "--help";
+		} else if (!options_end && strcmp(arg, "-s") == 0) {
+			arg = "--select";
+		} else if (!options_end && strcmp(arg, "-q") == 0) {
+			arg = "--quiet";
+		} else if (options_end || !looks_like_option(arg)) {
+			if (a->npos >= CLI_MAX_ARGS)
+				return cli_usage_error("too many arguments");
+			a->pos[a->npos++] = arg;
+			continue;
 		}
 		eq = strchr(arg, '=');
 		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - arg) : strlen(arg)),
