@@ -224,8 +224,11 @@ int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed)
 	for (size_t i = 0; i < d->nnodes; i++) {
 		dbt_node *n = &d->nodes[i];
 		static const char *st[] = {"", "success", "warn", "error", "skipped", "fail"};
-		const char *status =
-		    n->status == ST_PASS && n->kind == DBT_TEST ? "pass" : st[n->status];
+		/* compile only compiles: dbt calls every node it did a success */
+		const char *status = strcmp(command, "compile") == 0 && n->status == ST_PASS
+		                         ? "success"
+		                     : n->status == ST_PASS && n->kind == DBT_TEST ? "pass"
+		                                                                   : st[n->status];
 		json_t *dep_ids = json_array();
 		char *rel;
 		for (size_t k = 0; k < n->nparents; k++) {

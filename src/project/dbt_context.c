@@ -72,9 +72,10 @@ static int fn_config(json_t **out, floe_jinja *j, const json_t *args, const json
 	floe_dbt *d = ud;
 	(void)j;
 	if (d->parsing && d->current) {
-		json_object_update(d->current->config, (json_t *)kwargs);
+		/* as dbt merges: tags add up, meta merges, the rest replaces */
+		dbt_config_merge(d->current->config, kwargs);
 		if (json_is_object(json_array_get(args, 0)))
-			json_object_update(d->current->config, json_array_get(args, 0));
+			dbt_config_merge(d->current->config, json_array_get(args, 0));
 	}
 	*out = json_string("");
 	return 0;

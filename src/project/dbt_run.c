@@ -301,7 +301,10 @@ static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json
 	if (rc == 0)
 		rc = floe_buf_put_sql_string(q, abs);
 	if (rc == 0)
-		rc = floe_buf_puts(q, ", header = true, quote = '\"', escape = '\"', delim = ");
+		/* skip = 0: the sniffer may otherwise skip rows up to one it likes
+		 * and read the rest under that "header", silently */
+		rc = floe_buf_puts(
+		    q, ", header = true, skip = 0, quote = '\"', escape = '\"', delim = ");
 	if (rc == 0)
 		rc = floe_buf_put_sql_string(q, delim ? delim : ",");
 	if (rc == 0 && json_object_size(types) > 0) {
@@ -512,6 +515,38 @@ static int add_gate(dbt_node *n, size_t t)
 	n->gates = g;
 	n->gates[n->ngates++] = t;
 	return 0;
+}
+
+/* The selected nodes n reads through unselected ones gate it, as dbt keeps
+ * the transitive edges of a selection (a -> b -> c with b left out: c
+ * still runs after a, and not when a fails). */
+static int through_unselected(floe_dbt *d, dbt_node *n, size_t at, unsigned *mark, unsigned stamp,
+                              int depth)
+{
+	const dbt_node *x = &d->nodes[at];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < x->nparents && depth < 512; i++) {
+		size_t p = x->parents[i];
+		if (mark[p] == stamp)
+			continue;
+		mark[p] = stamp;
+		if (d->nodes[p].selected)
+			rc = at == (size_t)(n - d->nodes) ? 0 : add_gate(n, p);
+		else
+			rc = through_unselected(d, n, p, mark, stamp, depth + 1);
+	}
+	return rc;
+}
+
+static int transitive_gates(floe_dbt *d)
+{
+	unsigned *mark = floe_calloc(d->nnodes + 1, sizeof(unsigned)), stamp = 0;
+	int rc = mark ? 0 : FLOE_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < d->nnodes; i++)
+		if (d->nodes[i].selected)
+			rc = through_unselected(d, &d->nodes[i], i, mark, ++stamp, 0);
+	floe_free(mark);
+	return rc;
 }
 
 /* dbt build's test edges (dbt-core Linker.add_test_edges): a selected test
@@ -1279,6 +1314,8 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 			rc = floe_table_expose_all(dbt_engine(d), dbt_catalog(d), NULL);
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
+			if (n->selected && n->kind == DBT_SEED)
+				n->status = ST_PASS; /* nothing to compile */
 			if (!n->selected || n->kind == DBT_SEED)
 				continue;
 			rc = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0
@@ -1286,7 +1323,13 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 			         : dbt_render(d, n, false, &n->compiled);
 			if (rc == 0)
 				rc = write_compiled(d, n);
+			if (rc == 0)
+				n->status = ST_PASS;
 		}
+		/* dbt compile writes the artifacts too */
+		if (rc == 0)
+			rc = dbt_write_artifacts(d, command,
+			                         (double)(floe_time_mono_us() - t0) / 1e6);
 		if (rc == 0)
 			floe_log(FLOE_LOG_INFO, "Compiled %zu nodes into %s/target/compiled", total,
 			         d->dir);
@@ -1307,7 +1350,8 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
 		return rc;
-	if (strcmp(command, "build") == 0 && (rc = build_gates(d)) != 0)
+	if ((rc = transitive_gates(d)) != 0 ||
+	    (strcmp(command, "build") == 0 && (rc = build_gates(d)) != 0))
 		return rc;
 	rc = schedule(d, sum, total);
 	if (rc)

@@ -55,6 +55,20 @@ floe ls --select stg_orders+ --resource-type model >"$WORK/ls.out" 2>/dev/null
 assert_eq "selection" "jaffle_shop.ddi.at_risk_customers jaffle_shop.marts.customers jaffle_shop.marts.orders jaffle_shop.ddi.rolling_30_day_orders jaffle_shop.staging.stg_orders" \
   "$(tr '\n' ' ' <"$WORK/ls.out" | sed 's/ $//')"
 
+# a selection keeps the edges through what it leaves out (dbt's subset
+# graph): raw_orders -> stg_orders (not selected) -> orders, so a failing
+# raw_orders skips orders, which keeps its snapshot
+before=$(current_snapshot marts.orders)
+cp "$P/seeds/raw_orders.csv" "$WORK/raw_orders.bak"
+printf '1,2,3,4,5\n' >>"$P/seeds/raw_orders.csv"
+rc=0
+floe build --select "raw_orders orders" --threads 4 >"$WORK/sel.out" 2>&1 || rc=$?
+assert_eq "transitive edge: exit" 1 "$rc"
+grep -q "ERROR loaded seed file seeds.raw_orders " "$WORK/sel.out" && pass || fail "raw_orders should fail: $(cat "$WORK/sel.out")"
+grep -q "SKIP  created sql table model marts.orders " "$WORK/sel.out" && pass || fail "orders not skipped through the unselected stg_orders: $(grep orders "$WORK/sel.out")"
+assert_eq "transitive edge: orders untouched" "$before" "$(current_snapshot marts.orders)"
+cp "$WORK/raw_orders.bak" "$P/seeds/raw_orders.csv"
+
 # a failing model mid-DAG: ERROR, its descendants SKIP, tables keep their snapshot
 before=$(current_snapshot marts.customers)
 cp "$P/models/marts/orders.sql" "$WORK/orders.sql.bak"
