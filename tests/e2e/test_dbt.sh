@@ -55,6 +55,18 @@ floe ls --select stg_orders+ --resource-type model >"$WORK/ls.out" 2>/dev/null
 assert_eq "selection" "jaffle_shop.ddi.at_risk_customers jaffle_shop.marts.customers jaffle_shop.marts.orders jaffle_shop.ddi.rolling_30_day_orders jaffle_shop.staging.stg_orders" \
   "$(tr '\n' ' ' <"$WORK/ls.out" | sed 's/ $//')"
 
+# config() in a model adds its tags to the project's (dbt merges tags);
+# compile writes the artifacts as dbt compile does
+cp "$P/dbt_project.yml" "$WORK/proj.bak"
+sed -i 's/^    staging:$/    staging:\n      +tags: [staging_layer]/' "$P/dbt_project.yml"
+printf "{{ config(tags=['nightly']) }}\nselect 1 as x\n" >"$P/models/staging/tagged.sql"
+assert_eq "tags add up" "jaffle_shop.staging.tagged" "$(floe ls --select 'tag:nightly,tag:staging_layer' 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+rm "$P/models/staging/tagged.sql"
+cp "$WORK/proj.bak" "$P/dbt_project.yml"
+rm -f "$P/target/run_results.json"
+floe compile >/dev/null 2>&1 && pass || fail "compile"
+node -e 'const r=require(process.argv[1]); if (r.args.which !== "compile" || r.results.length !== 29 || r.results.some(x => x.status !== "success")) process.exit(1)' "$P/target/run_results.json" && pass || fail "compile artifacts: $(head -c 300 "$P/target/run_results.json")"
+
 # a selection keeps the edges through what it leaves out (dbt's subset
 # graph): raw_orders -> stg_orders (not selected) -> orders, so a failing
 # raw_orders skips orders, which keeps its snapshot
