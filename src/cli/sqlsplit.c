@@ -67,6 +67,27 @@ static int push(char ***v, size_t *n, const char *s, size_t a, size_t b)
 	return 0;
 }
 
+/* past a string, quoted identifier, dollar-quoted string or comment that
+ * starts at s[i]; i itself when none does */
+static size_t skip_lexeme(const char *s, size_t i)
+{
+	char c = s[i];
+	if (c == '\'' || c == '"')
+		return skip_quoted(s, i, c);
+	if (c == '$')
+		return skip_dollar(s, i);
+	if (c == '-' && s[i + 1] == '-') {
+		while (s[i] && s[i] != '\n')
+			i++;
+		return i;
+	}
+	if (c == '/' && s[i + 1] == '*') {
+		const char *end = strstr(s + i + 2, "*/");
+		return end ? (size_t)(end - s) + 2 : strlen(s);
+	}
+	return i;
+}
+
 int cli_sql_split(char ***out, size_t *n, const char *s)
 {
 	size_t i = 0, start = 0;
@@ -75,16 +96,9 @@ int cli_sql_split(char ***out, size_t *n, const char *s)
 	*n = 0;
 	while (s[i] && rc == 0) {
 		char c = s[i];
-		if (c == '\'' || c == '"') {
-			i = skip_quoted(s, i, c);
-		} else if (c == '$') {
-			i = skip_dollar(s, i);
-		} else if (c == '-' && s[i + 1] == '-') {
-			while (s[i] && s[i] != '\n')
-				i++;
-		} else if (c == '/' && s[i + 1] == '*') {
-			const char *end = strstr(s + i + 2, "*/");
-			i = end ? (size_t)(end - s) + 2 : strlen(s);
+		size_t past = skip_lexeme(s, i);
+		if (past != i) {
+			i = past;
 		} else if (c == ';') {
 			if (!blank(s, start, i))
 				rc = push(out, n, s, start, i);
@@ -108,16 +122,9 @@ size_t cli_sql_group_end(const char *s, size_t open)
 	size_t i = open + 1, depth = 1;
 	while (s[i]) {
 		char c = s[i];
-		if (c == '\'' || c == '"') {
-			i = skip_quoted(s, i, c);
-		} else if (c == '$') {
-			i = skip_dollar(s, i);
-		} else if (c == '-' && s[i + 1] == '-') {
-			while (s[i] && s[i] != '\n')
-				i++;
-		} else if (c == '/' && s[i + 1] == '*') {
-			const char *end = strstr(s + i + 2, "*/");
-			i = end ? (size_t)(end - s) + 2 : strlen(s);
+		size_t past = skip_lexeme(s, i);
+		if (past != i) {
+			i = past;
 		} else {
 			if (c == '(')
 				depth++;

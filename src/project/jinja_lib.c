@@ -69,6 +69,23 @@ static json_t *as_list(const json_t *v)
 	return l ? l : json_array();
 }
 
+/* the values of a list without repeats, in first-seen order (new ref) */
+static json_t *distinct(const json_t *l)
+{
+	json_t *out = json_array(), *x, *y;
+	size_t i, k;
+	json_array_foreach(l, i, x)
+	{
+		bool seen = false;
+		json_array_foreach(out, k, y) seen |= jj_equal(x, y);
+		if (!seen && json_array_append(out, x) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 static int sort_list(floe_jinja *j, int line, json_t *list, const char *attr, bool reverse)
 {
 	size_t n = json_array_size(list);
@@ -247,18 +264,9 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "unique") == 0) {
 		json_t *l = as_list(v);
-		*out = json_array();
-		json_array_foreach(l, i, x)
-		{
-			bool seen = false;
-			size_t k;
-			json_t *y;
-			json_array_foreach(*out, k, y) seen |= jj_equal(x, y);
-			if (!seen)
-				json_array_append(*out, x);
-		}
+		*out = distinct(l);
 		json_decref(l);
-		return 0;
+		return *out ? 0 : FLOE_ENOMEM;
 	}
 	if (strcmp(name, "sum") == 0 || strcmp(name, "max") == 0 || strcmp(name, "min") == 0) {
 		json_t *l = as_list(v);
@@ -546,23 +554,15 @@ static int fn_raise(json_t **out, floe_jinja *j, const json_t *args, const json_
  * without duplicates, so two sets compare equal as lists */
 static int fn_set(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
 {
-	json_t *items = jj_items(json_array_get(args, 0)), *x;
-	size_t i;
+	json_t *items = jj_items(json_array_get(args, 0));
 	(void)kwargs;
 	(void)ud;
 	if (items == NULL)
 		return floe_error_set(FLOE_EINVAL, "set() needs an iterable");
-	*out = json_array();
-	json_array_foreach(items, i, x)
-	{
-		bool seen = false;
-		size_t k;
-		json_t *y;
-		json_array_foreach(*out, k, y) seen |= jj_equal(x, y);
-		if (!seen)
-			json_array_append(*out, x);
-	}
+	*out = distinct(items);
 	json_decref(items);
+	if (*out == NULL)
+		return FLOE_ENOMEM;
 	if (sort_list(j, 0, *out, NULL, false) != 0)
 		floe_error_clear(); /* mixed types: keep the first-seen order */
 	return 0;
