@@ -322,6 +322,7 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 	int64_t target_size = 128LL * 1024 * 1024;
 	int rc, exists, next_id = 1;
 	bool committed = false, keep = opts && opts->keep_result && mode != FLOE_WRITE_APPEND;
+	int64_t t_start = floe_time_mono_us(), t_query = 0, t_files = 0;
 
 	res->snapshot_id = -1;
 	res->rows = 0;
@@ -396,6 +397,7 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 		/* a kept result: the query runs once, into DuckDB; the rest reads it */
 		if (keep && (rc = kept_make(e, ns, name, query, &kept_src)) != 0)
 			goto done;
+		t_query = floe_time_mono_us();
 		if (kept_src)
 			query = kept_src;
 		rc = floe_engine_describe(e, query, cur, &next_id, &schema, &select);
@@ -415,6 +417,7 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 	rc = floe_engine_write_files(e, full, schema, data_dir, target_size, &files, &nfiles);
 	if (rc)
 		goto done;
+	t_files = floe_time_mono_us();
 	res->rows = total_rows(files, nfiles);
 	res->files = nfiles;
 	for (size_t i = 0; i < nfiles; i++)
@@ -428,6 +431,15 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 		                                            : FLOE_ICE_OP_OVERWRITE,
 		                  mode == FLOE_WRITE_APPEND ? NULL : schema, files, nfiles, res);
 	committed = rc == 0;
+	if (committed) { /* where a write's time goes (floe --verbose) */
+		int64_t q = t_query ? t_query : t_start;
+		floe_log(FLOE_LOG_DEBUG,
+		         "%s: query into memory %.1f ms, data files %.1f ms, commit %.1f ms (%d "
+		         "attempt%s)",
+		         ident, (double)(q - t_start) / 1e3, (double)(t_files - q) / 1e3,
+		         (double)(floe_time_mono_us() - t_files) / 1e3, res->attempts,
+		         res->attempts == 1 ? "" : "s");
+	}
 	/* readers of this engine's database now see the kept result, or (not
 	 * kept) no longer an old one */
 	if (committed && keep)

@@ -518,7 +518,7 @@ static int footer_bounds(floe_engine *e, floe_ice_data_file *f, const leaves *ls
 	if (rc == 0)
 		rc = floe_buf_putc(&sql, ')');
 	if (rc == 0)
-		rc = floe_engine_query_rows(e, sql.ptr, 0, &rows);
+		rc = floe_engine_query_text(e, sql.ptr, 0, &rows);
 	for (size_t i = 0; rc == 0 && i < rows->nrows; i++) {
 		int64_t col;
 		if (rows->rows[i][0] == NULL || floe_parse_i64(&col, rows->rows[i][0]) != 0 ||
