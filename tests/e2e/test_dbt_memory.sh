@@ -31,7 +31,7 @@ for keep in default 1 0; do
         FLOE_KEEP_MB=$keep floe --verbose build >"$WORK/b.out" 2>&1 || rc=$?
     fi
     assert_eq "build ($keep) exit" 0 "$rc"
-    grep -q "Done. PASS=11 WARN=0 ERROR=0 SKIP=0 TOTAL=11" "$WORK/b.out" && pass || fail "build ($keep): $(tail -3 "$WORK/b.out")"
+    grep -q "Done. PASS=12 WARN=0 ERROR=0 SKIP=0 TOTAL=12" "$WORK/b.out" && pass || fail "build ($keep): $(tail -3 "$WORK/b.out")"
     check_results "$keep"
     kept=$(grep -c "result kept in memory" "$WORK/b.out" || true)
     released=$(grep -c "result released from memory" "$WORK/b.out" || true)
@@ -49,6 +49,7 @@ for keep in default 1 0; do
     esac
 done
 for t in main.nums main.big main.big_agg main.from_view main.from_ephemeral; do third_party_check "$t"; done
+assert_eq "profile settings" "2.0 GiB|1" "$(scalar "SELECT memory_limit || '|' || threads FROM main.settings_seen")"
 assert_eq "history of big" 3 "$(floe history main.big --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')"
 
 # a failing reader of a kept result: ERROR, the kept table is no reason for
@@ -58,7 +59,7 @@ echo "select k, count(*) as n, sum(nope) as s from {{ ref('big') }} group by k" 
 rc=0
 floe build >"$WORK/f.out" 2>&1 || rc=$?
 assert_eq "failing reader exit" 1 "$rc"
-grep -q "Done. PASS=8 WARN=0 ERROR=1 SKIP=2 TOTAL=11" "$WORK/f.out" && pass || fail "failing reader: $(grep -E 'ERROR|Done' "$WORK/f.out")"
+grep -q "Done. PASS=9 WARN=0 ERROR=1 SKIP=2 TOTAL=12" "$WORK/f.out" && pass || fail "failing reader: $(grep -E 'ERROR|Done' "$WORK/f.out")"
 assert_eq "failing reader: snapshot kept" "$before" "$(current_snapshot main.big_agg)"
 check_results "after a failure"
 finish
