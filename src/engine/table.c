@@ -258,14 +258,19 @@ static int kept_make(floe_engine *e, const char *ns, const char *name, const cha
 	    (rc = floe_engine_exec(e, "CREATE SCHEMA IF NOT EXISTS floe_results")) == 0)
 		e->kept->schema_made = true;
 	pthread_mutex_unlock(&e->kept->mu);
+	/* everything allocated before the table exists: nothing can fail after
+	 * it is made and leave it behind unrecorded */
 	if (rc == 0 &&
-	    (sql = floe_asprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM (%s\n) AS q", tbl,
-	                         query)) == NULL)
+	    ((sql = floe_asprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM (%s\n) AS q", tbl,
+	                          query)) == NULL ||
+	     (*src = floe_asprintf("SELECT * FROM %s", tbl)) == NULL))
 		rc = FLOE_ENOMEM;
 	if (rc == 0)
 		rc = floe_engine_exec(e, sql);
-	if (rc == 0 && (*src = floe_asprintf("SELECT * FROM %s", tbl)) == NULL)
-		rc = FLOE_ENOMEM;
+	if (rc) {
+		floe_free(*src);
+		*src = NULL;
+	}
 	floe_free(sql);
 	floe_free(tbl);
 	return rc;

@@ -921,7 +921,7 @@ static bool small_inputs(floe_dbt *d, dbt_node *n)
 		floe_error_clear();
 		return ok && sum <= KEEP_SMALL_INPUTS;
 	}
-	if (json_array_size(n->deps) == 0 && n->nparents == 0)
+	if (n->nparents == 0)
 		return false; /* nothing says how large it is */
 	each_input(d, n, add_input_bytes, &sum, 0);
 	return sum >= 0 && sum <= KEEP_SMALL_INPUTS;
@@ -1204,11 +1204,12 @@ static void drop_reader(floe_dbt *d, dbt_node *p, void *arg)
 	(void)d;
 	if (--p->readers > 0 || !p->kept)
 		return;
-	if (p->bytes >= dr->w->keep_budget / 16 || *dr->w->kept_bytes > dr->w->keep_budget) {
+	/* past 64 at once the rest stay kept (correct, only memory) */
+	if ((p->bytes >= dr->w->keep_budget / 16 || *dr->w->kept_bytes > dr->w->keep_budget) &&
+	    dr->n < 64) {
 		p->kept = false;
 		*dr->w->kept_bytes -= p->bytes;
-		if (dr->n < 64)
-			dr->release[dr->n++] = p;
+		dr->release[dr->n++] = p;
 	}
 }
 

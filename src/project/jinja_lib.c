@@ -625,26 +625,22 @@ static int fn_fromjson(json_t **out, floe_jinja *j, const json_t *args, const js
 
 int jj_builtins(floe_jinja *j)
 {
-	int rc = floe_jinja_register(j, "range", fn_range, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "dict", fn_dict, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "zip", fn_zip, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "namespace", fn_namespace, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "log", fn_log, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "exceptions.raise_compiler_error", fn_raise, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "exceptions.warn", fn_warn, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "set", fn_set, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "print", fn_print, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "tojson", fn_tojson, NULL);
-	if (rc == 0)
-		rc = floe_jinja_register(j, "fromjson", fn_fromjson, NULL);
+	static const struct {
+		const char *name;
+		floe_jinja_fn fn;
+	} fns[] = {{"range", fn_range},
+	           {"dict", fn_dict},
+	           {"zip", fn_zip},
+	           {"namespace", fn_namespace},
+	           {"log", fn_log},
+	           {"exceptions.raise_compiler_error", fn_raise},
+	           {"exceptions.warn", fn_warn},
+	           {"set", fn_set},
+	           {"print", fn_print},
+	           {"tojson", fn_tojson},
+	           {"fromjson", fn_fromjson}};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(fns) / sizeof(fns[0]); i++)
+		rc = floe_jinja_register(j, fns[i].name, fns[i].fn, NULL);
 	return rc;
 }
