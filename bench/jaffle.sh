@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/jaffle: `floe build` of examples/jaffle_shop (seeds, 7 models, 26
+# bench/jaffle: `floe build` of examples/jaffle_shop (3 seeds, 7 models, 19
 # tests into Iceberg tables) vs plain DuckDB running the same compiled SQL
 # in one process and writing each seed and model to Parquet. Same run,
 # interleaved, medians of REPS repetitions, at raw-data scale 1 and 1000.
@@ -35,10 +35,16 @@ for scale in 1 1000; do
         sql="$sql CREATE TABLE $rel AS $(cat "$P/target/compiled/jaffle_shop/$file");"
         sql="$sql COPY $rel TO '$W/out/${rel#*.}.parquet' (FORMAT parquet, COMPRESSION zstd);"
     done
-    for t in "$P"/target/compiled/jaffle_shop/*.sql "$P"/target/compiled/jaffle_shop/tests/*.sql; do
+    # every test: generic ones compile under models/<file>.yml/, singular ones
+    # under tests/; the count must match what floe lists
+    ntests=0
+    for t in "$P"/target/compiled/jaffle_shop/models/*.yml/*.sql "$P"/target/compiled/jaffle_shop/tests/*.sql; do
         [ -f "$t" ] || continue
         sql="$sql SELECT count(*) FROM ($(cat "$t")) AS t;"
+        ntests=$((ntests + 1))
     done
+    want=$(cd "$P" && "$floe" ls --resource-type test 2>/dev/null | wc -l)
+    [ "$ntests" -eq "$want" ] || { echo "baseline has $ntests test queries, the project $want" >&2; exit 1; }
     : >"$W/f"; : >"$W/b"; : >"$W/r"
     for r in $(seq "$REPS"); do
         rm -rf "$P/warehouse" "$W/out"; mkdir -p "$W/out"
