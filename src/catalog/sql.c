@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog_internal.h"
 
@@ -47,6 +48,23 @@ static int run(floe_catalog *c, sqlite3_stmt **out, const char *sql, int n, cons
 	return 0;
 }
 
+/* SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms between tries; a
+ * dbt run's workers commit to one file at once and each holds the lock
+ * for well under a millisecond, so try again after 100 us at first, then
+ * back off to 1 and 10 ms: about BUSY_TIMEOUT_MS in all. */
+static int busy_wait(void *arg, int count)
+{
+	long us = count < 20 ? 100 : count < 40 ? 1000 : 10000;
+	struct timespec ts;
+	(void)arg;
+	if (count >= 40 + (BUSY_TIMEOUT_MS - 22) / 10)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static const char *type_filter(const floe_catalog *c)
 {
 	return c->has_type_column ? " AND (iceberg_type = 'TABLE' OR iceberg_type IS NULL)" : "";
@@ -59,7 +77,7 @@ int floe_catalog_sql_open(floe_catalog *c, bool read_only)
 	int rc = sqlite3_open_v2(c->path, &c->db, flags | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(c, rc, "open");
-	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(c->db, busy_wait, NULL);
 	if (!read_only) {
 		if ((rc = run(c, NULL, "PRAGMA journal_mode=WAL", 0, NULL)) != 0)
 			return rc;
