@@ -120,6 +120,7 @@ int floe_parse_i64n(int64_t *out, const char *s, size_t len);
 /* ---- time ---- */
 int64_t floe_time_now_ms(void);  /* wall clock, epoch milliseconds */
 int64_t floe_time_mono_us(void); /* monotonic microseconds */
+void floe_sleep_us(int64_t us);  /* at least us microseconds */
 /* Days since 1970-01-01 of a proleptic Gregorian date (y may be <= 0). */
 int64_t floe_time_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* "2026-01-01 10:00:00[.fff]" or "2026-01-01" (UTC) -> epoch ms. */

@@ -68,6 +68,13 @@ int64_t floe_time_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void floe_sleep_us(int64_t us)
+{
+	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 /* Days from civil date (proleptic Gregorian), Howard Hinnant's algorithm. */
 int64_t floe_time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {

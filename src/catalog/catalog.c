@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "catalog_internal.h"
 
@@ -438,8 +437,7 @@ int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
 static void short_sleep(int attempt)
 {
 	int64_t ms = 1 + (int64_t)(floe_random_u64() % (uint64_t)(2 + attempt * 5));
-	struct timespec ts = {0, (long)ms * 1000000L};
-	nanosleep(&ts, NULL);
+	floe_sleep_us(ms * 1000);
 }
 
 int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,

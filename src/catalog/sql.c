@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "catalog_internal.h"
 
@@ -51,17 +50,17 @@ static int run(floe_catalog *c, sqlite3_stmt **out, const char *sql, int n, cons
 /* SQLite's own busy handler sleeps 1, 2, 5, 10, ... ms between tries; a
  * dbt run's workers commit to one file at once and each holds the lock
  * for well under a millisecond, so try again after 100 us at first, then
- * back off to 1 and 10 ms: about BUSY_TIMEOUT_MS in all. */
+ * back off to 1 and 10 ms, until BUSY_TIMEOUT_MS have passed. */
 static int busy_wait(void *arg, int count)
 {
-	long us = count < 20 ? 100 : count < 40 ? 1000 : 10000;
-	struct timespec ts;
+	/* what the tries before this one slept */
+	int64_t slept = count <= 20   ? count * 100LL
+	                : count <= 40 ? 2000 + (count - 20) * 1000LL
+	                              : 22000 + (count - 40) * 10000LL;
 	(void)arg;
-	if (count >= 40 + (BUSY_TIMEOUT_MS - 22) / 10)
+	if (slept >= BUSY_TIMEOUT_MS * 1000LL)
 		return 0;
-	ts.tv_sec = 0;
-	ts.tv_nsec = us * 1000;
-	nanosleep(&ts, NULL);
+	floe_sleep_us(count < 20 ? 100 : count < 40 ? 1000 : 10000);
 	return 1;
 }
 

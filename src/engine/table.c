@@ -9,7 +9,6 @@
  * version; any failure removes the files written and commits nothing.
  */
 #include <string.h>
-#include <time.h>
 
 #include "engine_internal.h"
 
@@ -20,8 +19,7 @@ static void backoff(int attempt)
 	/* randomized exponential backoff: 1..(2^attempt * 4) ms, capped at 500 */
 	int64_t cap = (int64_t)4 << (attempt < 7 ? attempt : 7);
 	int64_t ms = 1 + (int64_t)(floe_random_u64() % (uint64_t)(cap > 500 ? 500 : cap));
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
+	floe_sleep_us(ms * 1000);
 }
 
 static void remove_files(floe_ice_data_file *files, size_t n)
