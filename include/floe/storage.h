@@ -30,12 +30,20 @@ int floe_storage_read(floe_buf *out, const char *uri, size_t max);
 /* Write a whole file, creating parent directories: written to a temp name
  * and renamed into place, so readers never see a partial file. */
 int floe_storage_write(const char *uri, const void *data, size_t len);
-/* Like floe_storage_write but fails with FLOE_EEXISTS if uri already exists
- * (atomic: link(2) of the temp file). */
+/* floe_storage_write unless uri already holds exactly these bytes, in which
+ * case nothing is touched (artifacts rewritten on every run, such as a dbt
+ * project's compiled SQL: an unchanged file costs a read, not a new inode
+ * and a rename over the old one). */
+int floe_storage_update(const char *uri, const void *data, size_t len);
+/* Create a file that must not exist yet (FLOE_EEXISTS if it does), creating
+ * parent directories. Written in place under its final name: only for names
+ * nothing refers to until a later commit publishes them (a fresh metadata
+ * file before its catalog row). Removed again if the write fails. */
 int floe_storage_write_new(const char *uri, const void *data, size_t len);
-/* floe_storage_write_new with the barrier first: the file's content and
- * everything written before it on its filesystem are on disk before the
- * name appears (a commit that is itself a file, as in hadoop tables). */
+/* Like floe_storage_write_new but atomic, with the barrier first: the
+ * file's content and everything written before it on its filesystem are on
+ * disk before the name appears, complete (a temp file, syncfs(2), then
+ * link(2)), for a commit that is itself a file, as in hadoop tables. */
 int floe_storage_write_new_synced(const char *uri, const void *data, size_t len);
 /* Make every file written so far on uri's filesystem durable (the commit
  * barrier). Passes the I/O fault seam. */
@@ -47,7 +55,10 @@ int floe_storage_size(int64_t *out, const char *uri);
 int floe_storage_mkdirs(const char *uri);
 /* Delete one file; absent is not an error. */
 int floe_storage_delete(const char *uri);
-/* Delete a directory tree (drop --purge, failed-write staging). */
+/* Delete the files directly in directory uri whose names start with
+ * prefix (the files of one failed write); an absent directory is fine. */
+int floe_storage_delete_prefixed(const char *uri, const char *prefix);
+/* Delete a directory tree (drop --purge). */
 int floe_storage_delete_tree(const char *uri);
 
 #endif

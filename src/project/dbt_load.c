@@ -938,10 +938,10 @@ static int copy_tree(const char *from, const char *to, int depth)
 		else {
 			floe_buf b;
 			rc = floe_storage_read(&b, src, 0);
-			if (rc == 0)
+			if (rc == 0) {
 				rc = floe_storage_write(dst, b.ptr ? b.ptr : "", b.len);
-			if (rc == 0)
 				floe_buf_free(&b);
+			}
 		}
 		floe_free(src);
 		floe_free(dst);

@@ -544,8 +544,8 @@ static int write_compiled(floe_dbt *d, const dbt_node *n)
 	int rc;
 	if (p == NULL)
 		return FLOE_ENOMEM;
-	rc = floe_storage_write(p, n->compiled ? n->compiled : "",
-	                        n->compiled ? strlen(n->compiled) : 0);
+	rc = floe_storage_update(p, n->compiled ? n->compiled : "",
+	                         n->compiled ? strlen(n->compiled) : 0);
 	floe_free(p);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "floe/storage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -178,12 +179,39 @@ static int parent_dirs(const char *path)
 	return rc;
 }
 
+/* Create file (which must not exist) holding data; removed again on
+ * failure. FLOE_EEXISTS if it exists. */
+static int create_file(const char *file, const void *data, size_t len)
+{
+	int fd, rc = 0;
+	const char *p = data;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? floe_error_set(FLOE_EEXISTS, "%s already exists", file)
+		                       : io_error("cannot write", file);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = io_error("cannot write", file);
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0 && rc == 0)
+		rc = io_error("cannot close", file);
+	if (rc)
+		unlink(file);
+	return rc;
+}
+
 /* Write data to a fresh temp file next to path; returns its name. */
 static int write_temp(char **tmp_out, const char *path, const void *data, size_t len)
 {
 	char *tmp = NULL;
-	int fd = -1, rc = 0;
-	const char *p = data;
+	int rc = 0;
 	uint8_t rnd[8];
 	*tmp_out = NULL;
 	if (floe_fault_io_hit())
@@ -195,28 +223,7 @@ static int write_temp(char **tmp_out, const char *path, const void *data, size_t
 	                    rnd[4], rnd[5]);
 	if (tmp == NULL)
 		return FLOE_ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = io_error("cannot write", tmp);
-		goto done;
-	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = io_error("cannot write", tmp);
-			goto done;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-done:
-	if (fd >= 0 && close(fd) != 0 && rc == 0)
-		rc = io_error("cannot close", tmp);
-	if (rc) {
-		if (fd >= 0)
-			unlink(tmp);
+	if ((rc = create_file(tmp, data, len)) != 0) {
 		floe_free(tmp);
 		return rc;
 	}
@@ -239,6 +246,27 @@ int floe_storage_write(const char *uri, const void *data, size_t len)
 	floe_free(tmp);
 	floe_free(path);
 	return rc;
+}
+
+int floe_storage_update(const char *uri, const void *data, size_t len)
+{
+	char *path = floe_storage_local_path(uri);
+	struct stat st;
+	bool same = false;
+	if (path == NULL)
+		return floe_error_code();
+	/* only a file of the same size is read to compare */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == len) {
+		floe_buf old;
+		if (floe_storage_read(&old, path, len ? len : 1) == 0) {
+			same = old.len == len && (len == 0 || memcmp(old.ptr, data, len) == 0);
+			floe_buf_free(&old);
+		} else {
+			floe_error_clear(); /* unreadable: written afresh below */
+		}
+	}
+	floe_free(path);
+	return same ? 0 : floe_storage_write(uri, data, len);
 }
 
 /* syncfs(2) of the filesystem holding path (or its nearest existing
@@ -284,7 +312,21 @@ int floe_storage_sync(const char *uri)
 	return rc;
 }
 
-static int write_new(const char *uri, const void *data, size_t len, bool barrier)
+int floe_storage_write_new(const char *uri, const void *data, size_t len)
+{
+	char *path = floe_storage_local_path(uri);
+	int rc;
+	if (path == NULL)
+		return floe_error_code();
+	if (floe_fault_io_hit())
+		rc = floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
+	else if ((rc = parent_dirs(path)) == 0)
+		rc = create_file(path, data, len);
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_write_new_synced(const char *uri, const void *data, size_t len)
 {
 	char *path = floe_storage_local_path(uri);
 	char *tmp = NULL;
@@ -292,7 +334,7 @@ static int write_new(const char *uri, const void *data, size_t len, bool barrier
 	if (path == NULL)
 		return floe_error_code();
 	rc = write_temp(&tmp, path, data, len);
-	if (rc == 0 && barrier && (rc = sync_fs_of(tmp)) != 0)
+	if (rc == 0 && (rc = sync_fs_of(tmp)) != 0)
 		unlink(tmp);
 	if (rc == 0) {
 		if (link(tmp, path) != 0) {
@@ -306,16 +348,6 @@ static int write_new(const char *uri, const void *data, size_t len, bool barrier
 	floe_free(tmp);
 	floe_free(path);
 	return rc;
-}
-
-int floe_storage_write_new(const char *uri, const void *data, size_t len)
-{
-	return write_new(uri, data, len, false);
-}
-
-int floe_storage_write_new_synced(const char *uri, const void *data, size_t len)
-{
-	return write_new(uri, data, len, true);
 }
 
 int floe_storage_exists(const char *uri)
@@ -360,6 +392,38 @@ int floe_storage_delete(const char *uri)
 		rc = floe_error_set(FLOE_EIO, "cannot delete %s: injected I/O fault", path);
 	else if (unlink(path) != 0 && errno != ENOENT)
 		rc = io_error("cannot delete", path);
+	floe_free(path);
+	return rc;
+}
+
+int floe_storage_delete_prefixed(const char *uri, const char *prefix)
+{
+	char *path = floe_storage_local_path(uri);
+	size_t plen = strlen(prefix);
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+	if (path == NULL)
+		return floe_error_code();
+	if ((d = opendir(path)) == NULL) {
+		if (errno != ENOENT)
+			rc = io_error("cannot list", path);
+		floe_free(path);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *file;
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if ((file = floe_asprintf("%s/%s", path, de->d_name)) == NULL) {
+			rc = FLOE_ENOMEM;
+			break;
+		}
+		if (unlink(file) != 0 && errno != ENOENT && rc == 0)
+			rc = io_error("cannot delete", file);
+		floe_free(file);
+	}
+	closedir(d);
 	floe_free(path);
 	return rc;
 }

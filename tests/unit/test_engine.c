@@ -393,25 +393,39 @@ static void test_footer_bounds(void **state)
 
 static void test_failed_write_leaves_nothing(void **state)
 {
-	floe_ice_schema *s = NULL;
-	floe_ice_data_file *files = NULL;
-	char *sel = NULL, *uri = floe_asprintf("file://%s/fail", dir), *v, *sql;
-	int next = 1;
-	size_t n = 0;
+	floe_ice_schema *s = NULL, *s1 = NULL;
+	floe_ice_data_file *files = NULL, *kept = NULL;
+	char *sel = NULL, *sel1 = NULL, *uri = floe_asprintf("file://%s/fail", dir), *v, *sql;
+	int next = 1, next1 = 1;
+	size_t n = 0, nkept = 0;
 	const char *q = "SELECT i, CASE WHEN i = 150000 THEN error('boom') ELSE 'x' END AS s FROM "
 	                "range(300000) t(i)";
 	(void)state;
+	/* a file of an earlier write in the same data directory */
+	assert_int_equal(floe_engine_describe(eng, "SELECT 1 AS i", NULL, &next1, &s1, &sel1), 0);
+	assert_int_equal(floe_engine_write_files(eng, "SELECT 1 AS i", s1, uri, 0, &kept, &nkept),
+	                 0);
+	assert_int_equal(nkept, 1);
 	assert_int_equal(floe_engine_describe(eng, q, NULL, &next, &s, &sel), 0);
-	assert_int_equal(floe_engine_write_files(eng, q, s, uri, 1024, &files, &n), FLOE_EENGINE);
-	assert_non_null(strstr(floe_error_message(), "boom"));
-	sql = floe_asprintf("SELECT count(*) FROM glob('%s/fail/**')", dir);
-	v = scalar(sql);
-	assert_string_equal(v, "0");
-	floe_free(v);
-	floe_free(sql);
+	/* rolled files (complete ones and the partial one), then one file:
+	 * neither leaves anything of its own behind, nor touches the other */
+	for (int64_t size = 1024; size >= 0; size -= 1024) {
+		assert_int_equal(floe_engine_write_files(eng, q, s, uri, size, &files, &n),
+		                 FLOE_EENGINE);
+		assert_non_null(strstr(floe_error_message(), "boom"));
+		sql = floe_asprintf("SELECT count(*) FROM glob('%s/fail/**')", dir);
+		v = scalar(sql);
+		assert_string_equal(v, "1");
+		floe_free(v);
+		floe_free(sql);
+		assert_int_equal(floe_storage_exists(kept[0].path), 1);
+	}
+	floe_ice_data_files_free(kept, nkept);
 	floe_free(sel);
+	floe_free(sel1);
 	floe_free(uri);
 	floe_ice_schema_free(s);
+	floe_ice_schema_free(s1);
 }
 
 /* floe_write_options.location: a new table at the given location (metadata and

@@ -1,12 +1,13 @@
 /* Unit tests of the local storage layer: URIs, atomic writes, write-new
- * (create-if-absent) races, reads with caps, deletes, the commit barrier
- * and the I/O fault seam. */
+ * (create-if-absent) races, updates that skip unchanged files, reads with
+ * caps, deletes, the commit barrier and the I/O fault seam. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -94,6 +95,31 @@ static void test_write_new_refuses_existing(void **state)
 	floe_free(p);
 }
 
+/* update: the same bytes leave the file alone (same inode, nothing
+ * written), other bytes replace it, an absent file is created */
+static void test_update_only_when_changed(void **state)
+{
+	char *p = path("compiled/model.sql");
+	struct stat before, after;
+	floe_buf b;
+	(void)state;
+	assert_int_equal(floe_storage_update(p, "select 1", 8), 0);
+	assert_int_equal(stat(p, &before), 0);
+	assert_int_equal(floe_storage_update(p, "select 1", 8), 0);
+	assert_int_equal(stat(p, &after), 0);
+	assert_true(before.st_ino == after.st_ino);
+	assert_int_equal(floe_storage_update(p, "select 2", 8), 0); /* same size */
+	assert_int_equal(floe_storage_read(&b, p, 0), 0);
+	assert_string_equal(b.ptr, "select 2");
+	floe_buf_free(&b);
+	assert_int_equal(floe_storage_update(p, "", 0), 0);
+	assert_int_equal(floe_storage_read(&b, p, 0), 0);
+	assert_int_equal(b.len, 0);
+	floe_buf_free(&b);
+	assert_int_equal(floe_storage_update(p, "", 0), 0);
+	floe_free(p);
+}
+
 static void test_io_fault_leaves_nothing(void **state)
 {
 	char *p = path("faulty.json");
@@ -101,6 +127,9 @@ static void test_io_fault_leaves_nothing(void **state)
 	floe_fault_io_set(1);
 	assert_int_equal(floe_storage_write(p, "x", 1), FLOE_EIO);
 	assert_non_null(strstr(floe_error_message(), "injected I/O fault"));
+	assert_int_equal(floe_storage_exists(p), 0);
+	floe_fault_io_set(1);
+	assert_int_equal(floe_storage_write_new(p, "x", 1), FLOE_EIO);
 	assert_int_equal(floe_storage_exists(p), 0);
 	assert_int_equal(floe_storage_write(p, "x", 1), 0); /* only once */
 	floe_fault_io_set(0);
@@ -155,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(test_uris),
 	    cmocka_unit_test(test_write_read_roundtrip),
 	    cmocka_unit_test(test_write_new_refuses_existing),
+	    cmocka_unit_test(test_update_only_when_changed),
 	    cmocka_unit_test(test_io_fault_leaves_nothing),
 	    cmocka_unit_test(test_sync_barrier),
 	    cmocka_unit_test(test_delete_tree),
