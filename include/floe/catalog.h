@@ -35,6 +35,11 @@ char *floe_catalog_default_location(const floe_catalog *c, const char *ns, const
 /* properties: JSON object of strings, may be NULL. FLOE_EEXISTS if present.
  * A nested namespace needs its parent. */
 int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t *properties);
+/* Create those of the n namespaces that do not exist yet, without
+ * properties, in one transaction where the backend has them (a dbt run
+ * makes its schemas before its first node, as dbt does). A nested name
+ * needs its parent to exist already. */
+int floe_catalog_ensure_namespaces(floe_catalog *c, char *const *ns, size_t n);
 /* 1 exists, 0 not, negative on error */
 int floe_catalog_namespace_exists(floe_catalog *c, const char *ns);
 /* Direct children of parent (NULL = top level) as full dotted names ("a.b"),

@@ -220,6 +220,36 @@ int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t 
 	return c->ops->ns_create(c, ns, properties);
 }
 
+int floe_catalog_ensure_namespaces(floe_catalog *c, char *const *ns, size_t n)
+{
+	char **missing = floe_calloc(n ? n : 1, sizeof(char *));
+	size_t nm = 0;
+	int rc = missing ? 0 : FLOE_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < nm; k++)
+			dup |= strcmp(missing[k], ns[i]) == 0;
+		if (dup || (rc = floe_catalog_check_name("namespace", ns[i])) != 0 ||
+		    (rc = parent_exists(c, ns[i])) != 0)
+			continue;
+		if ((rc = c->ops->ns_exists(c, ns[i])) == 0)
+			missing[nm++] = ns[i];
+		else if (rc > 0)
+			rc = 0;
+	}
+	if (rc == 0 && nm > 0 && c->ops->ns_create_many)
+		rc = c->ops->ns_create_many(c, missing, nm);
+	for (size_t i = 0; rc == 0 && !c->ops->ns_create_many && i < nm; i++) {
+		rc = c->ops->ns_create(c, missing[i], NULL);
+		if (rc == FLOE_EEXISTS) { /* made by another process meanwhile */
+			floe_error_clear();
+			rc = 0;
+		}
+	}
+	floe_free(missing);
+	return rc;
+}
+
 int floe_catalog_namespace_exists(floe_catalog *c, const char *ns)
 {
 	if (floe_catalog_check_name("namespace", ns) != 0)

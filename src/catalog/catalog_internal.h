@@ -15,6 +15,9 @@
 
 typedef struct {
 	int (*ns_create)(floe_catalog *c, const char *ns, const json_t *props);
+	/* create these namespaces, none of which existed when checked, in one
+	 * transaction (one that exists by now is skipped); NULL: one by one */
+	int (*ns_create_many)(floe_catalog *c, char *const *ns, size_t n);
 	int (*ns_exists)(floe_catalog *c, const char *ns);
 	/* every namespace name known (any level); the caller derives children */
 	int (*ns_all)(floe_catalog *c, char ***out, size_t *n);

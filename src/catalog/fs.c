@@ -412,6 +412,6 @@ static void fs_close(floe_catalog *c)
 }
 
 const catalog_ops floe_catalog_fs_ops = {
-    ns_create, ns_exists,   ns_all,     ns_props, ns_update, ns_drop,
-    tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop,  fs_close,
+    ns_create, NULL,        ns_exists,  ns_all,   ns_props, ns_update, ns_drop,
+    tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop, fs_close,
 };

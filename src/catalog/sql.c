@@ -80,6 +80,9 @@ int floe_catalog_sql_open(floe_catalog *c, bool read_only)
 	if (!read_only) {
 		if ((rc = run(c, NULL, "PRAGMA journal_mode=WAL", 0, NULL)) != 0)
 			return rc;
+		/* a new catalog's two tables in one (synchronous) transaction */
+		if ((rc = run(c, NULL, "BEGIN IMMEDIATE", 0, NULL)) != 0)
+			return rc;
 		rc = run(
 		    c, NULL,
 		    "CREATE TABLE IF NOT EXISTS iceberg_tables ("
@@ -96,8 +99,12 @@ int floe_catalog_sql_open(floe_catalog *c, bool read_only)
 			    "property_key VARCHAR(255), property_value VARCHAR(1000), "
 			    "PRIMARY KEY (catalog_name, namespace, property_key))",
 			    0, NULL);
-		if (rc)
+		if (rc == 0)
+			rc = run(c, NULL, "COMMIT", 0, NULL);
+		if (rc) {
+			run(c, NULL, "ROLLBACK", 0, NULL);
 			return rc;
+		}
 	}
 	/* a V0 layout (as Java's JdbcCatalog creates it) has no iceberg_type */
 	if ((rc = run(c, &st, "SELECT name FROM pragma_table_info('iceberg_tables')", 0, NULL)) !=
@@ -141,6 +148,23 @@ static int ns_create(floe_catalog *c, const char *ns, const json_t *props)
 			    "property_key, property_value) VALUES (?, ?, ?, ?)",
 			    4, p);
 		}
+	run(c, NULL, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
+	return rc;
+}
+
+static int ns_create_many(floe_catalog *c, char *const *ns, size_t n)
+{
+	int rc = run(c, NULL, "BEGIN IMMEDIATE", 0, NULL);
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *p[4] = {c->name, ns[i], "exists", "true"};
+		/* another process may have made it since it was checked */
+		rc = run(c, NULL,
+		         "INSERT OR IGNORE INTO iceberg_namespace_properties (catalog_name, "
+		         "namespace, property_key, property_value) VALUES (?, ?, ?, ?)",
+		         4, p);
+	}
 	run(c, NULL, rc ? "ROLLBACK" : "COMMIT", 0, NULL);
 	return rc;
 }
@@ -418,8 +442,8 @@ static int tbl_drop(floe_catalog *c, const char *ns, const char *name)
 }
 
 const catalog_ops floe_catalog_sql_ops = {
-    ns_create, ns_exists,   ns_all,     ns_props, ns_update, ns_drop,
-    tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop,  sql_close,
+    ns_create, ns_create_many, ns_exists,  ns_all,   ns_props, ns_update, ns_drop,
+    tbl_list,  tbl_current,    tbl_create, tbl_swap, tbl_drop, sql_close,
 };
 
 /* ---- views (Iceberg view spec, format-version 1), sql catalog only:

@@ -373,6 +373,28 @@ static int ensure_namespace(floe_dbt *d, const char *ns)
 	return rc < 0 ? rc : 0;
 }
 
+/* The namespaces of the seeds and models this run writes, made before its
+ * first node as dbt makes its schemas, in one catalog transaction instead
+ * of one per schema inside the run. Whatever fails here is left to the
+ * node that needs the namespace, which reports it (ensure_namespace). */
+static void create_schemas(floe_dbt *d)
+{
+	char **ns = floe_calloc(d->nnodes ? d->nnodes : 1, sizeof(char *));
+	size_t n = 0;
+	if (ns == NULL)
+		return;
+	for (size_t i = 0; i < d->nnodes; i++) {
+		const dbt_node *m = &d->nodes[i];
+		if (m->selected && m->schema &&
+		    (m->kind == DBT_SEED ||
+		     (m->kind == DBT_MODEL && strcmp(dbt_mat(m), "ephemeral") != 0)))
+			ns[n++] = m->schema;
+	}
+	if (n > 0 && floe_catalog_ensure_namespaces(dbt_catalog(d), ns, n) != 0)
+		floe_error_clear();
+	floe_free(ns);
+}
+
 /* read_csv of a seed: RFC 4180, the header, the configured delimiter */
 static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types)
 {
@@ -1429,6 +1451,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		return rc;
 	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
 	         d->target_name);
+	create_schemas(d);
 	if (json_object_get(d->project, "on-run-start") &&
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)

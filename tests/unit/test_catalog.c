@@ -1,7 +1,7 @@
 /* Unit tests of the catalog layer on both backends (SQLite in the JDBC
- * layout, hadoop fs): namespaces, tables, commits with compare-and-swap,
- * conflicts between two handles, the exact JDBC table layout and a V0 file
- * without iceberg_type. */
+ * layout, hadoop fs): namespaces (one by one and ensured in a batch),
+ * tables, commits with compare-and-swap, conflicts between two handles, the
+ * exact JDBC table layout and a V0 file without iceberg_type. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -102,6 +102,43 @@ static void test_namespaces(void **state)
 	json_decref(props);
 	json_decref(set);
 	json_decref(rm);
+	floe_catalog_free(c);
+}
+
+/* ensure_namespaces: the missing ones made (duplicates once), existing ones
+ * left with their properties, a bad name or a missing parent an error */
+static void test_ensure_namespaces(void **state)
+{
+	floe_catalog *c = NULL, *other = NULL;
+	char *want[] = {"staging", "seeds", "staging", "marts", "marts.finance"};
+	char *bad[] = {"ddi", "bad name"}, *orphan[] = {"x.y"};
+	char **v = NULL;
+	size_t n = 0;
+	json_t *props = json_pack("{s:s}", "owner", "data-team"), *got = NULL;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
+	assert_int_equal(floe_catalog_open(&other, uri, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "seeds", props), 0);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, want, 4), 0);
+	assert_int_equal(floe_catalog_list_namespaces(other, NULL, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0], "marts");
+	assert_string_equal(v[1], "seeds");
+	assert_string_equal(v[2], "staging");
+	floe_catalog_strings_free(v, n);
+	assert_int_equal(floe_catalog_namespace_properties(other, "seeds", &got), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "owner")), "data-team");
+	json_decref(got);
+	/* nested once its parent is there; again is a no-op */
+	assert_int_equal(floe_catalog_ensure_namespaces(c, want, 5), 0);
+	assert_int_equal(floe_catalog_namespace_exists(other, "marts.finance"), 1);
+	assert_int_equal(floe_catalog_ensure_namespaces(other, want, 5), 0);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, bad, 2), FLOE_EINVAL);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, orphan, 1), FLOE_ENOTFOUND);
+	assert_int_equal(floe_catalog_namespace_exists(c, "x.y"), 0);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, NULL, 0), 0);
+	json_decref(props);
+	floe_catalog_free(other);
 	floe_catalog_free(c);
 }
 
@@ -243,6 +280,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_namespaces, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_namespaces, setup_fs, teardown),
+	    cmocka_unit_test_setup_teardown(test_ensure_namespaces, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_ensure_namespaces, setup_fs, teardown),
 	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_fs, teardown),
 	    cmocka_unit_test_setup_teardown(test_jdbc_layout, setup_sql, teardown),
