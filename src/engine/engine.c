@@ -4,6 +4,7 @@
  * scripts statement by statement, and collecting results as text or JSON.
  * Only the non-deprecated chunk API is used.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ int floe_engine_open(floe_engine **out, const floe_engine_options *opts)
 		const char *tmp = getenv("TMPDIR");
 		e->temp_dir = floe_asprintf("%s/floe-duckdb-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 		if (e->temp_dir && mkdtemp(e->temp_dir) == NULL) {
-			rc = floe_error_set(FLOE_EIO, "cannot create a temporary directory");
+			rc = floe_error_set(FLOE_EIO,
+			                    "cannot create a temporary directory in %s: %s",
+			                    tmp && *tmp ? tmp : "/tmp", strerror(errno));
 			goto done;
 		}
 		e->own_temp = true;

@@ -328,12 +328,35 @@ static int apply_settings(floe_dbt *d, floe_engine *e)
 	return rc;
 }
 
-static int open_runtime(floe_dbt *d)
+/* DuckDB opens on its own thread while the catalog opens (and, for a run,
+ * the schemas are made): the open is the longest step of a run's start */
+typedef struct {
+	floe_engine_options eo;
+	floe_engine *engine;
+	int rc;
+	char *msg; /* the thread's error message, for the caller's thread */
+} engine_opening;
+
+static void *open_engine(void *arg)
+{
+	engine_opening *o = arg;
+	o->rc = floe_engine_open(&o->engine, &o->eo);
+	if (o->rc)
+		o->msg = floe_strdup(floe_error_message());
+	floe_error_clear();
+	return NULL;
+}
+
+static void create_schemas(floe_dbt *d);
+
+static int open_runtime(floe_dbt *d, bool schemas)
 {
 	const char *wh = d->opts.warehouse;
 	const char *cat = d->opts.catalog;
 	char *whpath = NULL;
-	floe_engine_options eo = {duckdb_threads(d), NULL, NULL};
+	engine_opening o = {{duckdb_threads(d), NULL, NULL}, NULL, 0, NULL};
+	pthread_t th;
+	bool threaded;
 	int rc;
 	if (wh == NULL)
 		wh = json_string_value(json_object_get(d->output, "warehouse"));
@@ -347,10 +370,20 @@ static int open_runtime(floe_dbt *d)
 		return FLOE_ENOMEM;
 	d->wh_path = floe_strdup(whpath);
 	d->cat_uri = cat ? floe_strdup(cat) : NULL;
+	threaded = pthread_create(&th, NULL, open_engine, &o) == 0;
 	rc = floe_catalog_open(&d->catalog, cat, whpath);
 	floe_free(whpath);
-	if (rc == 0)
-		rc = floe_engine_open(&d->engine, &eo);
+	if (rc == 0 && schemas)
+		create_schemas(d);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		open_engine(&o);
+	d->engine = o.engine;
+	if (rc == 0 && o.rc) {
+		rc = floe_error_set(o.rc, "%s", o.msg ? o.msg : "cannot open DuckDB");
+	}
+	floe_free(o.msg);
 	if (rc == 0)
 		rc = apply_settings(d, d->engine);
 	if (rc == 0)
@@ -1414,7 +1447,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	if (strcmp(command, "compile") == 0) {
 		/* as dbt compile: introspective queries (star, get_column_values,
 		 * run_query) read the warehouse */
-		rc = open_runtime(d);
+		rc = open_runtime(d, false);
 		if (rc == 0)
 			rc = floe_table_expose_all(dbt_engine(d), dbt_catalog(d), NULL);
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
@@ -1447,11 +1480,10 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		floe_free(logp);
 		floe_log(FLOE_LOG_DEBUG, "floe %s in %s", command, d->dir);
 	}
-	if ((rc = open_runtime(d)) != 0)
+	if ((rc = open_runtime(d, true)) != 0)
 		return rc;
 	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
 	         d->target_name);
-	create_schemas(d);
 	if (json_object_get(d->project, "on-run-start") &&
 	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)

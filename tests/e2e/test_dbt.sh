@@ -95,6 +95,11 @@ grep -q 'nope' "$WORK/run.out" && pass || fail "the SQL error is not shown"
 assert_eq "customers rebuilt" 1 "$([ "$(current_snapshot marts.customers)" != "$before" ] && echo 1 || echo 0)"
 cp "$WORK/orders.sql.bak" "$P/models/marts/orders.sql"
 
+# DuckDB cannot start (it opens on its own thread): the error names the place
+before=$(current_snapshot marts.customers)
+expect_fail "no temporary directory" "cannot create a temporary directory in $WORK/absent: No such file or directory" env TMPDIR="$WORK/absent" "$FLOE" run
+assert_eq "nothing written without DuckDB" "$before" "$(current_snapshot marts.customers)"
+
 # errors before anything runs: missing ref, cycle, Jinja and YAML errors
 echo "select * from {{ ref('does_not_exist') }}" >"$P/models/marts/broken.sql"
 expect_fail "missing ref" "models/marts/broken.sql: model.jaffle_shop.broken depends on 'does_not_exist', which was not found" floe run
