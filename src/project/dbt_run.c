@@ -1432,8 +1432,16 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	return rc;
 }
 
+static void *close_engine(void *engine)
+{
+	floe_engine_free(engine);
+	return NULL;
+}
+
 int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 {
+	pthread_t closer;
+	bool closing;
 	size_t total = 0;
 	int64_t t0 = floe_time_mono_us();
 	int rc;
@@ -1500,7 +1508,14 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		floe_log(FLOE_LOG_ERROR, "%s", floe_error_message());
 		sum->error++;
 	}
+	/* nothing reads DuckDB any more: it closes (frees its memory, removes
+	 * its temporary directory) while the artifacts are written */
+	closing = pthread_create(&closer, NULL, close_engine, d->engine) == 0;
+	if (closing)
+		d->engine = NULL;
 	rc = dbt_write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
+	if (closing)
+		pthread_join(closer, NULL);
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
 	floe_log_set_file(NULL);
