@@ -1432,9 +1432,11 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	return rc;
 }
 
-static void *close_engine(void *engine)
+static void *close_runtime(void *arg)
 {
-	floe_engine_free(engine);
+	floe_dbt *d = arg;
+	floe_engine_free(d->engine);
+	floe_catalog_free(d->catalog);
 	return NULL;
 }
 
@@ -1508,14 +1510,16 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		floe_log(FLOE_LOG_ERROR, "%s", floe_error_message());
 		sum->error++;
 	}
-	/* nothing reads DuckDB any more: it closes (frees its memory, removes
-	 * its temporary directory) while the artifacts are written */
-	closing = pthread_create(&closer, NULL, close_engine, d->engine) == 0;
-	if (closing)
-		d->engine = NULL;
+	/* nothing reads DuckDB or the catalog any more: they close (DuckDB
+	 * frees its memory and removes its temporary directory, SQLite
+	 * checkpoints its log) while the artifacts are written */
+	closing = pthread_create(&closer, NULL, close_runtime, d) == 0;
 	rc = dbt_write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
-	if (closing)
+	if (closing) {
 		pthread_join(closer, NULL);
+		d->engine = NULL;
+		d->catalog = NULL;
+	}
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
 	floe_log_set_file(NULL);
