@@ -162,6 +162,10 @@ typedef struct {
 	const char *resource_types;
 	const char *exclude_resource_types;
 	const char *indirect_selection; /* eager (NULL), cautious, buildable, empty */
+	/* start opening DuckDB on its own thread as soon as the profile is
+	 * read, for a command that runs nodes (build, run, seed, test): the
+	 * open then overlaps loading the project */
+	bool open_engine_early;
 } floe_dbt_options;
 
 /* Load a project: dbt_project.yml, profiles.yml, macros, seeds, models,

@@ -42,7 +42,8 @@ static void joined_free(joined_opts *j)
 
 /* j holds the joined option values the project keeps pointing at: free it
  * after the project */
-static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a, joined_opts *j)
+static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a, joined_opts *j,
+                        bool runs_nodes)
 {
 	floe_dbt_options o;
 	int rc;
@@ -67,6 +68,7 @@ static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a, joined
 	o.full_refresh = cli_flag(a, "--full-refresh");
 	o.warehouse = cli_opt_get(a, "--warehouse");
 	o.catalog = cli_opt_get(a, "--catalog");
+	o.open_engine_early = runs_nodes;
 	if (a->npos > 0)
 		return cli_usage_error("unexpected argument '%s'", a->pos[0]);
 	return floe_dbt_load(out, &o);
@@ -77,7 +79,7 @@ static int run_verb(floe_cli *cli, const cli_args *a, const char *verb)
 	floe_dbt *d = NULL;
 	floe_dbt_summary s;
 	joined_opts j;
-	int rc = load_project(&d, cli, a, &j);
+	int rc = load_project(&d, cli, a, &j, strcmp(verb, "compile") != 0);
 	if (rc == 0)
 		rc = floe_dbt_execute(d, verb, &s);
 	if (rc == 0 && (s.error > 0))
@@ -116,7 +118,7 @@ int cmd_dbt_ls(floe_cli *cli, const cli_args *a)
 	floe_buf out = FLOE_BUF_INIT;
 	joined_opts j;
 	size_t n = 0;
-	int rc = load_project(&d, cli, a, &j);
+	int rc = load_project(&d, cli, a, &j, false);
 	if (rc == 0)
 		rc = floe_dbt_list(d, cli_opt_get(a, "--output"), cli_opt_get(a, "--output-keys"),
 		                   &out, &n);
@@ -132,7 +134,7 @@ int cmd_dbt_debug(floe_cli *cli, const cli_args *a)
 {
 	floe_dbt *d = NULL;
 	joined_opts j;
-	int rc = load_project(&d, cli, a, &j);
+	int rc = load_project(&d, cli, a, &j, false);
 	if (rc == 0)
 		cli_status("OK", "project, profile and graph load; all checks passed");
 	floe_dbt_free(d);

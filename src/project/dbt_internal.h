@@ -62,8 +62,11 @@ typedef struct {
 	int64_t bytes; /* size of the data files it wrote */
 } dbt_node;
 
+typedef struct engine_opening engine_opening;
+
 struct floe_dbt {
 	floe_dbt_options opts;
+	engine_opening *opening; /* DuckDB opening on its own thread, or NULL */
 	char *dir;
 	json_t *project;
 	char *project_name;
@@ -154,6 +157,11 @@ int dbt_load_properties(floe_dbt *d, const char *rel, const json_t *doc);
 /* dbt_run.c: the DuckDB connection and catalog handle of the calling
  * worker thread (the main ones outside a run) */
 floe_engine *dbt_engine(floe_dbt *d);
+/* start opening DuckDB on a thread (the profile is read); open_runtime
+ * takes the result. dbt_engine_opened waits for an opening nobody took
+ * and frees its engine (floe_dbt_free). */
+void dbt_engine_open_start(floe_dbt *d);
+void dbt_engine_opened(floe_dbt *d);
 floe_catalog *dbt_catalog(floe_dbt *d);
 /* "schema"."alias" of a node, quoted; caller frees (NULL on ENOMEM) */
 char *dbt_relation(const dbt_node *n);

@@ -795,6 +795,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 	}
 	if ((rc = load_profile(d, o)) != 0)
 		goto done;
+	if (o->open_engine_early)
+		dbt_engine_open_start(d);
 	d->target_schema = floe_strdup(json_string_value(json_object_get(d->output, "schema"))
 	                                   ? json_string_value(json_object_get(d->output, "schema"))
 	                                   : "main");
@@ -892,6 +894,7 @@ void floe_dbt_free(floe_dbt *d)
 	floe_free(d->nodes);
 	floe_free(d->order);
 	floe_jinja_free(d->jinja);
+	dbt_engine_opened(d); /* an early open nobody took */
 	floe_engine_free(d->engine);
 	floe_catalog_free(d->catalog);
 	json_decref(d->project);

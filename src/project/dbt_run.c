@@ -328,14 +328,17 @@ static int apply_settings(floe_dbt *d, floe_engine *e)
 	return rc;
 }
 
-/* DuckDB opens on its own thread while the catalog opens (and, for a run,
- * the schemas are made): the open is the longest step of a run's start */
-typedef struct {
+/* DuckDB opens on its own thread while the project loads (when asked
+ * early), the catalog opens and the schemas are made: the open is the
+ * longest step of a run's start */
+struct engine_opening {
 	floe_engine_options eo;
 	floe_engine *engine;
 	int rc;
 	char *msg; /* the thread's error message, for the caller's thread */
-} engine_opening;
+	pthread_t th;
+	bool threaded;
+};
 
 static void *open_engine(void *arg)
 {
@@ -347,6 +350,41 @@ static void *open_engine(void *arg)
 	return NULL;
 }
 
+void dbt_engine_open_start(floe_dbt *d)
+{
+	engine_opening *o;
+	if (d->opening || (o = floe_calloc(1, sizeof(*o))) == NULL)
+		return; /* opening already, or out of memory (open_runtime says so) */
+	o->eo.threads = duckdb_threads(d);
+	o->threaded = pthread_create(&o->th, NULL, open_engine, o) == 0;
+	if (!o->threaded)
+		open_engine(o);
+	d->opening = o;
+}
+
+/* the opened engine, or NULL: with the error set if report */
+static floe_engine *engine_take(floe_dbt *d, bool report)
+{
+	engine_opening *o = d->opening;
+	floe_engine *e;
+	if (o == NULL)
+		return NULL;
+	if (o->threaded)
+		pthread_join(o->th, NULL);
+	e = o->engine;
+	if (o->rc && report)
+		floe_error_set(o->rc, "%s", o->msg ? o->msg : "cannot open DuckDB");
+	floe_free(o->msg);
+	floe_free(o);
+	d->opening = NULL;
+	return e;
+}
+
+void dbt_engine_opened(floe_dbt *d)
+{
+	floe_engine_free(engine_take(d, false));
+}
+
 static void create_schemas(floe_dbt *d);
 
 static int open_runtime(floe_dbt *d, bool schemas)
@@ -354,9 +392,6 @@ static int open_runtime(floe_dbt *d, bool schemas)
 	const char *wh = d->opts.warehouse;
 	const char *cat = d->opts.catalog;
 	char *whpath = NULL;
-	engine_opening o = {{duckdb_threads(d), NULL, NULL}, NULL, 0, NULL};
-	pthread_t th;
-	bool threaded;
 	int rc;
 	if (wh == NULL)
 		wh = json_string_value(json_object_get(d->output, "warehouse"));
@@ -370,22 +405,18 @@ static int open_runtime(floe_dbt *d, bool schemas)
 		return FLOE_ENOMEM;
 	d->wh_path = floe_strdup(whpath);
 	d->cat_uri = cat ? floe_strdup(cat) : NULL;
-	threaded = pthread_create(&th, NULL, open_engine, &o) == 0;
+	dbt_engine_open_start(d); /* unless it already is opening */
 	rc = floe_catalog_open(&d->catalog, cat, whpath);
 	floe_free(whpath);
 	if (rc == 0 && schemas)
 		create_schemas(d);
-	if (threaded)
-		pthread_join(th, NULL);
-	else
-		open_engine(&o);
-	d->engine = o.engine;
-	if (rc == 0 && o.rc) {
-		rc = floe_error_set(o.rc, "%s", o.msg ? o.msg : "cannot open DuckDB");
+	if (rc) {
+		dbt_engine_opened(d);
+		return rc;
 	}
-	floe_free(o.msg);
-	if (rc == 0)
-		rc = apply_settings(d, d->engine);
+	if ((d->engine = engine_take(d, true)) == NULL)
+		return floe_error_code() ? floe_error_code() : FLOE_ENOMEM;
+	rc = apply_settings(d, d->engine);
 	if (rc == 0)
 		rc = expose_inputs(d);
 	return rc;
