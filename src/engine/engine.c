@@ -123,6 +123,9 @@ void floe_engine_free(floe_engine *e)
 			floe_free(e->kept->items[i].body);
 		}
 		floe_free(e->kept->items);
+		for (size_t i = 0; i < e->kept->nschemas; i++)
+			floe_free(e->kept->schemas[i]);
+		floe_free(e->kept->schemas);
 		pthread_mutex_destroy(&e->kept->mu);
 		floe_free(e->kept);
 	}

@@ -25,6 +25,8 @@ typedef struct {
 	floe_kept_result *items;
 	size_t n;
 	bool schema_made; /* "floe_results" exists in DuckDB */
+	char **schemas;   /* schemas this database's views were made in */
+	size_t nschemas;
 } floe_kept_set;
 
 struct floe_engine {

@@ -9,13 +9,46 @@
 
 #include "engine_internal.h"
 
-static int put_view_head(floe_buf *b, const char *ns, const char *name)
+/* whether a view of this database was made in schema ns before */
+static bool schema_known(floe_engine *e, const char *ns)
 {
-	int rc = floe_buf_puts(b, "CREATE SCHEMA IF NOT EXISTS ");
+	bool known = false;
+	pthread_mutex_lock(&e->kept->mu);
+	for (size_t i = 0; !known && i < e->kept->nschemas; i++)
+		known = strcmp(e->kept->schemas[i], ns) == 0;
+	pthread_mutex_unlock(&e->kept->mu);
+	return known;
+}
+
+static void schema_remember(floe_engine *e, const char *ns)
+{
+	char **g, *s;
+	if (schema_known(e, ns) || (s = floe_strdup(ns)) == NULL)
+		return;
+	pthread_mutex_lock(&e->kept->mu);
+	g = floe_realloc(e->kept->schemas, (e->kept->nschemas + 1) * sizeof(char *));
+	if (g) {
+		e->kept->schemas = g;
+		e->kept->schemas[e->kept->nschemas++] = s;
+	} else {
+		floe_free(s);
+		floe_error_clear(); /* only a statement saved */
+	}
+	pthread_mutex_unlock(&e->kept->mu);
+}
+
+static int put_view_head(floe_buf *b, const char *ns, const char *name, bool make_schema)
+{
+	int rc = 0;
+	if (make_schema) {
+		rc = floe_buf_puts(b, "CREATE SCHEMA IF NOT EXISTS ");
+		if (rc == 0)
+			rc = floe_buf_put_sql_ident(b, ns);
+		if (rc == 0)
+			rc = floe_buf_puts(b, "; ");
+	}
 	if (rc == 0)
-		rc = floe_buf_put_sql_ident(b, ns);
-	if (rc == 0)
-		rc = floe_buf_puts(b, "; CREATE OR REPLACE VIEW ");
+		rc = floe_buf_puts(b, "CREATE OR REPLACE VIEW ");
 	if (rc == 0)
 		rc = floe_buf_put_sql_ident(b, ns);
 	if (rc == 0)
@@ -41,15 +74,30 @@ static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
 	return rc ? rc : floe_buf_puts(b, "]");
 }
 
+/* The schema is made only the first time (a statement per view saved);
+ * should it have been dropped since (a hook, run_query), the view is made
+ * again with it. */
 int floe_engine_register_select(floe_engine *e, const char *ns, const char *name,
                                 const char *select)
 {
 	floe_buf b = FLOE_BUF_INIT;
-	int rc = put_view_head(&b, ns, name);
+	bool known = schema_known(e, ns);
+	int rc = put_view_head(&b, ns, name, !known);
 	if (rc == 0)
 		rc = floe_buf_puts(&b, select);
 	if (rc == 0)
 		rc = floe_engine_exec(e, b.ptr);
+	if (rc && rc != FLOE_ENOMEM && known) {
+		floe_buf_free(&b);
+		floe_error_clear();
+		rc = put_view_head(&b, ns, name, true);
+		if (rc == 0)
+			rc = floe_buf_puts(&b, select);
+		if (rc == 0)
+			rc = floe_engine_exec(e, b.ptr);
+	}
+	if (rc == 0)
+		schema_remember(e, ns);
 	if (rc)
 		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
 	floe_buf_free(&b);
