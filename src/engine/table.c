@@ -13,6 +13,8 @@
 #include "engine_internal.h"
 
 #define MAX_ATTEMPTS 10
+/* DuckDB's default Parquet row group (COPY ... ROW_GROUP_SIZE) */
+#define DUCKDB_ROW_GROUP_ROWS 122880
 
 static void backoff(int attempt)
 {
@@ -245,12 +247,32 @@ static void kept_drop(floe_engine *e, const char *ns, const char *name, bool mad
 }
 
 /* Run the query into its kept table; *src is the SELECT that reads it. */
+/* The rows a CREATE TABLE AS reports (its Count), or -1. */
+static int64_t created_rows(duckdb_result *res)
+{
+	duckdb_data_chunk ch = duckdb_fetch_chunk(*res);
+	int64_t rows = -1;
+	if (ch == NULL)
+		return -1;
+	if (duckdb_data_chunk_get_size(ch) == 1 && duckdb_data_chunk_get_column_count(ch) == 1) {
+		duckdb_vector v = duckdb_data_chunk_get_vector(ch, 0);
+		duckdb_logical_type t = duckdb_vector_get_column_type(v);
+		if (duckdb_get_type_id(t) == DUCKDB_TYPE_BIGINT)
+			rows = ((int64_t *)duckdb_vector_get_data(v))[0];
+		duckdb_destroy_logical_type(&t);
+	}
+	duckdb_destroy_data_chunk(&ch);
+	return rows;
+}
+
 static int kept_make(floe_engine *e, const char *ns, const char *name, const char *query,
-                     char **src)
+                     char **src, int64_t *rows)
 {
 	char *tbl = kept_table(ns, name), *sql = NULL;
+	duckdb_result res;
 	int rc = tbl ? 0 : FLOE_ENOMEM;
 	*src = NULL;
+	*rows = -1;
 	pthread_mutex_lock(&e->kept->mu);
 	if (rc == 0 && !e->kept->schema_made &&
 	    (rc = floe_engine_exec(e, "CREATE SCHEMA IF NOT EXISTS floe_results")) == 0)
@@ -263,8 +285,10 @@ static int kept_make(floe_engine *e, const char *ns, const char *name, const cha
 	                          query)) == NULL ||
 	     (*src = floe_asprintf("SELECT * FROM %s", tbl)) == NULL))
 		rc = FLOE_ENOMEM;
-	if (rc == 0)
-		rc = floe_engine_exec(e, sql);
+	if (rc == 0 && (rc = floe_engine_query(e, sql, &res)) == 0) {
+		*rows = created_rows(&res);
+		duckdb_destroy_result(&res);
+	}
 	if (rc) {
 		floe_free(*src);
 		*src = NULL;
@@ -325,7 +349,7 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 	int64_t target_size = 128LL * 1024 * 1024;
 	int rc, exists, next_id = 1;
 	bool committed = false, keep = opts && opts->keep_result && mode != FLOE_WRITE_APPEND;
-	int64_t t_start = floe_time_mono_us(), t_query = 0, t_files = 0;
+	int64_t t_start = floe_time_mono_us(), t_query = 0, t_files = 0, kept_rows = -1;
 
 	res->snapshot_id = -1;
 	res->rows = 0;
@@ -398,7 +422,7 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 			rc = floe_error_code();
 	} else {
 		/* a kept result: the query runs once, into DuckDB; the rest reads it */
-		if (keep && (rc = kept_make(e, ns, name, query, &kept_src)) != 0)
+		if (keep && (rc = kept_make(e, ns, name, query, &kept_src, &kept_rows)) != 0)
 			goto done;
 		t_query = floe_time_mono_us();
 		if (kept_src)
@@ -417,6 +441,10 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 		rc = floe_error_code();
 		goto done;
 	}
+	/* DuckDB rolls files only at row group ends: a kept result that fits
+	 * one row group is one file, written as one (no directory mode) */
+	if (kept_rows >= 0 && kept_rows <= DUCKDB_ROW_GROUP_ROWS)
+		target_size = 0;
 	rc = floe_engine_write_files(e, full, schema, data_dir, target_size, &files, &nfiles);
 	if (rc)
 		goto done;
