@@ -48,4 +48,29 @@ int floe_engine_register_select(floe_engine *e, const char *ns, const char *name
 /* Run one query; on failure the result is destroyed and the error set. */
 int floe_engine_query(floe_engine *e, const char *sql, duckdb_result *res);
 
+/* ---- a Parquet file's footer (footer.c) ---- */
+
+/* One column chunk's statistics; min/max point into the footer. */
+typedef struct {
+	int64_t num_values; /* -1 if absent */
+	int64_t null_count;
+	bool has_null_count;
+	const uint8_t *min, *max; /* plain-encoded values, NULL if absent */
+	size_t min_len, max_len;
+	bool min_exact, max_exact;
+} floe_pq_chunk;
+
+typedef struct {
+	floe_buf raw;          /* the FileMetaData */
+	floe_pq_chunk *chunks; /* ngroups x ncols, row group by row group */
+	size_t ngroups, ncols, n;
+} floe_pq_footer;
+
+/* Read the footer of the local Parquet file at uri (the chunks in leaf
+ * column order); free with floe_pq_footer_free. */
+int floe_pq_footer_read(floe_pq_footer *f, const char *uri);
+/* The same from a FileMetaData in memory (what names it in errors). */
+int floe_pq_footer_parse(floe_pq_footer *f, const void *data, size_t len, const char *what);
+void floe_pq_footer_free(floe_pq_footer *f);
+
 #endif

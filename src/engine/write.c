@@ -440,29 +440,42 @@ typedef struct {
 	__int128 lo, hi; /* boolean as 0/1, decimal as the unscaled value */
 } footer_range;
 
-/* One row group's min/max of a leaf into r (text from parquet_metadata). */
-static void footer_row_group(footer_range *r, const leaf *lf, char **row)
+/* a big-endian two's complement integer of up to 16 bytes */
+static bool be_int128(const uint8_t *v, size_t len, __int128 *out)
 {
-	int64_t nv, nulls;
+	unsigned __int128 u;
+	if (len == 0 || len > 16)
+		return false;
+	u = (v[0] & 0x80) ? ~(unsigned __int128)0 : 0;
+	for (size_t i = 0; i < len; i++)
+		u = (u << 8) | v[i];
+	*out = (__int128)u;
+	return true;
+}
+
+/* One row group's min/max of a leaf into r: a boolean's plain byte, or a
+ * DECIMAL(P > 18)'s unscaled big-endian bytes (FIXED_LEN_BYTE_ARRAY) */
+static void footer_row_group(footer_range *r, const leaf *lf, const floe_pq_chunk *c)
+{
 	__int128 lo, hi;
-	if (row[1] == NULL || row[2] == NULL || floe_parse_i64(&nv, row[1]) != 0 ||
-	    floe_parse_i64(&nulls, row[2]) != 0) {
-		floe_error_clear();
+	if (c->num_values < 0 || !c->has_null_count) {
 		r->unknown = true;
 		return;
 	}
-	if (nulls == nv)
+	if (c->null_count == c->num_values)
 		return; /* only NULLs in this row group: nothing to bound */
-	if (row[3] == NULL || row[4] == NULL || !floe_str_eq(row[5], "true") ||
-	    !floe_str_eq(row[6], "true")) {
+	if (c->min == NULL || c->max == NULL || !c->min_exact || !c->max_exact) {
 		r->unknown = true;
 		return;
 	}
 	if (lf->type->kind == FLOE_ICE_BOOLEAN) {
-		lo = strcmp(row[3], "true") == 0;
-		hi = strcmp(row[4], "true") == 0;
-	} else if (!parse_decimal(row[3], lf->type->scale, &lo) ||
-	           !parse_decimal(row[4], lf->type->scale, &hi)) {
+		if (c->min_len != 1 || c->max_len != 1) {
+			r->unknown = true;
+			return;
+		}
+		lo = c->min[0] != 0;
+		hi = c->max[0] != 0;
+	} else if (!be_int128(c->min, c->min_len, &lo) || !be_int128(c->max, c->max_len, &hi)) {
 		r->unknown = true;
 		return;
 	}
@@ -498,46 +511,28 @@ static int footer_set(floe_ice_data_file *f, const leaf *lf, const footer_range 
 }
 
 /* Bounds of the footer_bounded leaves of one written file, read from its
- * footer (one small query; the file is in the page cache). */
-static int footer_bounds(floe_engine *e, floe_ice_data_file *f, const leaves *ls)
+ * footer (the file is in the page cache); the footer's column chunks are in
+ * the leaves' order. */
+static int footer_bounds(floe_ice_data_file *f, const leaves *ls)
 {
-	floe_buf sql = FLOE_BUF_INIT;
-	floe_engine_rows *rows = NULL;
+	floe_pq_footer ft;
 	footer_range *r = floe_calloc(ls->n ? ls->n : 1, sizeof(*r));
-	bool first = true;
-	int rc = r ? 0 : FLOE_ENOMEM;
-	if (rc == 0)
-		rc = floe_buf_puts(&sql, "SELECT column_id, num_values, stats_null_count, "
-		                         "stats_min_value, stats_max_value, min_is_exact, "
-		                         "max_is_exact FROM parquet_metadata(");
-	if (rc == 0)
-		rc = floe_buf_put_sql_string(&sql, f->path);
-	if (rc == 0)
-		rc = floe_buf_puts(&sql, ") WHERE column_id IN (");
-	for (size_t i = 0; rc == 0 && i < ls->n; i++) {
-		if (!footer_bounded(&ls->v[i]))
-			continue;
-		rc = floe_buf_printf(&sql, "%s%zu", first ? "" : ", ", i);
-		first = false;
+	int rc = r ? floe_pq_footer_read(&ft, f->path) : FLOE_ENOMEM;
+	if (rc) {
+		floe_free(r);
+		return rc;
 	}
-	if (rc == 0)
-		rc = floe_buf_putc(&sql, ')');
-	if (rc == 0)
-		rc = floe_engine_query_text(e, sql.ptr, 0, &rows);
-	for (size_t i = 0; rc == 0 && i < rows->nrows; i++) {
-		int64_t col;
-		if (rows->rows[i][0] == NULL || floe_parse_i64(&col, rows->rows[i][0]) != 0 ||
-		    col < 0 || (size_t)col >= ls->n) {
-			floe_error_clear();
-			continue;
-		}
-		footer_row_group(&r[col], &ls->v[col], rows->rows[i]);
-	}
+	if (ft.ngroups > 0 && ft.ncols != ls->n)
+		rc = floe_error_set(FLOE_EENGINE, "%s: %zu columns in the footer, %zu written",
+		                    f->path, ft.ncols, ls->n);
+	for (size_t g = 0; rc == 0 && g < ft.ngroups; g++)
+		for (size_t i = 0; i < ls->n; i++)
+			if (footer_bounded(&ls->v[i]))
+				footer_row_group(&r[i], &ls->v[i], &ft.chunks[g * ft.ncols + i]);
 	for (size_t i = 0; rc == 0 && i < ls->n; i++)
-		if (r[i].has && !r[i].unknown)
+		if (footer_bounded(&ls->v[i]) && r[i].has && !r[i].unknown)
 			rc = footer_set(f, &ls->v[i], &r[i]);
-	floe_engine_rows_free(rows);
-	floe_buf_free(&sql);
+	floe_pq_footer_free(&ft);
 	floe_free(r);
 	return rc;
 }
@@ -679,7 +674,7 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 	for (size_t i = 0; i < ls.n; i++)
 		need_footer |= footer_bounded(&ls.v[i]);
 	for (size_t i = 0; rc == 0 && need_footer && i < cnt; i++)
-		rc = footer_bounds(e, &out[i], &ls);
+		rc = footer_bounds(&out[i], &ls);
 	/* the files as file:// URIs in the data directory, sizes checked */
 	for (size_t i = 0; rc == 0 && i < cnt; i++) {
 		const char *base = strrchr(out[i].path, '/');

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "engine/engine_internal.h"
 #include "floe/engine.h"
 
 static floe_engine *eng;
@@ -361,6 +362,56 @@ static void test_bounds_kept_independently(void **state)
 	floe_ice_schema_free(s);
 }
 
+/* The footer reader on what DuckDB wrote (row groups, chunks, counts), and
+ * on every truncation and on byte flips of it: an error or a result, never
+ * a read outside the buffer (the sanitizer build checks that). */
+static void test_footer_reader(void **state)
+{
+	floe_ice_schema *s = NULL;
+	floe_ice_data_file *f;
+	floe_pq_footer ft;
+	floe_buf raw;
+	uint64_t x = 88172645463325252ULL;
+	size_t len;
+	(void)state;
+	f = write_one("SELECT i, i % 2 = 0 AS b, (i * 1.5)::DECIMAL(38,1) AS d, 'v' || i AS s "
+	              "FROM range(250000) t(i)",
+	              "ft", &s);
+	assert_int_equal(floe_pq_footer_read(&ft, f->path), 0);
+	assert_int_equal(ft.ncols, 4);
+	assert_int_equal(ft.ngroups, 3); /* 122880-row groups */
+	assert_true(ft.chunks[0].num_values == 122880 && ft.chunks[0].has_null_count);
+	assert_true(ft.chunks[0].null_count == 0);
+	assert_true(ft.chunks[2 * 4 + 1].min_len == 1 && ft.chunks[2 * 4 + 1].max[0] == 1);
+	assert_int_equal(ft.chunks[4 + 2].min_len, 16);
+	floe_buf_init(&raw, 0);
+	assert_int_equal(floe_buf_put(&raw, ft.raw.ptr, ft.raw.len), 0);
+	floe_pq_footer_free(&ft);
+	len = raw.len;
+	for (size_t cut = 0; cut < len; cut++) {
+		if (floe_pq_footer_parse(&ft, raw.ptr, cut, "cut") == 0)
+			floe_pq_footer_free(&ft);
+		floe_error_clear();
+	}
+	for (int k = 0; k < 4000; k++) {
+		size_t at;
+		uint8_t old;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		at = (size_t)(x % len);
+		old = (uint8_t)raw.ptr[at];
+		raw.ptr[at] = (char)(x >> 32);
+		if (floe_pq_footer_parse(&ft, raw.ptr, len, "flipped") == 0)
+			floe_pq_footer_free(&ft);
+		floe_error_clear();
+		raw.ptr[at] = (char)old;
+	}
+	floe_buf_free(&raw);
+	floe_ice_data_files_free(f, 1);
+	floe_ice_schema_free(s);
+}
+
 static void test_footer_bounds(void **state)
 {
 	floe_ice_schema *s = NULL;
@@ -571,6 +622,7 @@ int main(void)
 	    cmocka_unit_test(test_write_files_and_view),
 	    cmocka_unit_test(test_float_bounds_signed_zero),
 	    cmocka_unit_test(test_bounds_kept_independently),
+	    cmocka_unit_test(test_footer_reader),
 	    cmocka_unit_test(test_footer_bounds),
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_write_at_location),
