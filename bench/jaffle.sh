@@ -3,7 +3,7 @@
 # tests into Iceberg tables) vs plain DuckDB running the same compiled SQL
 # in one process and writing each seed and model to Parquet. Same run,
 # interleaved, medians of REPS repetitions, at raw-data scale 1 and 1000.
-# usage: bench/jaffle.sh [path/to/floe]
+# usage: [REPS=10] [SCALES="1 1000"] bench/jaffle.sh [path/to/floe]
 set -euo pipefail
 floe=$(realpath "${1:-build/floe}")
 bin=$(dirname "$floe")
@@ -22,7 +22,7 @@ staging.stg_payments:models/staging/stg_payments.sql marts.orders:models/marts/o
 marts.customers:models/marts/customers.sql ddi.at_risk_customers:models/ddi/at_risk_customers.sql
 ddi.rolling_30_day_orders:models/ddi/rolling_30_day_orders.sql"
 
-for scale in 1 1000; do
+for scale in ${SCALES:-1 1000}; do
     "$floe" generate jaffle --scale "$scale" --out "$P/seeds" >/dev/null 2>&1
     (cd "$P" && "$floe" build >/dev/null 2>&1) # compiles target/compiled
     sql="CREATE SCHEMA seeds; CREATE SCHEMA staging; CREATE SCHEMA marts; CREATE SCHEMA ddi;"
