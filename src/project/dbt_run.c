@@ -1013,6 +1013,56 @@ static bool small_inputs(floe_dbt *d, dbt_node *n)
 	return sum >= 0 && sum <= KEEP_SMALL_INPUTS;
 }
 
+/* A test's SQL: a generic test's rendered from its macro, a singular
+ * test's from its file; written to target/compiled */
+static int prepare_test(floe_dbt *d, dbt_node *n)
+{
+	int rc;
+	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
+	if (strcmp(n->test_kind ? n->test_kind : "", "singular") != 0) {
+		rc = test_sql(d, n, &n->compiled);
+	} else {
+		char *c = NULL;
+		floe_free(n->compiled);
+		n->compiled = NULL;
+		rc = dbt_render(d, n, false, &n->compiled);
+		if (rc == 0)
+			rc = test_sql(d, n, &c);
+		floe_free(n->compiled);
+		n->compiled = c;
+	}
+	pthread_mutex_unlock(&run_mu);
+	if (rc == 0 && n->compiled)
+		rc = write_compiled(d, n);
+	return rc;
+}
+
+/* A test's status from its failures row; its failing rows kept when asked */
+static int finish_test(floe_dbt *d, dbt_node *n, const floe_engine_rows *r)
+{
+	int rc = dbt_test_outcome(n, r);
+	if (rc == 0 && n->rows > 0 &&
+	    floe_jinja_truthy(json_object_get(n->config, "store_failures")))
+		rc = store_failures(d, n);
+	return rc;
+}
+
+static int run_test(floe_dbt *d, dbt_node *n)
+{
+	char *count_sql;
+	floe_engine_rows *r = NULL;
+	int rc = prepare_test(d, n);
+	if (rc)
+		return rc;
+	count_sql = dbt_test_count_sql(n);
+	rc = count_sql ? floe_engine_query_text(dbt_engine(d), count_sql, 1, &r) : FLOE_ENOMEM;
+	floe_free(count_sql);
+	if (rc == 0)
+		rc = finish_test(d, n, r);
+	floe_engine_rows_free(r);
+	return rc;
+}
+
 static int run_node(floe_dbt *d, dbt_node *n)
 {
 	floe_write_result res;
@@ -1022,21 +1072,14 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	bool files = external && !dbt_external_is_iceberg(n);
 	dbt_external ext;
 	int rc = 0;
+	if (n->kind == DBT_TEST)
+		return run_test(d, n);
 	memset(&ext, 0, sizeof(ext));
 	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
-	if (n->kind != DBT_SEED && strcmp(n->test_kind ? n->test_kind : "", "singular") != 0 &&
-	    n->kind == DBT_TEST) {
-		rc = test_sql(d, n, &n->compiled);
-	} else if (n->kind != DBT_SEED) {
+	if (n->kind != DBT_SEED) {
 		floe_free(n->compiled);
 		n->compiled = NULL;
 		rc = dbt_render(d, n, false, &n->compiled);
-		if (rc == 0 && n->kind == DBT_TEST) {
-			char *c = NULL;
-			rc = test_sql(d, n, &c);
-			floe_free(n->compiled);
-			n->compiled = c;
-		}
 	}
 	/* external models: where the files (or the Iceberg table) go */
 	if (rc == 0 && files)
@@ -1049,20 +1092,6 @@ static int run_node(floe_dbt *d, dbt_node *n)
 	if (rc) {
 		dbt_external_free(&ext);
 		floe_free(location);
-		return rc;
-	}
-	if (n->kind == DBT_TEST) {
-		char *count_sql = dbt_test_count_sql(n);
-		floe_engine_rows *r = NULL;
-		rc = count_sql ? floe_engine_query_text(dbt_engine(d), count_sql, 1, &r)
-		               : FLOE_ENOMEM;
-		floe_free(count_sql);
-		if (rc == 0)
-			rc = dbt_test_outcome(n, r);
-		floe_engine_rows_free(r);
-		if (rc == 0 && n->rows > 0 &&
-		    floe_jinja_truthy(json_object_get(n->config, "store_failures")))
-			rc = store_failures(d, n);
 		return rc;
 	}
 	if ((rc = ensure_namespace(d, n->schema)) != 0) {
