@@ -125,6 +125,19 @@ floe test >"$WORK/test.out" 2>&1 || rc=$?
 assert_eq "failing test exit" 1 "$rc"
 grep -q "FAIL  test no_returns" "$WORK/test.out" && pass || fail "no FAIL line: $(grep no_returns "$WORK/test.out")"
 rm "$P/tests/no_returns.sql"
+# tests run side by side: one whose SQL fails is ERROR with
+# its own message, and the others still get their own outcome
+printf 'select nope_col from {{ ref("raw_orders") }}\n' >"$P/tests/broken_sql.sql"
+printf 'select * from {{ ref("raw_orders") }} where status = %s\n' "'returned'" >"$P/tests/no_returns.sql"
+rc=0
+floe test >"$WORK/test2.out" 2>&1 || rc=$?
+assert_eq "erroring test exit" 1 "$rc"
+grep -q "ERROR test broken_sql " "$WORK/test2.out" && pass || fail "no ERROR line: $(grep broken_sql "$WORK/test2.out")"
+grep -q "nope_col" "$WORK/test2.out" && pass || fail "the test's SQL error is not shown: $(cat "$WORK/test2.out")"
+grep -q "FAIL  test no_returns " "$WORK/test2.out" && pass || fail "no FAIL line next to the error: $(grep no_returns "$WORK/test2.out")"
+grep -q "PASS  test unique_stg_orders_order_id " "$WORK/test2.out" && pass || fail "passing test lost: $(grep unique_stg_orders "$WORK/test2.out")"
+grep -qE "Done. PASS=[0-9]+ WARN=0 ERROR=2 SKIP=0 TOTAL=" "$WORK/test2.out" && pass || fail "summary: $(tail -1 "$WORK/test2.out")"
+rm "$P/tests/broken_sql.sql" "$P/tests/no_returns.sql"
 
 # in a build, a failing test of a model skips everything downstream of it
 # (dbt's test edges); the skipped tables keep their snapshots
