@@ -58,7 +58,7 @@ int floe_storage_delete(const char *uri);
 /* Delete the files directly in directory uri whose names start with
  * prefix (the files of one failed write); an absent directory is fine. */
 int floe_storage_delete_prefixed(const char *uri, const char *prefix);
-/* Delete a directory tree (drop --purge). */
+/* Delete a directory tree (drop --purge, DuckDB's temporary directory). */
 int floe_storage_delete_tree(const char *uri);
 
 #endif

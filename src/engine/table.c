@@ -246,7 +246,6 @@ static void kept_drop(floe_engine *e, const char *ns, const char *name, bool mad
 	floe_free(tbl);
 }
 
-/* Run the query into its kept table; *src is the SELECT that reads it. */
 /* The rows a CREATE TABLE AS reports (its Count), or -1. */
 static int64_t created_rows(duckdb_result *res)
 {
@@ -265,6 +264,8 @@ static int64_t created_rows(duckdb_result *res)
 	return rows;
 }
 
+/* Run the query into its kept table; *src is the SELECT that reads it,
+ * *rows the rows it holds (-1 if DuckDB did not say). */
 static int kept_make(floe_engine *e, const char *ns, const char *name, const char *query,
                      char **src, int64_t *rows)
 {

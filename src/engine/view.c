@@ -9,32 +9,40 @@
 
 #include "engine_internal.h"
 
-/* whether a view of this database was made in schema ns before */
+/* whether a view of this database was made in schema ns before (the
+ * caller holds the mutex) */
+static bool schema_listed(const floe_kept_set *k, const char *ns)
+{
+	for (size_t i = 0; i < k->nschemas; i++)
+		if (strcmp(k->schemas[i], ns) == 0)
+			return true;
+	return false;
+}
+
 static bool schema_known(floe_engine *e, const char *ns)
 {
-	bool known = false;
+	bool known;
 	pthread_mutex_lock(&e->kept->mu);
-	for (size_t i = 0; !known && i < e->kept->nschemas; i++)
-		known = strcmp(e->kept->schemas[i], ns) == 0;
+	known = schema_listed(e->kept, ns);
 	pthread_mutex_unlock(&e->kept->mu);
 	return known;
 }
 
 static void schema_remember(floe_engine *e, const char *ns)
 {
-	char **g, *s;
-	if (schema_known(e, ns) || (s = floe_strdup(ns)) == NULL)
-		return;
-	pthread_mutex_lock(&e->kept->mu);
-	g = floe_realloc(e->kept->schemas, (e->kept->nschemas + 1) * sizeof(char *));
-	if (g) {
-		e->kept->schemas = g;
-		e->kept->schemas[e->kept->nschemas++] = s;
-	} else {
-		floe_free(s);
-		floe_error_clear(); /* only a statement saved */
+	floe_kept_set *k = e->kept;
+	char **g, *s = NULL;
+	pthread_mutex_lock(&k->mu);
+	if (!schema_listed(k, ns)) {
+		g = floe_realloc(k->schemas, (k->nschemas + 1) * sizeof(char *));
+		if (g)
+			k->schemas = g;
+		if (g && (s = floe_strdup(ns)) != NULL)
+			k->schemas[k->nschemas++] = s;
+		else
+			floe_error_clear(); /* out of memory: only a statement lost */
 	}
-	pthread_mutex_unlock(&e->kept->mu);
+	pthread_mutex_unlock(&k->mu);
 }
 
 static int put_view_head(floe_buf *b, const char *ns, const char *name, bool make_schema)

@@ -675,22 +675,17 @@ int floe_engine_write_files(floe_engine *e, const char *query, const floe_ice_sc
 		need_footer |= footer_bounded(&ls.v[i]);
 	for (size_t i = 0; rc == 0 && need_footer && i < cnt; i++)
 		rc = footer_bounds(&out[i], &ls);
-	/* the files as file:// URIs in the data directory, sizes checked */
+	/* the files (already under their final names) as file:// URIs, sizes
+	 * checked */
 	for (size_t i = 0; rc == 0 && i < cnt; i++) {
-		const char *base = strrchr(out[i].path, '/');
-		char *dst = floe_asprintf("%s/%s", data_dir, base ? base + 1 : out[i].path);
+		char *uri = floe_storage_file_uri(out[i].path);
 		int64_t size = -1;
-		if (dst == NULL) {
+		if (uri == NULL) {
 			rc = FLOE_ENOMEM;
 			break;
 		}
 		floe_free(out[i].path);
-		out[i].path = floe_storage_file_uri(dst);
-		floe_free(dst);
-		if (out[i].path == NULL) {
-			rc = FLOE_ENOMEM;
-			break;
-		}
+		out[i].path = uri;
 		if ((rc = floe_storage_size(&size, out[i].path)) == 0 && size != out[i].file_size)
 			rc = floe_error_set(
 			    FLOE_EENGINE, "%s: DuckDB reported %lld bytes, found %lld", out[i].path,

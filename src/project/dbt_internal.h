@@ -157,12 +157,12 @@ int dbt_load_properties(floe_dbt *d, const char *rel, const json_t *doc);
 /* dbt_run.c: the DuckDB connection and catalog handle of the calling
  * worker thread (the main ones outside a run) */
 floe_engine *dbt_engine(floe_dbt *d);
+floe_catalog *dbt_catalog(floe_dbt *d);
 /* start opening DuckDB on a thread (the profile is read); open_runtime
  * takes the result. dbt_engine_opened waits for an opening nobody took
  * and frees its engine (floe_dbt_free). */
 void dbt_engine_open_start(floe_dbt *d);
 void dbt_engine_opened(floe_dbt *d);
-floe_catalog *dbt_catalog(floe_dbt *d);
 /* "schema"."alias" of a node, quoted; caller frees (NULL on ENOMEM) */
 char *dbt_relation(const dbt_node *n);
 /* the node's materialization: seed, test, source, or the model's (view
