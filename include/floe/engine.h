@@ -155,7 +155,20 @@ typedef struct {
 	 * it has; compare with floe_ice_metadata_location() to tell. The fs
 	 * catalog takes only its default location (FLOE_EUNSUPPORTED). */
 	const char *location;
+	/*
+	 * With keep_result: stop once the data files are written and hand the
+	 * commit to the caller (*pending), who calls floe_table_commit() or
+	 * floe_table_abandon() later, from any thread, with any handle on the
+	 * same catalog. Meanwhile floe_table_expose(ns.name, current) reads the
+	 * kept result, and the catalog still holds the table's last snapshot.
+	 * Without keep_result (or for APPEND) the write commits and *pending
+	 * is NULL. A dbt run lets a model's readers start while its commit
+	 * waits on storage.
+	 */
+	struct floe_table_pending **pending;
 } floe_write_options;
+
+typedef struct floe_table_pending floe_table_pending;
 
 /*
  * Run `query` and commit its result to table ns.name in one snapshot
@@ -171,8 +184,19 @@ int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char
 int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                           const char *query, floe_write_mode mode, const floe_write_options *opts,
                           floe_write_result *res);
+/* Commit a write that floe_table_write_with left pending; res gets the
+ * snapshot id and attempts (rows, files, bytes and kept were set by the
+ * write). A failure commits nothing and removes the write's data files;
+ * its kept result stays until floe_table_release(). p is freed either
+ * way. DuckDB is not touched: any thread may commit. */
+int floe_table_commit(floe_catalog *c, floe_table_pending *p, floe_write_result *res);
+/* Give up a pending write: its data files are removed and p is freed (the
+ * kept result stays until floe_table_release()). */
+void floe_table_abandon(floe_table_pending *p);
+
 /* Drop the kept result of ns.name, if there is one, and expose the table
- * from its data files again. 0 also when nothing was kept. */
+ * from its data files again, or drop its view when the catalog has no
+ * such table (a pending write given up). 0 also when nothing was kept. */
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name);
 /* Drop table ns.name from the catalog (purge: its files too), its view in
  * this engine's database and any kept result of it. */

@@ -302,11 +302,23 @@ static int kept_make(floe_engine *e, const char *ns, const char *name, const cha
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name)
 {
 	char *body = kept_body(e, ns, name);
+	floe_buf b = FLOE_BUF_INIT;
+	int rc;
 	if (body == NULL)
 		return 0;
 	floe_free(body);
 	kept_drop(e, ns, name, false);
-	return floe_table_expose(e, c, ns, name, -1);
+	if ((rc = floe_catalog_table_exists(c, ns, name)) == 1)
+		return floe_table_expose(e, c, ns, name, -1);
+	if (rc < 0)
+		return rc;
+	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
+	floe_buf_put_sql_ident(&b, ns);
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, name);
+	rc = b.ptr ? floe_engine_exec(e, b.ptr) : FLOE_ENOMEM;
+	floe_buf_free(&b);
+	return rc;
 }
 
 int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char *name, bool purge)
@@ -328,6 +340,100 @@ int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char 
 	}
 	floe_buf_free(&b);
 	return 0;
+}
+
+/* A write whose data files are written and whose commit is still to be
+ * made (floe_write_options.pending) */
+struct floe_table_pending {
+	char *ident, *ns, *name, *location;
+	floe_ice_metadata *base; /* the version it builds on; NULL: a new table */
+	floe_ice_schema *schema;
+	floe_ice_data_file *files;
+	size_t nfiles;
+	floe_write_mode mode;
+};
+
+static void pending_free(floe_table_pending *p)
+{
+	floe_free(p->ident);
+	floe_free(p->ns);
+	floe_free(p->name);
+	floe_free(p->location);
+	floe_ice_metadata_free(p->base);
+	floe_ice_schema_free(p->schema);
+	floe_ice_data_files_free(p->files, p->nfiles);
+	floe_free(p);
+}
+
+/* the catalog commit of p; the files stay whatever happens */
+static int pending_commit(floe_catalog *c, floe_table_pending *p, floe_write_result *res)
+{
+	bool append = p->mode == FLOE_WRITE_APPEND;
+	int64_t t0 = floe_time_mono_us();
+	int rc;
+	if (p->base == NULL)
+		rc = create_with_files(c, p->ns, p->name, p->location, p->schema, p->files,
+		                       p->nfiles, res);
+	else
+		rc = commit_files(c, p->ns, p->name, &p->base,
+		                  append ? FLOE_ICE_OP_APPEND : FLOE_ICE_OP_OVERWRITE,
+		                  append ? NULL : p->schema, p->files, p->nfiles, res);
+	if (rc == 0) /* where a write's time goes (floe --verbose) */
+		floe_log(FLOE_LOG_DEBUG, "%s: commit %.1f ms (%d attempt%s)", p->ident,
+		         (double)(floe_time_mono_us() - t0) / 1e3, res->attempts,
+		         res->attempts == 1 ? "" : "s");
+	return rc;
+}
+
+int floe_table_commit(floe_catalog *c, floe_table_pending *p, floe_write_result *res)
+{
+	int rc = pending_commit(c, p, res);
+	if (rc) {
+		remove_files(p->files, p->nfiles);
+		floe_error_prefix("table %s: ", p->ident);
+		res->snapshot_id = -1;
+	}
+	pending_free(p);
+	return rc;
+}
+
+void floe_table_abandon(floe_table_pending *p)
+{
+	if (p == NULL)
+		return;
+	remove_files(p->files, p->nfiles);
+	pending_free(p);
+}
+
+/* Move what the commit needs into a pending write (NULL: out of memory,
+ * and nothing moved). */
+static floe_table_pending *pending_make(const char *ident, const char *ns, const char *name,
+                                        char **location, floe_ice_metadata **base,
+                                        floe_ice_schema **schema, floe_ice_data_file **files,
+                                        size_t *nfiles, floe_write_mode mode)
+{
+	floe_table_pending *p = floe_calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->ident = floe_strdup(ident);
+	p->ns = floe_strdup(ns);
+	p->name = floe_strdup(name);
+	if (p->ident == NULL || p->ns == NULL || p->name == NULL) {
+		pending_free(p);
+		return NULL;
+	}
+	p->location = *location;
+	p->base = *base;
+	p->schema = *schema;
+	p->files = *files;
+	p->nfiles = *nfiles;
+	p->mode = mode;
+	*location = NULL;
+	*base = NULL;
+	*schema = NULL;
+	*files = NULL;
+	*nfiles = 0;
+	return p;
 }
 
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
@@ -359,6 +465,8 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 	res->attempts = 0;
 	res->skipped = false;
 	res->kept = false;
+	if (opts && opts->pending)
+		*opts->pending = NULL;
 	ident = floe_asprintf("%s.%s", ns, name);
 	if (ident == NULL)
 		return FLOE_ENOMEM;
@@ -455,23 +563,36 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 	for (size_t i = 0; i < nfiles; i++)
 		res->bytes += files[i].file_size;
 
-	if (!exists)
-		rc = create_with_files(c, ns, name, location, schema, files, nfiles, res);
-	else
-		rc = commit_files(c, ns, name, &base,
-		                  mode == FLOE_WRITE_APPEND ? FLOE_ICE_OP_APPEND
-		                                            : FLOE_ICE_OP_OVERWRITE,
-		                  mode == FLOE_WRITE_APPEND ? NULL : schema, files, nfiles, res);
-	committed = rc == 0;
-	if (committed) { /* where a write's time goes (floe --verbose) */
-		int64_t q = t_query ? t_query : t_start;
-		floe_log(FLOE_LOG_DEBUG,
-		         "%s: query into memory %.1f ms, data files %.1f ms, commit %.1f ms (%d "
-		         "attempt%s)",
-		         ident, (double)(q - t_start) / 1e3, (double)(t_files - q) / 1e3,
-		         (double)(floe_time_mono_us() - t_files) / 1e3, res->attempts,
-		         res->attempts == 1 ? "" : "s");
+	floe_log(FLOE_LOG_DEBUG, "%s: query into memory %.1f ms, data files %.1f ms", ident,
+	         (double)((t_query ? t_query : t_start) - t_start) / 1e3,
+	         (double)(t_files - (t_query ? t_query : t_start)) / 1e3);
+	if (keep && opts->pending) {
+		/* the commit is the caller's; readers see the kept result now */
+		if ((rc = kept_put(e, ns, name, full)) != 0)
+			goto done;
+		res->kept = true;
+		*opts->pending =
+		    pending_make(ident, ns, name, &location, &base, &schema, &files, &nfiles, mode);
+		if (*opts->pending == NULL) {
+			res->kept = false;
+			rc = FLOE_ENOMEM;
+		}
+		goto done;
 	}
+	{
+		floe_table_pending p = {.ident = ident,
+		                        .ns = (char *)ns,
+		                        .name = (char *)name,
+		                        .location = location,
+		                        .base = base,
+		                        .schema = schema,
+		                        .files = files,
+		                        .nfiles = nfiles,
+		                        .mode = mode};
+		rc = pending_commit(c, &p, res);
+		base = p.base; /* a lost race reloads it */
+	}
+	committed = rc == 0;
 	/* readers of this engine's database now see the kept result, or (not
 	 * kept) no longer an old one */
 	if (committed && keep)

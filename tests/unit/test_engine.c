@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -611,6 +612,89 @@ static void test_kept_result(void **state)
 	floe_free(wh);
 }
 
+/* entries of a directory (-1: it cannot be read) */
+static int entries(const char *path)
+{
+	DIR *dh = opendir(path);
+	struct dirent *de;
+	int n = 0;
+	if (dh == NULL)
+		return -1;
+	while ((de = readdir(dh)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(dh);
+	return n;
+}
+
+/* A pending write: readers see the kept result while the catalog still
+ * holds the last commit; the commit publishes it, on another catalog
+ * handle; an abandoned one leaves no file and the view reads the last
+ * commit again (or, for a table never committed, no view is left). */
+static void test_pending_write(void **state)
+{
+	floe_catalog *cat = NULL, *cat2 = NULL;
+	floe_table_pending *p = NULL;
+	floe_write_result res;
+	floe_write_options defer = {.keep_result = true, .pending = &p};
+	char *wh = floe_asprintf("%s/pending", dir), *data = floe_asprintf("%s/p/t/data", wh), *v;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&cat, NULL, wh), 0);
+	assert_int_equal(floe_catalog_open(&cat2, NULL, wh), 0);
+	assert_int_equal(floe_catalog_create_namespace(cat, "p", NULL), 0);
+	/* a new table: nothing in the catalog until the commit */
+	assert_int_equal(floe_table_write_with(eng, cat, "p", "t",
+	                                       "SELECT range AS i FROM range(5)",
+	                                       FLOE_WRITE_REPLACE, &defer, &res),
+	                 0);
+	assert_non_null(p);
+	assert_true(res.kept && res.rows == 5 && res.snapshot_id == -1);
+	assert_int_equal(floe_catalog_table_exists(cat, "p", "t"), 0);
+	assert_int_equal(entries(data), 1);
+	assert_int_equal(floe_table_expose(eng, cat, "p", "t", -1), 0);
+	v = scalar("SELECT sum(i) FROM p.t");
+	assert_string_equal(v, "10");
+	floe_free(v);
+	assert_int_equal(floe_table_commit(cat2, p, &res), 0);
+	assert_true(res.snapshot_id > 0);
+	assert_int_equal(floe_catalog_table_exists(cat, "p", "t"), 1);
+	/* a rewrite abandoned: its file goes, the view reads the commit again */
+	assert_int_equal(floe_table_write_with(eng, cat, "p", "t", "SELECT 7 AS i",
+	                                       FLOE_WRITE_REPLACE, &defer, &res),
+	                 0);
+	assert_int_equal(entries(data), 2);
+	floe_table_abandon(p);
+	assert_int_equal(entries(data), 1);
+	assert_int_equal(floe_table_release(eng, cat, "p", "t"), 0);
+	v = scalar("SELECT sum(i) FROM p.t");
+	assert_string_equal(v, "10");
+	floe_free(v);
+	/* a commit that fails removes its file: the table was dropped meanwhile */
+	assert_int_equal(floe_table_write_with(eng, cat, "p", "t", "SELECT 8 AS i",
+	                                       FLOE_WRITE_REPLACE, &defer, &res),
+	                 0);
+	assert_int_equal(floe_catalog_drop_table(cat, "p", "t", false), 0);
+	assert_int_not_equal(floe_table_commit(cat2, p, &res), 0);
+	assert_non_null(strstr(floe_error_message(), "table p.t: "));
+	floe_error_clear();
+	assert_int_equal(entries(data), 1);
+	/* the table is gone from the catalog: releasing drops its view */
+	assert_int_equal(floe_table_release(eng, cat, "p", "t"), 0);
+	v = scalar("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'p'");
+	assert_string_equal(v, "0");
+	floe_free(v);
+	/* without keep_result nothing is left pending */
+	defer.keep_result = false;
+	assert_int_equal(floe_table_write_with(eng, cat, "p", "u", "SELECT 1 AS i",
+	                                       FLOE_WRITE_REPLACE, &defer, &res),
+	                 0);
+	assert_null(p);
+	assert_true(res.snapshot_id > 0);
+	floe_catalog_free(cat2);
+	floe_catalog_free(cat);
+	floe_free(data);
+	floe_free(wh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +712,7 @@ int main(void)
 	    cmocka_unit_test(test_write_at_location),
 	    cmocka_unit_test(test_query_json),
 	    cmocka_unit_test(test_kept_result),
+	    cmocka_unit_test(test_pending_write),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
