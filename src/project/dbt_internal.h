@@ -57,9 +57,12 @@ typedef struct {
 	double seconds;
 	char *message;
 	int64_t rows;
-	int readers;   /* selected nodes still to read this one's result */
-	bool kept;     /* its result is kept in DuckDB for them */
-	int64_t bytes; /* size of the data files it wrote */
+	int readers;                 /* selected nodes still to read this one's result */
+	bool kept;                   /* its result is kept in DuckDB for them */
+	int64_t bytes;               /* size of the data files it wrote */
+	int64_t started_us;          /* when it started (floe_time_mono_us) */
+	bool defers;                 /* its table's commit is left pending */
+	floe_table_pending *pending; /* that commit, still to be made */
 } dbt_node;
 
 typedef struct engine_opening engine_opening;

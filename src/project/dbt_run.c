@@ -1063,7 +1063,24 @@ static int run_test(floe_dbt *d, dbt_node *n)
 	return rc;
 }
 
-static int run_node(floe_dbt *d, dbt_node *n)
+/* Does n's table write leave its commit pending (floe_write_options)?
+ * A seed or table model whose result is kept for its readers and that has
+ * no post-hook (a post-hook runs after the commit). */
+static bool defers_commit(floe_dbt *d, dbt_node *n)
+{
+	const char *m = dbt_mat(n);
+	if (n->kind == DBT_MODEL && strcmp(m, "table") != 0 &&
+	    !(strcmp(m, "external") == 0 && dbt_external_is_iceberg(n)))
+		return false;
+	return (n->kind == DBT_SEED || n->kind == DBT_MODEL) && n->readers > 0 &&
+	       hook_config(n, "post-hook", "post_hook") == NULL && small_inputs(d, n);
+}
+
+/* Run a node. pending (NULL: commit in place) gets the commit of a table
+ * write that defers it (n->defers, from defers_commit when it started):
+ * the node's readers may start on its kept result while the caller
+ * commits. */
+static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 {
 	floe_write_result res;
 	char *query = NULL, *location = NULL, *view_sql = NULL;
@@ -1135,9 +1152,10 @@ static int run_node(floe_dbt *d, dbt_node *n)
 		warn_kept_location(d, n, location);
 		if (rc == 0) {
 			/* later nodes of this run read the result from memory */
-			floe_write_options wo = {.keep_result =
-			                             n->readers > 0 && small_inputs(d, n),
-			                         .location = location};
+			floe_write_options wo = {
+			    .keep_result = n->defers || (n->readers > 0 && small_inputs(d, n)),
+			    .location = location,
+			    .pending = pending && n->defers ? pending : NULL};
 			rc = floe_table_write_with(dbt_engine(d), dbt_catalog(d), n->schema,
 			                           n->alias, query, mode, &wo, &res);
 		}
@@ -1279,11 +1297,33 @@ static void count_readers(floe_dbt *d, bool keep)
 			each_input(d, &d->nodes[i], add_reader, NULL, 0);
 }
 
+/*
+ * Where a node of the run is (worker.state[], under worker.mu). A seed or
+ * table whose commit is left pending (defers_commit) is READABLE once its
+ * kept result is in DuckDB and its data files are written: the committer
+ * thread commits it, in the order the nodes became READABLE, while the
+ * workers go on. Only nodes that commit nothing before what they read is
+ * committed start on a READABLE input (starts_early): tests that store no
+ * failures and tables whose own commit is pending. Such a node becomes
+ * READABLE too and is finished by the committer after its inputs: when
+ * one of them failed to commit it is SKIP whatever it computed, and a
+ * pending commit of its own is abandoned. So a run commits, and reports,
+ * what it would have without the overlap.
+ */
+enum { NODE_WAITING, NODE_RUNNING, NODE_DONE, NODE_READABLE };
+
+typedef struct {
+	dbt_node **items; /* READABLE nodes in the order they became so */
+	size_t head, tail;
+} commit_queue;
+
 typedef struct {
 	floe_dbt *d;
 	floe_dbt_summary *sum;
 	size_t total, *done_count;
-	int *state;          /* 0 waiting, 1 running, 2 done */
+	int *state;          /* NODE_* of each node */
+	size_t *remaining;   /* selected nodes not DONE */
+	commit_queue *queue; /* NULL: every node commits on its worker */
 	int64_t *kept_bytes; /* of the results kept now */
 	int64_t keep_budget;
 	pthread_mutex_t *mu;
@@ -1292,15 +1332,43 @@ typedef struct {
 	floe_catalog *cat;
 } worker;
 
-static bool inputs_done(floe_dbt *d, const dbt_node *n, const int *state)
+/* may n start while an input of it is READABLE, not DONE? */
+static bool starts_early(worker *w, dbt_node *n)
 {
-	for (size_t i = 0; i < n->nparents; i++) {
-		const dbt_node *p = &d->nodes[n->parents[i]];
-		if (p->selected && state[n->parents[i]] != 2)
+	if (w->queue == NULL)
+		return false;
+	if (n->kind == DBT_TEST)
+		return !floe_jinja_truthy(json_object_get(n->config, "store_failures"));
+	return defers_commit(w->d, n);
+}
+
+/* may n start? Each input DONE, or READABLE when n starts early (asked
+ * only once every input is one of the two: what starts_early reads of
+ * them is written by now) */
+static bool inputs_done(worker *w, dbt_node *n)
+{
+	floe_dbt *d = w->d;
+	bool readable = false;
+	for (size_t i = 0; i < n->nparents + n->ngates; i++) {
+		size_t k = i < n->nparents ? n->parents[i] : n->gates[i - n->nparents];
+		if (i < n->nparents && !d->nodes[k].selected)
+			continue;
+		if (w->state[k] == NODE_READABLE)
+			readable = true;
+		else if (w->state[k] != NODE_DONE)
 			return false;
 	}
+	return !readable || starts_early(w, n);
+}
+
+/* is every input of n DONE (its outcome final)? */
+static bool inputs_final(worker *w, const dbt_node *n)
+{
+	for (size_t i = 0; i < n->nparents; i++)
+		if (w->d->nodes[n->parents[i]].selected && w->state[n->parents[i]] != NODE_DONE)
+			return false;
 	for (size_t i = 0; i < n->ngates; i++)
-		if (state[n->gates[i]] != 2)
+		if (w->state[n->gates[i]] != NODE_DONE)
 			return false;
 	return true;
 }
@@ -1351,40 +1419,130 @@ static void release_inputs(worker *w, dbt_node *n)
 	}
 }
 
-static void run_one(worker *w, dbt_node *n)
+/* n's outcome is final: counted, reported, DONE (under nothing) */
+static void finish_node(worker *w, dbt_node *n)
 {
 	char what[64];
-	int64_t s0 = floe_time_mono_us();
 	floe_dbt *d = w->d;
-	dbt_status st;
+	release_inputs(w, n);
+	pthread_mutex_lock(w->mu);
+	switch (n->status) {
+	case ST_SKIP: w->sum->skip++; break;
+	case ST_ERROR:
+	case ST_FAIL: w->sum->error++; break;
+	case ST_WARN: w->sum->warn++; break;
+	default: w->sum->pass++;
+	}
+	n->seconds = (double)(floe_time_mono_us() - n->started_us) / 1e6;
+	(*w->done_count)++;
+	status_line(d, *w->done_count, w->total, n, what_of(n, what, sizeof(what)));
+	w->state[n - d->nodes] = NODE_DONE;
+	(*w->remaining)--;
+	pthread_cond_broadcast(w->cv);
+	pthread_mutex_unlock(w->mu);
+}
+
+/* SKIP whatever n computed (under worker.mu) */
+static void skip_node(dbt_node *n)
+{
+	n->status = ST_SKIP;
+	floe_free(n->message);
+	n->message = NULL;
+}
+
+static void run_one(worker *w, dbt_node *n)
+{
+	floe_dbt *d = w->d;
+	floe_table_pending *pending = NULL;
 	int rc = 0;
+	n->started_us = floe_time_mono_us();
 	pthread_mutex_lock(w->mu);
 	bool skip = upstream_failed(d, n);
 	pthread_mutex_unlock(w->mu);
 	floe_log(FLOE_LOG_DEBUG, "START %s", n->unique_id);
 	if (!skip)
-		rc = run_node(d, n);
-	release_inputs(w, n);
-	pthread_mutex_lock(w->mu);
-	if (skip) {
+		rc = run_node(d, n, w->queue ? &pending : NULL);
+	if (skip)
 		n->status = ST_SKIP;
-		w->sum->skip++;
-	} else if (rc != 0) {
+	else if (rc != 0)
 		fail_node(n, ST_ERROR);
-		w->sum->error++;
-	} else if ((st = n->status) == ST_WARN) {
-		w->sum->warn++;
-	} else if (st == ST_FAIL) {
-		w->sum->error++;
-	} else {
-		w->sum->pass++;
+	pthread_mutex_lock(w->mu);
+	if (w->queue && (pending || !inputs_final(w, n))) {
+		/* the committer finishes it, after its inputs */
+		n->pending = pending;
+		w->queue->items[w->queue->tail++] = n;
+		w->state[n - d->nodes] = NODE_READABLE;
+		pthread_cond_broadcast(w->cv);
+		pthread_mutex_unlock(w->mu);
+		return;
 	}
-	n->seconds = (double)(floe_time_mono_us() - s0) / 1e6;
-	(*w->done_count)++;
-	status_line(d, *w->done_count, w->total, n, what_of(n, what, sizeof(what)));
-	w->state[n - d->nodes] = 2;
-	pthread_cond_broadcast(w->cv);
+	if (!skip && upstream_failed(d, n)) /* an input's commit failed meanwhile */
+		skip_node(n);
 	pthread_mutex_unlock(w->mu);
+	finish_node(w, n);
+}
+
+/* The committer: READABLE nodes in order, each once all it read is DONE
+ * (those became READABLE before it). */
+static void commit_one(worker *w, dbt_node *n)
+{
+	floe_dbt *d = w->d;
+	bool failed;
+	int rc = 0;
+	pthread_mutex_lock(w->mu);
+	failed = upstream_failed(d, n);
+	pthread_mutex_unlock(w->mu);
+	if (failed) { /* what it read is not committed: neither is it */
+		floe_table_abandon(n->pending);
+		pthread_mutex_lock(w->mu); /* workers read the status */
+		skip_node(n);
+		pthread_mutex_unlock(w->mu);
+	} else if (n->pending) {
+		floe_write_result res = {.rows = n->rows, .kept = true};
+		rc = floe_table_commit(dbt_catalog(d), n->pending, &res);
+		if (rc) {
+			pthread_mutex_lock(w->mu);
+			fail_node(n, ST_ERROR);
+			pthread_mutex_unlock(w->mu);
+		}
+	}
+	if (n->pending && (failed || rc)) {
+		/* readers of this database see the table's last commit again */
+		pthread_mutex_lock(&run_mu);
+		if (floe_table_release(dbt_engine(d), dbt_catalog(d), n->schema, n->alias) != 0) {
+			floe_log(FLOE_LOG_WARN, "%s: %s", n->unique_id, floe_error_message());
+			floe_error_clear();
+		}
+		pthread_mutex_unlock(&run_mu);
+		n->kept = false;
+	}
+	n->pending = NULL;
+	finish_node(w, n);
+}
+
+static void *commit_work(void *arg)
+{
+	worker *w = arg;
+	tl_engine = w->eng;
+	tl_catalog = w->cat;
+	pthread_mutex_lock(w->mu);
+	for (;;) {
+		dbt_node *n;
+		if (w->queue->head == w->queue->tail) {
+			if (*w->remaining == 0)
+				break;
+			pthread_cond_wait(w->cv, w->mu);
+			continue;
+		}
+		n = w->queue->items[w->queue->head++];
+		pthread_mutex_unlock(w->mu);
+		commit_one(w, n);
+		pthread_mutex_lock(w->mu);
+	}
+	pthread_mutex_unlock(w->mu);
+	tl_engine = NULL;
+	tl_catalog = NULL;
+	return NULL;
 }
 
 static void *work(void *arg)
@@ -1401,11 +1559,11 @@ static void *work(void *arg)
 		 * unblock the nodes that wait for them) */
 		for (size_t oi = 0; oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
-			if (!n->selected || w->state[n - d->nodes] == 2)
+			if (!n->selected || w->state[n - d->nodes] == NODE_DONE)
 				continue;
 			pending = true;
-			if (w->state[n - d->nodes] == 0 && (next == NULL || n->kind == DBT_TEST) &&
-			    inputs_done(d, n, w->state)) {
+			if (w->state[n - d->nodes] == NODE_WAITING &&
+			    (next == NULL || n->kind == DBT_TEST) && inputs_done(w, n)) {
 				next = n;
 				if (n->kind == DBT_TEST)
 					break;
@@ -1417,7 +1575,10 @@ static void *work(void *arg)
 			pthread_cond_wait(w->cv, w->mu);
 			continue;
 		}
-		w->state[next - d->nodes] = 1;
+		w->state[next - d->nodes] = NODE_RUNNING;
+		/* decided once: what its inputs' sizes say now (and starts_early
+		 * said) holds for the whole node */
+		next->defers = w->queue && defers_commit(d, next);
 		pthread_mutex_unlock(w->mu);
 		run_one(w, next);
 		pthread_mutex_lock(w->mu);
@@ -1433,21 +1594,26 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 	int threads = worker_count(d);
-	size_t done = 0;
-	worker w[16];
-	pthread_t tid[16];
+	size_t done = 0, remaining = total;
+	worker w[17], *cw = NULL; /* the workers, then the committer */
+	pthread_t tid[17];
 	int64_t kept_bytes = 0, budget = keep_budget();
 	int *state = floe_calloc(d->nnodes + 1, sizeof(int));
+	commit_queue queue = {floe_calloc(d->nnodes + 1, sizeof(dbt_node *)), 0, 0};
 	int rc = 0, started = 0;
-	if (state == NULL)
+	if (state == NULL || queue.items == NULL) {
+		floe_free(state);
+		floe_free(queue.items);
 		return FLOE_ENOMEM;
+	}
 	count_readers(d, budget > 0);
-	for (int i = 0; i < threads; i++) {
+	for (int i = 0; i <= threads; i++) {
 		w[i] = (worker){.d = d,
 		                .sum = sum,
 		                .total = total,
 		                .done_count = &done,
 		                .state = state,
+		                .remaining = &remaining,
 		                .kept_bytes = &kept_bytes,
 		                .keep_budget = budget,
 		                .mu = &mu,
@@ -1462,6 +1628,13 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 			rc = apply_settings(d, w[i].eng);
 		if (rc == 0)
 			rc = floe_catalog_open(&w[i].cat, d->cat_uri, d->wh_path);
+		if (rc && i == threads) { /* every node commits on its worker */
+			floe_log(FLOE_LOG_DEBUG, "no committer thread: %s", floe_error_message());
+			floe_engine_free(w[i].eng);
+			floe_error_clear();
+			rc = 0;
+			break;
+		}
 		if (rc) { /* run on the workers we have */
 			floe_log(FLOE_LOG_WARN, "running on %d thread%s: %s", i, i == 1 ? "" : "s",
 			         floe_error_message());
@@ -1471,21 +1644,39 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 			threads = i;
 			break;
 		}
+		if (i == threads)
+			cw = &w[i];
 	}
-	if (rc == 0) {
-		for (int i = 1; i < threads; i++)
-			if (pthread_create(&tid[i], NULL, work, &w[i]) == 0)
-				started = i;
-			else
-				break;
-		work(&w[0]);
-		for (int i = 1; i <= started; i++)
-			pthread_join(tid[i], NULL);
+	/* a table's commit waits on storage, not on a core: the committer
+	 * makes it while the workers go on */
+	if (cw) {
+		cw->queue = &queue;
+		if (pthread_create(&tid[threads], NULL, commit_work, cw) != 0) {
+			floe_catalog_free(cw->cat);
+			floe_engine_free(cw->eng);
+			cw = NULL;
+		}
+	}
+	for (int i = 0; cw && i < threads; i++)
+		w[i].queue = &queue;
+	for (int i = 1; i < threads; i++)
+		if (pthread_create(&tid[i], NULL, work, &w[i]) == 0)
+			started = i;
+		else
+			break;
+	work(&w[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	if (cw) {
+		pthread_join(tid[threads], NULL);
+		floe_catalog_free(cw->cat);
+		floe_engine_free(cw->eng);
 	}
 	for (int i = 1; i < threads; i++) {
 		floe_catalog_free(w[i].cat);
 		floe_engine_free(w[i].eng);
 	}
+	floe_free(queue.items);
 	floe_free(state);
 	pthread_mutex_destroy(&mu);
 	pthread_cond_destroy(&cv);

@@ -160,4 +160,43 @@ rc=0
 floe run >"$WORK/run_nofail.out" 2>&1 || rc=$?
 assert_eq "run ignores tests" 0 "$rc"
 rm "$P/tests/no_returned_orders.sql"
+
+# a commit the catalog refuses after the model's readers started on its
+# result in memory: the model is ERROR with the catalog's message, every
+# node that read it is SKIP whatever it computed, and nothing downstream
+# is committed or left behind in its data directory
+rc=0
+floe build >"$WORK/build_ok.out" 2>&1 || rc=$?
+assert_eq "build before the refused commit" 0 "$rc"
+declare -A snap files
+for t in staging.stg_orders marts.orders marts.customers ddi.at_risk_customers; do
+    snap[$t]=$(current_snapshot "$t")
+    files[$t]=$(ls "$P/warehouse/${t%%.*}/${t#*.}/data" | sort | tr '\n' ' ')
+done
+pay=$(current_snapshot staging.stg_payments)
+sqlite3 "$P/warehouse/catalog.db" "CREATE TRIGGER refuse_stg_orders BEFORE UPDATE ON iceberg_tables WHEN NEW.table_name = 'stg_orders' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+rc=0
+floe --verbose build >"$WORK/build_refused.out" 2>&1 || rc=$?
+sqlite3 "$P/warehouse/catalog.db" "DROP TRIGGER refuse_stg_orders;"
+assert_eq "build with a refused commit: exit" 1 "$rc"
+grep -qE "ERROR created sql table model staging\.stg_orders " "$WORK/build_refused.out" && pass || fail "stg_orders not ERROR: $(grep 'model staging.stg_orders' "$WORK/build_refused.out")"
+grep -q "refused by the test" "$WORK/build_refused.out" && pass || fail "the catalog's message is not shown: $(grep -i error "$WORK/build_refused.out" | head -3)"
+# its readers did start on the kept result before the commit failed
+grep -q "START test.jaffle_shop.unique_stg_orders_order_id" "$WORK/build_refused.out" && pass || fail "no test of stg_orders ran"
+for m in marts.orders marts.customers ddi.at_risk_customers ddi.rolling_30_day_orders; do
+    grep -q "SKIP  created sql table model $m " "$WORK/build_refused.out" && pass || fail "$m not skipped after the refused commit: $(grep "model $m" "$WORK/build_refused.out")"
+done
+for t in unique_stg_orders_order_id not_null_stg_orders_order_id; do
+    grep -q "SKIP  test $t " "$WORK/build_refused.out" && pass || fail "test $t not skipped: $(grep " $t " "$WORK/build_refused.out")"
+done
+grep -q "OK    created sql table model staging.stg_payments " "$WORK/build_refused.out" && pass || fail "stg_payments should still build: $(grep stg_payments "$WORK/build_refused.out" | head -2)"
+grep -qE "Done\. PASS=[0-9]+ WARN=0 ERROR=1 SKIP=[1-9][0-9]* TOTAL=29" "$WORK/build_refused.out" && pass || fail "summary: $(tail -1 "$WORK/build_refused.out")"
+for t in staging.stg_orders marts.orders marts.customers ddi.at_risk_customers; do
+    assert_eq "$t keeps its snapshot" "${snap[$t]}" "$(current_snapshot "$t")"
+    assert_eq "$t: no data file left behind" "${files[$t]}" "$(ls "$P/warehouse/${t%%.*}/${t#*.}/data" | sort | tr '\n' ' ')"
+done
+[ "$(current_snapshot staging.stg_payments)" != "$pay" ] && pass || fail "stg_payments was not committed"
+rc=0
+floe build >"$WORK/build_after.out" 2>&1 || rc=$?
+grep -q "Done. PASS=29 WARN=0 ERROR=0 SKIP=0 TOTAL=29" "$WORK/build_after.out" && pass || fail "build after the refused commit: $(tail -3 "$WORK/build_after.out")"
 finish
