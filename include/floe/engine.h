@@ -194,6 +194,9 @@ int floe_table_commit(floe_catalog *c, floe_table_pending *p, floe_write_result 
  * kept result stays until floe_table_release()). */
 void floe_table_abandon(floe_table_pending *p);
 
+/* Does this engine's database keep a result of table ns.name (committed
+ * or pending)? */
+bool floe_table_is_kept(floe_engine *e, const char *ns, const char *name);
 /* Drop the kept result of ns.name, if there is one, and expose the table
  * from its data files again, or drop its view when the catalog has no
  * such table (a pending write given up). 0 also when nothing was kept. */

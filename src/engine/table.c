@@ -299,6 +299,15 @@ static int kept_make(floe_engine *e, const char *ns, const char *name, const cha
 	return rc;
 }
 
+bool floe_table_is_kept(floe_engine *e, const char *ns, const char *name)
+{
+	bool kept;
+	pthread_mutex_lock(&e->kept->mu);
+	kept = kept_find(e->kept, ns, name) >= 0;
+	pthread_mutex_unlock(&e->kept->mu);
+	return kept;
+}
+
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name)
 {
 	char *body = kept_body(e, ns, name);

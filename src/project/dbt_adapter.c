@@ -709,6 +709,11 @@ static int relation_type(floe_dbt *d, const char *schema, const char *name, cons
 	}
 	if (rc < 0)
 		return rc;
+	/* a table of this run whose commit is still being made */
+	if (floe_table_is_kept(dbt_engine(d), schema, name)) {
+		*type = "table";
+		return 0;
+	}
 	floe_buf_puts(&b, "SELECT table_type FROM information_schema.tables WHERE table_schema = ");
 	floe_buf_put_sql_string(&b, schema);
 	floe_buf_puts(&b, " AND table_name = ");

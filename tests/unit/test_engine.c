@@ -649,6 +649,7 @@ static void test_pending_write(void **state)
 	assert_non_null(p);
 	assert_true(res.kept && res.rows == 5 && res.snapshot_id == -1);
 	assert_int_equal(floe_catalog_table_exists(cat, "p", "t"), 0);
+	assert_true(floe_table_is_kept(eng, "p", "t"));
 	assert_int_equal(entries(data), 1);
 	assert_int_equal(floe_table_expose(eng, cat, "p", "t", -1), 0);
 	v = scalar("SELECT sum(i) FROM p.t");
@@ -682,6 +683,7 @@ static void test_pending_write(void **state)
 	v = scalar("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'p'");
 	assert_string_equal(v, "0");
 	floe_free(v);
+	assert_false(floe_table_is_kept(eng, "p", "t"));
 	/* without keep_result nothing is left pending */
 	defer.keep_result = false;
 	assert_int_equal(floe_table_write_with(eng, cat, "p", "u", "SELECT 1 AS i",
