@@ -163,7 +163,10 @@ floe_log_level floe_log_get_level(void);
 void floe_log(floe_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Also append every log line (all levels, with a UTC timestamp) to a file,
  * e.g. a dbt project's logs/dbt.log; NULL closes it. Parent directories are
- * created. */
+ * created. A file of FLOE_LOG_FILE_MAX_BYTES or more is rotated first, to
+ * <path>.1 .. <path>.FLOE_LOG_FILE_BACKUPS (dbt's defaults). */
+#define FLOE_LOG_FILE_MAX_BYTES (10LL * 1024 * 1024)
+#define FLOE_LOG_FILE_BACKUPS 5
 int floe_log_set_file(const char *path);
 /* true when stderr is a TTY and NO_COLOR is unset */
 bool floe_log_color(void);

@@ -14,6 +14,28 @@
 static floe_log_level min_level = FLOE_LOG_INFO;
 static FILE *log_file;
 
+/* A log file that has reached FLOE_LOG_FILE_MAX_BYTES moves to <path>.1,
+ * <path>.1 to <path>.2, ..., and the oldest (<path>.5) goes, as dbt's
+ * rotating log handler keeps dbt.log (10 MB, 5 backups). */
+static void rotate(const char *path)
+{
+	struct stat st;
+	size_t len = strlen(path) + 4;
+	char *from = floe_malloc(len), *to = floe_malloc(len);
+	if (stat(path, &st) == 0 && st.st_size >= FLOE_LOG_FILE_MAX_BYTES && from && to) {
+		for (int i = FLOE_LOG_FILE_BACKUPS; i >= 1; i--) {
+			snprintf(to, len, "%s.%d", path, i);
+			if (i > 1)
+				snprintf(from, len, "%s.%d", path, i - 1);
+			else
+				snprintf(from, len, "%s", path);
+			rename(from, to); /* a backup that is not there: nothing to move */
+		}
+	}
+	floe_free(from);
+	floe_free(to);
+}
+
 int floe_log_set_file(const char *path)
 {
 	char *dir, *slash;
@@ -33,6 +55,7 @@ int floe_log_set_file(const char *path)
 		*slash = '/';
 	}
 	floe_free(dir);
+	rotate(path);
 	log_file = fopen(path, "a");
 	if (log_file == NULL)
 		return floe_error_set(FLOE_EIO, "cannot open log file %s", path);

@@ -4,7 +4,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "floe/base.h"
@@ -185,6 +189,63 @@ static void test_arena(void **state)
 	floe_arena_free(&a);
 }
 
+static long long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* The log file rotates once it has reached its limit: the full file
+ * becomes .1, the backups shift, the oldest goes; a smaller one grows. */
+static void test_log_rotation(void **state)
+{
+	char dir[] = "/tmp/floe-test-log-XXXXXX", path[80], b[96];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/logs/dbt.log", dir);
+	assert_int_equal(floe_log_set_file(path), 0);
+	floe_log(FLOE_LOG_DEBUG, "first");
+	assert_int_equal(floe_log_set_file(NULL), 0);
+	assert_true(file_size(path) > 0);
+	/* under the limit: appended to */
+	assert_int_equal(truncate(path, FLOE_LOG_FILE_MAX_BYTES - 1), 0);
+	assert_int_equal(floe_log_set_file(path), 0);
+	floe_log(FLOE_LOG_DEBUG, "second");
+	assert_int_equal(floe_log_set_file(NULL), 0);
+	assert_true(file_size(path) > FLOE_LOG_FILE_MAX_BYTES);
+	snprintf(b, sizeof(b), "%s.1", path);
+	assert_int_equal(file_size(b), -1);
+	/* at the limit, with every backup there: each moves up one */
+	for (int i = 1; i <= FLOE_LOG_FILE_BACKUPS; i++) {
+		FILE *f;
+		snprintf(b, sizeof(b), "%s.%d", path, i);
+		assert_non_null(f = fopen(b, "w"));
+		fprintf(f, "%*d", i, i); /* backup i is i bytes long */
+		fclose(f);
+	}
+	long long full = file_size(path);
+	assert_int_equal(floe_log_set_file(path), 0);
+	floe_log(FLOE_LOG_DEBUG, "third");
+	assert_int_equal(floe_log_set_file(NULL), 0);
+	assert_true(file_size(path) > 0 && file_size(path) < 200);
+	snprintf(b, sizeof(b), "%s.1", path);
+	assert_int_equal(file_size(b), full);
+	for (int i = 2; i <= FLOE_LOG_FILE_BACKUPS; i++) {
+		snprintf(b, sizeof(b), "%s.%d", path, i);
+		assert_int_equal(file_size(b), i - 1);
+	}
+	snprintf(b, sizeof(b), "%s.%d", path, FLOE_LOG_FILE_BACKUPS + 1);
+	assert_int_equal(file_size(b), -1);
+	for (int i = 1; i <= FLOE_LOG_FILE_BACKUPS; i++) {
+		snprintf(b, sizeof(b), "%s.%d", path, i);
+		unlink(b);
+	}
+	unlink(path);
+	snprintf(b, sizeof(b), "%s/logs", dir);
+	rmdir(b);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +259,7 @@ int main(void)
 	    cmocka_unit_test(test_md5_streaming),
 	    cmocka_unit_test(test_alloc_fault),
 	    cmocka_unit_test(test_arena),
+	    cmocka_unit_test(test_log_rotation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
