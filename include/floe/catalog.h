@@ -99,6 +99,10 @@ int floe_catalog_replace_view(floe_catalog *c, const char *ns, const char *name,
                               const floe_ice_schema *schema);
 /* View names of a namespace (none on fs/V0 catalogs). */
 int floe_catalog_list_views(floe_catalog *c, const char *ns, char ***out, size_t *n);
+/* Remove the view from the catalog (its metadata files stay, as a table
+ * dropped without purge keeps its files). FLOE_ENOTFOUND when there is no
+ * such view; FLOE_EUNSUPPORTED on fs and V0 catalogs. */
+int floe_catalog_drop_view(floe_catalog *c, const char *ns, const char *name);
 /* SQL of the view's current version; caller frees. */
 int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, char **sql);
 

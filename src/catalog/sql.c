@@ -619,6 +619,21 @@ int floe_catalog_list_views(floe_catalog *c, const char *ns, char ***out, size_t
 	return rc ? rc : collect(c, st, out, n);
 }
 
+int floe_catalog_drop_view(floe_catalog *c, const char *ns, const char *name)
+{
+	const char *p[3] = {c->name, ns, name};
+	int rc = need_views(c);
+	if (rc == 0)
+		rc =
+		    run(c, NULL,
+		        "DELETE FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? "
+		        "AND table_name = ? AND iceberg_type = 'VIEW'",
+		        3, p);
+	if (rc == 0 && sqlite3_changes(c->db) != 1)
+		rc = floe_error_set(FLOE_ENOTFOUND, "view %s.%s does not exist", ns, name);
+	return rc;
+}
+
 int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, char **sql_out)
 {
 	char *loc = NULL, *type = NULL;

@@ -752,9 +752,9 @@ static int fn_get_relation(json_t **out, floe_jinja *j, const json_t *args, cons
 	return rc;
 }
 
-/* adapter.drop_relation(relation): a catalog table is dropped from the
- * catalog (its files stay, as an Iceberg drop without purge leaves them);
- * a view of this run only from DuckDB */
+/* adapter.drop_relation(relation): a catalog table or view is dropped from
+ * the catalog (its files stay, as an Iceberg drop without purge leaves
+ * them), and a view from this run's DuckDB */
 static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
                             void *ud)
 {
@@ -772,6 +772,13 @@ static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, con
 	if (rc == 1)
 		return floe_table_drop(dbt_engine(d), dbt_catalog(d), schema, name, false);
 	if (rc < 0)
+		return rc;
+	rc = floe_catalog_drop_view(dbt_catalog(d), schema, name);
+	if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* none in the catalog */
+		floe_error_clear();
+		rc = 0;
+	}
+	if (rc)
 		return rc;
 	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
 	floe_buf_put_sql_ident(&b, schema);

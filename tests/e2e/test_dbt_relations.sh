@@ -1,7 +1,8 @@
 #!/bin/bash
 # Relations as dbt gives them to hooks and macros: `this` in a post-hook is
 # the node's relation (schema, identifier, its text), adapter.drop_relation
-# drops a seed from the catalog (as dbt_utils' own project does), and a
+# drops a seed from the catalog (as dbt_utils' own project does) and a view
+# model too, adapter.get_relation of a seed of the run is a table, and a
 # model-level generic test gets the column_name given among its arguments.
 source "$(dirname "$0")/lib.sh"
 P="$WORK/relations"
@@ -11,10 +12,11 @@ cd "$P"
 rc=0
 floe build >"$WORK/b.out" 2>&1 || rc=$?
 assert_eq "build exit" 0 "$rc"
-grep -q "Done. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
+grep -q "Done. PASS=8 WARN=0 ERROR=0 SKIP=0 TOTAL=8" "$WORK/b.out" && pass || fail "summary: $(cat "$WORK/b.out")"
 # (the relation's text is "main"."hooked", quoted again by the CSV writer)
 assert_eq "this in a post-hook" 'main,hooked,"""main"".""hooked""",2' "$(cat "$HOOK_OUT" 2>/dev/null)"
 expect_fail "dropped by adapter.drop_relation" "main.to_drop" floe show main.to_drop
+expect_fail "a view dropped by adapter.drop_relation" "dropped_view" floe query "SELECT * FROM main.dropped_view"
 assert_eq "the other seed stays" 1 "$(scalar 'SELECT count(*) FROM main.stays')"
 grep -q "PASS  test not_null_hooked_x " "$WORK/b.out" && pass || fail "model-level not_null: $(grep not_null "$WORK/b.out")"
 grep -q "PASS  test positive_hooked_x " "$WORK/b.out" && pass || fail "model-level generic test: $(grep positive "$WORK/b.out")"

@@ -275,6 +275,56 @@ static void test_names(void **state)
 	assert_non_null(strstr(floe_error_message(), "x;drop"));
 }
 
+/* Views (sql catalog): versions, list, load; drop removes the view and
+ * only a view; the fs catalog has none. */
+static void test_views(void **state)
+{
+	floe_catalog *c = NULL;
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s;
+	json_t *u;
+	char **names = NULL, *sql = NULL;
+	size_t n = 0;
+	(void)state;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "v", NULL), 0);
+	if (uri) { /* fs */
+		assert_int_equal(floe_catalog_replace_view(c, "v", "w", "SELECT 1 AS id", s),
+		                 FLOE_EUNSUPPORTED);
+		assert_int_equal(floe_catalog_drop_view(c, "v", "w"), FLOE_EUNSUPPORTED);
+		floe_error_clear();
+		goto done;
+	}
+	assert_int_equal(floe_catalog_replace_view(c, "v", "w", "SELECT 1 AS id", s), 0);
+	assert_int_equal(floe_catalog_replace_view(c, "v", "w", "SELECT 2 AS id", s), 0);
+	assert_int_equal(floe_catalog_load_view(c, "v", "w", &sql), 0);
+	assert_string_equal(sql, "SELECT 2 AS id");
+	floe_free(sql);
+	u = create_updates(c, "v", "t");
+	assert_int_equal(floe_catalog_create_table(c, "v", "t", u, NULL, NULL), 0);
+	json_decref(u);
+	assert_int_equal(floe_catalog_list_views(c, "v", &names, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "w");
+	floe_free(names[0]);
+	floe_free(names);
+	/* a table is not dropped as a view */
+	assert_int_equal(floe_catalog_drop_view(c, "v", "t"), FLOE_ENOTFOUND);
+	assert_int_equal(floe_catalog_table_exists(c, "v", "t"), 1);
+	assert_int_equal(floe_catalog_drop_view(c, "v", "w"), 0);
+	assert_int_equal(floe_catalog_list_views(c, "v", &names, &n), 0);
+	assert_int_equal(n, 0);
+	floe_free(names);
+	assert_int_equal(floe_catalog_drop_view(c, "v", "w"), FLOE_ENOTFOUND);
+	assert_non_null(strstr(floe_error_message(), "view v.w does not exist"));
+	floe_error_clear();
+done:
+	floe_ice_schema_free(s);
+	floe_catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +335,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_fs, teardown),
 	    cmocka_unit_test_setup_teardown(test_jdbc_layout, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_views, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_views, setup_fs, teardown),
 	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
