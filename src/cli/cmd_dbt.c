@@ -5,6 +5,7 @@
  * any node errored or a test failed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -66,8 +67,14 @@ static int load_project(floe_dbt **out, floe_cli *cli, const cli_args *a, joined
 	o.indirect_selection = cli_opt_get(a, "--indirect-selection");
 	o.threads = cli->threads;
 	o.full_refresh = cli_flag(a, "--full-refresh");
+	/* as dbt's flags: the option, else its environment variable, over the
+	 * profile's value */
 	o.warehouse = cli_opt_get(a, "--warehouse");
+	if (o.warehouse == NULL && getenv("FLOE_WAREHOUSE") && *getenv("FLOE_WAREHOUSE"))
+		o.warehouse = getenv("FLOE_WAREHOUSE");
 	o.catalog = cli_opt_get(a, "--catalog");
+	if (o.catalog == NULL && getenv("FLOE_CATALOG") && *getenv("FLOE_CATALOG"))
+		o.catalog = getenv("FLOE_CATALOG");
 	o.open_engine_early = runs_nodes;
 	if (a->npos > 0)
 		return cli_usage_error("unexpected argument '%s'", a->pos[0]);

@@ -32,5 +32,10 @@ rc=0
 floe --verbose build --threads 4 >"$WORK/b4.out" 2>&1 || rc=$?
 assert_eq "build during a slow commit: exit" 0 "$rc"
 assert_eq "get_relation of a seed being committed" "table 1" "$(scalar "SELECT stays_type || ' ' || n FROM main.reads_stays")"
+# FLOE_WAREHOUSE (as --warehouse) puts a dbt run's tables elsewhere
+rc=0
+FLOE_WAREHOUSE="$WORK/elsewhere" floe seed --select stays >"$WORK/s.out" 2>&1 || rc=$?
+assert_eq "seed into FLOE_WAREHOUSE: exit" 0 "$rc"
+assert_eq "the seed is in FLOE_WAREHOUSE" "main.stays" "$(floe --warehouse "$WORK/elsewhere" tables 2>&1)"
 third_party_check main.hooked
 finish
