@@ -115,6 +115,9 @@ int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const cha
                                        const floe_ice_schema *schema,
                                        const floe_ice_data_file *files, size_t n, bool evolved);
 
+/* Drop the view "<ns>"."<name>" of this engine's database, if it has one. */
+int floe_engine_drop_view(floe_engine *e, const char *ns, const char *name);
+
 /* DuckDB type name of an Iceberg type ("BIGINT", "DECIMAL(38,0)",
  * "STRUCT(a INTEGER)", ...). Caller frees. */
 char *floe_engine_duckdb_type(const floe_ice_type *t);

@@ -311,7 +311,6 @@ bool floe_table_is_kept(floe_engine *e, const char *ns, const char *name)
 int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const char *name)
 {
 	char *body = kept_body(e, ns, name);
-	floe_buf b = FLOE_BUF_INIT;
 	int rc;
 	if (body == NULL)
 		return 0;
@@ -319,35 +318,18 @@ int floe_table_release(floe_engine *e, floe_catalog *c, const char *ns, const ch
 	kept_drop(e, ns, name, false);
 	if ((rc = floe_catalog_table_exists(c, ns, name)) == 1)
 		return floe_table_expose(e, c, ns, name, -1);
-	if (rc < 0)
-		return rc;
-	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
-	floe_buf_put_sql_ident(&b, ns);
-	floe_buf_putc(&b, '.');
-	floe_buf_put_sql_ident(&b, name);
-	rc = b.ptr ? floe_engine_exec(e, b.ptr) : FLOE_ENOMEM;
-	floe_buf_free(&b);
-	return rc;
+	return rc < 0 ? rc : floe_engine_drop_view(e, ns, name);
 }
 
 int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char *name, bool purge)
 {
-	floe_buf b = FLOE_BUF_INIT;
 	int rc = floe_catalog_drop_table(c, ns, name, purge);
 	if (rc)
 		return rc;
 	kept_drop(e, ns, name, false);
 	/* the view, if this database has one; the catalog drop is what counts */
-	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
-	floe_buf_put_sql_ident(&b, ns);
-	floe_buf_putc(&b, '.');
-	floe_buf_put_sql_ident(&b, name);
-	if (b.ptr) {
-		duckdb_result r;
-		duckdb_query(floe_engine_connection(e), b.ptr, &r);
-		duckdb_destroy_result(&r);
-	}
-	floe_buf_free(&b);
+	if (floe_engine_drop_view(e, ns, name) != 0)
+		floe_error_clear();
 	return 0;
 }
 

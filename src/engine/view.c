@@ -82,6 +82,19 @@ static int put_files(floe_buf *b, const floe_ice_data_file *files, size_t n)
 	return rc ? rc : floe_buf_puts(b, "]");
 }
 
+int floe_engine_drop_view(floe_engine *e, const char *ns, const char *name)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	int rc;
+	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
+	floe_buf_put_sql_ident(&b, ns);
+	floe_buf_putc(&b, '.');
+	floe_buf_put_sql_ident(&b, name);
+	rc = b.ptr ? floe_engine_exec(e, b.ptr) : FLOE_ENOMEM;
+	floe_buf_free(&b);
+	return rc;
+}
+
 /* The schema is made only the first time (a statement per view saved);
  * should it have been dropped since (a hook, run_query), the view is made
  * again with it. */

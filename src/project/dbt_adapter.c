@@ -761,7 +761,6 @@ static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, con
 	floe_dbt *d = ud;
 	const json_t *rel = json_array_get(args, 0);
 	const char *schema = rel_part(rel, "schema"), *name = rel_part(rel, "identifier");
-	floe_buf b = FLOE_BUF_INIT;
 	int rc = 0;
 	(void)j;
 	(void)kwargs;
@@ -778,15 +777,7 @@ static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, con
 		floe_error_clear();
 		rc = 0;
 	}
-	if (rc)
-		return rc;
-	floe_buf_puts(&b, "DROP VIEW IF EXISTS ");
-	floe_buf_put_sql_ident(&b, schema);
-	floe_buf_putc(&b, '.');
-	floe_buf_put_sql_ident(&b, name);
-	rc = b.ptr ? floe_engine_exec(dbt_engine(d), b.ptr) : FLOE_ENOMEM;
-	floe_buf_free(&b);
-	return rc;
+	return rc ? rc : floe_engine_drop_view(dbt_engine(d), schema, name);
 }
 
 /* adapter.load_relation(relation) */

@@ -1419,7 +1419,7 @@ static void release_inputs(worker *w, dbt_node *n)
 	}
 }
 
-/* n's outcome is final: counted, reported, DONE (under nothing) */
+/* n's outcome is final: counted, reported, DONE (called without worker.mu) */
 static void finish_node(worker *w, dbt_node *n)
 {
 	char what[64];
