@@ -348,6 +348,19 @@ int cmd_drop(floe_cli *cli, const cli_args *a)
 	if (rc == 0)
 		cli_status("OK", "dropped %s.%s%s", ns, name,
 		           purge ? " and deleted its files" : "");
+	if (rc == FLOE_ENOTFOUND && !purge) { /* a view of that name, then */
+		char *msg = floe_strdup(floe_error_message());
+		int vrc = floe_catalog_drop_view(cat, ns, name);
+		if (vrc == 0) {
+			cli_status("OK", "dropped view %s.%s", ns, name);
+			rc = 0;
+		} else if (vrc == FLOE_ENOTFOUND || vrc == FLOE_EUNSUPPORTED) {
+			floe_error_set(rc, "%s", msg ? msg : "not found"); /* the table's error */
+		} else {
+			rc = vrc;
+		}
+		floe_free(msg);
+	}
 	floe_free(ns);
 	floe_free(name);
 	return rc;

@@ -203,4 +203,10 @@ floe build -s orders >"$WORK/sel.out" 2>&1 || rc=$?
 grep -q "Done. PASS=7 WARN=0 ERROR=0 SKIP=0 TOTAL=7" "$WORK/sel.out" && pass || fail "build -s orders: $(tail -3 "$WORK/sel.out")"
 floe build --resource-type seed >"$WORK/sel.out" 2>&1
 grep -q "Done. PASS=3 WARN=0 ERROR=0 SKIP=0 TOTAL=3" "$WORK/sel.out" && pass || fail "build --resource-type seed: $(tail -3 "$WORK/sel.out")"
+# floe drop takes a view model's catalog view too
+assert_eq "the view before the drop" "$(scalar 'SELECT count(*) FROM raw.orders')" "$(scalar 'SELECT count(*) FROM main.stg_orders')"
+floe drop main.stg_orders >"$WORK/drop.out" 2>&1 && pass || fail "drop a view: $(cat "$WORK/drop.out")"
+grep -q "dropped view main.stg_orders" "$WORK/drop.out" && pass || fail "drop a view: $(cat "$WORK/drop.out")"
+expect_fail "the dropped view" "stg_orders" floe query "SELECT * FROM main.stg_orders"
+expect_fail "drop what is not there" "table main.stg_orders does not exist" floe drop main.stg_orders
 finish
