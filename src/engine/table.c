@@ -336,7 +336,7 @@ int floe_table_drop(floe_engine *e, floe_catalog *c, const char *ns, const char 
 /* A write whose data files are written and whose commit is still to be
  * made (floe_write_options.pending) */
 struct floe_table_pending {
-	char *ident, *ns, *name, *location;
+	char *ns, *name, *location;
 	floe_ice_metadata *base; /* the version it builds on; NULL: a new table */
 	floe_ice_schema *schema;
 	floe_ice_data_file *files;
@@ -346,7 +346,6 @@ struct floe_table_pending {
 
 static void pending_free(floe_table_pending *p)
 {
-	floe_free(p->ident);
 	floe_free(p->ns);
 	floe_free(p->name);
 	floe_free(p->location);
@@ -356,21 +355,25 @@ static void pending_free(floe_table_pending *p)
 	floe_free(p);
 }
 
-/* the catalog commit of p; the files stay whatever happens */
-static int pending_commit(floe_catalog *c, floe_table_pending *p, floe_write_result *res)
+/* The catalog commit of a write's files: a new table (*base NULL) or a
+ * snapshot on *base (reloaded by a lost race); the files stay whatever
+ * happens. */
+static int commit_write(floe_catalog *c, const char *ns, const char *name, const char *location,
+                        floe_ice_metadata **base, const floe_ice_schema *schema,
+                        const floe_ice_data_file *files, size_t nfiles, floe_write_mode mode,
+                        floe_write_result *res)
 {
-	bool append = p->mode == FLOE_WRITE_APPEND;
+	bool append = mode == FLOE_WRITE_APPEND;
 	int64_t t0 = floe_time_mono_us();
 	int rc;
-	if (p->base == NULL)
-		rc = create_with_files(c, p->ns, p->name, p->location, p->schema, p->files,
-		                       p->nfiles, res);
+	if (*base == NULL)
+		rc = create_with_files(c, ns, name, location, schema, files, nfiles, res);
 	else
-		rc = commit_files(c, p->ns, p->name, &p->base,
+		rc = commit_files(c, ns, name, base,
 		                  append ? FLOE_ICE_OP_APPEND : FLOE_ICE_OP_OVERWRITE,
-		                  append ? NULL : p->schema, p->files, p->nfiles, res);
+		                  append ? NULL : schema, files, nfiles, res);
 	if (rc == 0) /* where a write's time goes (floe --verbose) */
-		floe_log(FLOE_LOG_DEBUG, "%s: commit %.1f ms (%d attempt%s)", p->ident,
+		floe_log(FLOE_LOG_DEBUG, "%s.%s: commit %.1f ms (%d attempt%s)", ns, name,
 		         (double)(floe_time_mono_us() - t0) / 1e3, res->attempts,
 		         res->attempts == 1 ? "" : "s");
 	return rc;
@@ -378,10 +381,11 @@ static int pending_commit(floe_catalog *c, floe_table_pending *p, floe_write_res
 
 int floe_table_commit(floe_catalog *c, floe_table_pending *p, floe_write_result *res)
 {
-	int rc = pending_commit(c, p, res);
+	int rc = commit_write(c, p->ns, p->name, p->location, &p->base, p->schema, p->files,
+	                      p->nfiles, p->mode, res);
 	if (rc) {
 		remove_files(p->files, p->nfiles);
-		floe_error_prefix("table %s: ", p->ident);
+		floe_error_prefix("table %s.%s: ", p->ns, p->name);
 		res->snapshot_id = -1;
 	}
 	pending_free(p);
@@ -398,18 +402,17 @@ void floe_table_abandon(floe_table_pending *p)
 
 /* Move what the commit needs into a pending write (NULL: out of memory,
  * and nothing moved). */
-static floe_table_pending *pending_make(const char *ident, const char *ns, const char *name,
-                                        char **location, floe_ice_metadata **base,
-                                        floe_ice_schema **schema, floe_ice_data_file **files,
-                                        size_t *nfiles, floe_write_mode mode)
+static floe_table_pending *pending_make(const char *ns, const char *name, char **location,
+                                        floe_ice_metadata **base, floe_ice_schema **schema,
+                                        floe_ice_data_file **files, size_t *nfiles,
+                                        floe_write_mode mode)
 {
 	floe_table_pending *p = floe_calloc(1, sizeof(*p));
 	if (p == NULL)
 		return NULL;
-	p->ident = floe_strdup(ident);
 	p->ns = floe_strdup(ns);
 	p->name = floe_strdup(name);
-	if (p->ident == NULL || p->ns == NULL || p->name == NULL) {
+	if (p->ns == NULL || p->name == NULL) {
 		pending_free(p);
 		return NULL;
 	}
@@ -563,26 +566,14 @@ int floe_table_write_with(floe_engine *e, floe_catalog *c, const char *ns, const
 			goto done;
 		res->kept = true;
 		*opts->pending =
-		    pending_make(ident, ns, name, &location, &base, &schema, &files, &nfiles, mode);
+		    pending_make(ns, name, &location, &base, &schema, &files, &nfiles, mode);
 		if (*opts->pending == NULL) {
 			res->kept = false;
 			rc = FLOE_ENOMEM;
 		}
 		goto done;
 	}
-	{
-		floe_table_pending p = {.ident = ident,
-		                        .ns = (char *)ns,
-		                        .name = (char *)name,
-		                        .location = location,
-		                        .base = base,
-		                        .schema = schema,
-		                        .files = files,
-		                        .nfiles = nfiles,
-		                        .mode = mode};
-		rc = pending_commit(c, &p, res);
-		base = p.base; /* a lost race reloads it */
-	}
+	rc = commit_write(c, ns, name, location, &base, schema, files, nfiles, mode, res);
 	committed = rc == 0;
 	/* readers of this engine's database now see the kept result, or (not
 	 * kept) no longer an old one */

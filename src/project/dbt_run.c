@@ -1498,7 +1498,7 @@ static void commit_one(worker *w, dbt_node *n)
 		skip_node(n);
 		pthread_mutex_unlock(w->mu);
 	} else if (n->pending) {
-		floe_write_result res = {.rows = n->rows, .kept = true};
+		floe_write_result res = {0};
 		rc = floe_table_commit(dbt_catalog(d), n->pending, &res);
 		if (rc) {
 			pthread_mutex_lock(w->mu);
