@@ -153,7 +153,21 @@ int cmd_dbt_clean(floe_cli *cli, const cli_args *a)
 {
 	const char *dir = cli_opt_get(a, "--project-dir");
 	const char *targets[] = {"target", "logs"};
+	char *yml = floe_asprintf("%s/dbt_project.yml", dir ? dir : ".");
+	int found = yml ? floe_storage_exists(yml) : FLOE_ENOMEM;
 	(void)cli;
+	/* only a project's own folders: --project-dir naming some other
+	 * folder must not lose its target/ and logs/ */
+	if (found != 1) {
+		int rc =
+		    found < 0
+		        ? found
+		        : floe_error_set(FLOE_ENOTFOUND,
+		                         "%s not found: not a dbt project, nothing removed", yml);
+		floe_free(yml);
+		return rc;
+	}
+	floe_free(yml);
 	for (size_t i = 0; i < 2; i++) {
 		char *p = floe_asprintf("%s/%s", dir ? dir : ".", targets[i]);
 		int rc = p ? floe_storage_delete_tree(p) : FLOE_ENOMEM;

@@ -191,6 +191,20 @@ int dbt_generic_test_names(char **short_name, char **full_name, const char *test
 int dbt_test_unique_id(char **out, const char *project, const char *name, const char *ns,
                        const char *test_name, const json_t *kwargs);
 
+/* names and config values that become parts of paths (dbt_names.c).
+ * dbt_check_identifier: a project or package name as dbt-core validates
+ * it (letters, digits, '_', not starting with a digit). dbt_check_path_part:
+ * a name used as one file or folder name (an alias, a schema, a test's
+ * name): not empty, '.' or '..', no '/' or '\\'. dbt_check_subdir: a
+ * folder of the project (target-path, packages-install-path, log-path):
+ * relative, no '..' part, not the project itself. Each sets FLOE_EINVAL
+ * naming file, field and value. dbt_path_inside: rel is relative and has
+ * no '..' part (so joined to a folder it stays inside it). */
+int dbt_check_identifier(const char *file, const char *field, const char *value);
+int dbt_check_path_part(const char *file, const char *field, const char *value);
+int dbt_check_subdir(const char *file, const char *field, const char *value);
+bool dbt_path_inside(const char *rel);
+
 /* dbt_external.c: dbt-duckdb's external materialization */
 typedef struct {
 	char *format;   /* parquet, csv or json (what the view reads) */

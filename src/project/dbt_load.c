@@ -7,10 +7,12 @@
  * and the graph checks (missing refs, cycles) before anything runs.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dbt_internal.h"
 
@@ -385,6 +387,8 @@ static int load_package(floe_dbt *d, const char *root, const char *dirname)
 	pname = json_string_value(json_object_get(proj, "name"));
 	if (pname == NULL)
 		pname = dirname;
+	if (rc == 0)
+		rc = dbt_check_identifier(proj ? yml : root, "package name", pname);
 	if (rc == 0 && (ns = json_object()) == NULL)
 		rc = FLOE_ENOMEM;
 	if (rc == 0)
@@ -696,6 +700,25 @@ static int link_graph(floe_dbt *d)
 	return 0;
 }
 
+/* A project's name and the folders floe writes into (target-path,
+ * packages-install-path, log-path) as dbt validates them, and kept inside
+ * the project: a name from dbt_project.yml becomes part of the paths floe
+ * writes and deletes. */
+static int check_project(const char *file, const json_t *project)
+{
+	static const char *const dirs[] = {"target-path", "packages-install-path", "log-path"};
+	int rc = dbt_check_identifier(file, "project name",
+	                              json_string_value(json_object_get(project, "name")));
+	for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		const json_t *v = json_object_get(project, dirs[i]);
+		if (v && !json_is_string(v))
+			rc = floe_error_set(FLOE_EINVAL, "%s: %s must be a string", file, dirs[i]);
+		else if (v)
+			rc = dbt_check_subdir(file, dirs[i], json_string_value(v));
+	}
+	return rc;
+}
+
 static int resolve_names(floe_dbt *d, dbt_node *n)
 {
 	const json_t *custom = json_object_get(n->config, "schema");
@@ -733,8 +756,13 @@ static int resolve_names(floe_dbt *d, dbt_node *n)
 		n->alias = floe_strdup(alias ? alias : n->name);
 	if (rc == 0 && (n->schema == NULL || n->alias == NULL))
 		rc = FLOE_ENOMEM;
-	if (rc)
+	if (rc) {
 		floe_error_prefix("%s: ", n->path);
+		return rc;
+	}
+	/* both become folder and file names (the warehouse, external files) */
+	if ((rc = dbt_check_path_part(n->path, "schema", n->schema)) == 0)
+		rc = dbt_check_path_part(n->path, "alias", n->alias);
 	return rc;
 }
 
@@ -778,6 +806,8 @@ int floe_dbt_load(floe_dbt **out, const floe_dbt_options *o)
 		rc = floe_error_set(FLOE_EINVAL, "%s: 'name' is required", path);
 		goto done;
 	}
+	if ((rc = check_project(path, d->project)) != 0)
+		goto done;
 	d->project_name = floe_strdup(json_string_value(json_object_get(d->project, "name")));
 	if (json_is_object(json_object_get(d->project, "vars")))
 		json_object_update(d->vars, json_object_get(d->project, "vars"));
@@ -918,44 +948,76 @@ void floe_dbt_free(floe_dbt *d)
 
 /* ---- floe deps: local packages ---- */
 
-static int copy_tree(const char *from, const char *to, int depth)
+/* Install one local package as dbt-core's LocalPinnedPackage does: a
+ * symlink <install>/<name> to the package folder. What stood there is
+ * replaced: a link is unlinked (its target is never touched), a folder
+ * (an older copy) deleted, unless the package folder itself lies there.
+ * The name has been checked, so dst is one entry of the install folder. */
+static int install_link(const char *src, const char *dst, const char *file)
 {
-	DIR *d;
-	struct dirent *de;
+	char *real_src = realpath(src, NULL), *real_dst = NULL;
+	struct stat st;
 	int rc = 0;
-	if (depth > 32 || (d = opendir(from)) == NULL)
-		return floe_error_set(FLOE_ENOTFOUND, "cannot read package directory %s", from);
-	rc = floe_storage_mkdirs(to);
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		char *src, *dst;
-		struct stat st;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".git") == 0)
-			continue;
-		src = floe_asprintf("%s/%s", from, de->d_name);
-		dst = floe_asprintf("%s/%s", to, de->d_name);
-		if (src == NULL || dst == NULL)
-			rc = FLOE_ENOMEM;
-		else if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
-			rc = copy_tree(src, dst, depth + 1);
-		else {
-			floe_buf b;
-			rc = floe_storage_read(&b, src, 0);
-			if (rc == 0) {
-				rc = floe_storage_write(dst, b.ptr ? b.ptr : "", b.len);
-				floe_buf_free(&b);
-			}
-		}
-		floe_free(src);
-		floe_free(dst);
+	if (real_src == NULL) {
+		rc = floe_error_set(FLOE_ENOTFOUND, "%s: cannot read package folder %s: %s", file,
+		                    src, strerror(errno));
+		goto done;
 	}
-	closedir(d);
+	if (lstat(dst, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (unlink(dst) != 0)
+			rc = floe_error_set(FLOE_EIO, "cannot remove the link %s: %s", dst,
+			                    strerror(errno));
+	} else if (lstat(dst, &st) == 0) {
+		size_t n;
+		real_dst = realpath(dst, NULL);
+		n = real_dst ? strlen(real_dst) : 0;
+		if (real_dst == NULL || (strncmp(real_src, real_dst, n) == 0 &&
+		                         (real_src[n] == '\0' || real_src[n] == '/')))
+			rc = floe_error_set(FLOE_EINVAL,
+			                    "%s: package folder %s lies in its install location %s",
+			                    file, src, dst);
+		else
+			rc = floe_storage_delete_tree(dst);
+	}
+	if (rc == 0 && symlink(real_src, dst) != 0)
+		rc = floe_error_set(FLOE_EIO, "cannot link %s to %s: %s", dst, real_src,
+		                    strerror(errno));
+done:
+	free(real_dst); /* realpath's, from malloc */
+	free(real_src);
+	return rc;
+}
+
+/* the install folder: the project's packages-install-path (checked as
+ * floe_dbt_load checks it), else dbt_packages */
+static int install_dir(char **out, const char *project_dir)
+{
+	char *yml = floe_asprintf("%s/dbt_project.yml", project_dir);
+	json_t *proj = NULL;
+	const char *rel = NULL;
+	int rc = yml ? 0 : FLOE_ENOMEM;
+	*out = NULL;
+	if (rc == 0 && floe_storage_exists(yml) == 1 && (rc = floe_yaml_load(&proj, yml)) == 0) {
+		const json_t *v = json_object_get(proj, "packages-install-path");
+		if (v && !json_is_string(v))
+			rc = floe_error_set(FLOE_EINVAL,
+			                    "%s: packages-install-path must be a string", yml);
+		else if (v)
+			rc = dbt_check_subdir(yml, "packages-install-path",
+			                      (rel = json_string_value(v)));
+	}
+	if (rc == 0 &&
+	    (*out = floe_asprintf("%s/%s", project_dir, rel ? rel : "dbt_packages")) == NULL)
+		rc = FLOE_ENOMEM;
+	json_decref(proj);
+	floe_free(yml);
 	return rc;
 }
 
 int floe_dbt_deps(const char *project_dir, int *installed)
 {
-	char *path = floe_asprintf("%s/packages.yml", project_dir ? project_dir : ".");
+	const char *dir = project_dir ? project_dir : ".";
+	char *path = floe_asprintf("%s/packages.yml", dir), *install = NULL;
 	json_t *doc = NULL;
 	const json_t *p;
 	size_t i;
@@ -968,6 +1030,9 @@ int floe_dbt_deps(const char *project_dir, int *installed)
 		floe_error_clear();
 		rc = 0;
 	}
+	if (rc == 0 && json_array_size(json_object_get(doc, "packages")) > 0 &&
+	    (rc = install_dir(&install, dir)) == 0)
+		rc = floe_storage_mkdirs(install);
 	json_array_foreach(json_object_get(doc, "packages"), i, p)
 	{
 		const char *local = json_string_value(json_object_get(p, "local"));
@@ -988,9 +1053,7 @@ int floe_dbt_deps(const char *project_dir, int *installed)
 			    path, what ? what : "?");
 			break;
 		}
-		src = local[0] == '/'
-		          ? floe_strdup(local)
-		          : floe_asprintf("%s/%s", project_dir ? project_dir : ".", local);
+		src = local[0] == '/' ? floe_strdup(local) : floe_asprintf("%s/%s", dir, local);
 		proj = src ? floe_asprintf("%s/dbt_project.yml", src) : NULL;
 		if (proj == NULL) {
 			floe_free(src);
@@ -1001,15 +1064,14 @@ int floe_dbt_deps(const char *project_dir, int *installed)
 		name = json_string_value(json_object_get(pp, "name"));
 		if (rc == 0 && name == NULL)
 			rc = floe_error_set(FLOE_EINVAL, "%s: 'name' is required", proj);
-		dst = rc == 0 ? floe_asprintf("%s/dbt_packages/%s", project_dir ? project_dir : ".",
-		                              name)
-		              : NULL;
+		/* the name is the folder it is installed as */
+		if (rc == 0)
+			rc = dbt_check_identifier(proj, "package name", name);
+		dst = rc == 0 ? floe_asprintf("%s/%s", install, name) : NULL;
 		if (rc == 0 && dst == NULL)
 			rc = FLOE_ENOMEM;
 		if (rc == 0)
-			rc = floe_storage_delete_tree(dst);
-		if (rc == 0)
-			rc = copy_tree(src, dst, 0);
+			rc = install_link(src, dst, path);
 		if (rc == 0) {
 			(*installed)++;
 			floe_log(FLOE_LOG_INFO, "Installed from %s: %s", local, name);
@@ -1020,6 +1082,7 @@ int floe_dbt_deps(const char *project_dir, int *installed)
 		floe_free(src);
 	}
 	json_decref(doc);
+	floe_free(install);
 	floe_free(path);
 	return rc;
 }

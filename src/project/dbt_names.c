@@ -375,3 +375,67 @@ int dbt_test_unique_id(char **out, const char *project, const char *name, const 
 	json_decref(md);
 	return rc;
 }
+
+/* ---- names that become paths ---- */
+
+/* dbt-core's Identifier (contracts/project.py, ^[^\d\W]\w*$): letters,
+ * digits and '_', not starting with a digit. Bytes of multi-byte UTF-8
+ * characters count as letters, as Python's \w takes most of them; none of
+ * them is '/', '.' or '\\'. */
+int dbt_check_identifier(const char *file, const char *field, const char *value)
+{
+	bool ok = value && value[0] != '\0' && !(value[0] >= '0' && value[0] <= '9');
+	for (const char *p = value; ok && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '_' || c >= 0x80;
+	}
+	if (ok)
+		return 0;
+	return floe_error_set(FLOE_EINVAL,
+	                      "%s: '%s' is not a valid %s: use letters, digits and underscores, "
+	                      "not starting with a digit",
+	                      file, value ? value : "", field);
+}
+
+int dbt_check_path_part(const char *file, const char *field, const char *value)
+{
+	bool ok = value && value[0] != '\0' && strcmp(value, ".") != 0 &&
+	          strcmp(value, "..") != 0 && strpbrk(value, "/\\") == NULL;
+	if (ok)
+		return 0;
+	return floe_error_set(FLOE_EINVAL,
+	                      "%s: %s '%s' cannot name a file: it may not be empty, '.' or '..', "
+	                      "nor hold '/' or '\\'",
+	                      file, field, value ? value : "");
+}
+
+bool dbt_path_inside(const char *rel)
+{
+	const char *p = rel;
+	if (rel == NULL || rel[0] == '\0' || rel[0] == '/')
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if ((n == 2 && p[0] == '.' && p[1] == '.') || memchr(p, '\\', n) != NULL)
+			return false;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+int dbt_check_subdir(const char *file, const char *field, const char *value)
+{
+	const char *p = value;
+	bool only_dots = true;
+	for (; p && *p; p++)
+		only_dots &= *p == '.' || *p == '/';
+	if (value && dbt_path_inside(value) && !only_dots)
+		return 0;
+	return floe_error_set(FLOE_EINVAL,
+	                      "%s: %s '%s' must be a folder inside the project (a relative path "
+	                      "without '..')",
+	                      file, field, value ? value : "");
+}

@@ -334,7 +334,12 @@ static int add_generic_test(floe_dbt *d, const test_target *tt, const json_t *co
 		goto done;
 	}
 	if (json_is_string(json_object_get(args, "name"))) {
-		/* a name given in the YAML replaces the synthesized one */
+		/* a name given in the YAML replaces the synthesized one; it
+		 * names the compiled file */
+		if ((rc = dbt_check_path_part(tt->file, "test name",
+		                              json_string_value(json_object_get(args, "name")))) !=
+		    0)
+			goto done;
 		full_name = floe_strdup(json_string_value(json_object_get(args, "name")));
 		short_name = full_name ? floe_strdup(full_name) : NULL;
 		if (short_name == NULL)

@@ -622,17 +622,24 @@ static int write_compiled(floe_dbt *d, const dbt_node *n)
 {
 	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
 	bool generic = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0;
-	char *p = generic ? floe_asprintf("%s/%s/compiled/%s/%s/%s.sql", d->dir, tp ? tp : "target",
-	                                  d->project_name, n->path,
-	                                  n->compiled_name ? n->compiled_name : n->name)
-	                  : floe_asprintf("%s/%s/compiled/%s/%s", d->dir, tp ? tp : "target",
-	                                  d->project_name, n->path);
-	int rc;
-	if (p == NULL)
-		return FLOE_ENOMEM;
-	rc = floe_storage_update(p, n->compiled ? n->compiled : "",
-	                         n->compiled ? strlen(n->compiled) : 0);
+	char *rel = generic ? floe_asprintf("%s/%s/%s.sql", d->project_name, n->path,
+	                                    n->compiled_name ? n->compiled_name : n->name)
+	                    : floe_asprintf("%s/%s", d->project_name, n->path);
+	char *p = rel ? floe_asprintf("%s/%s/compiled/%s", d->dir, tp ? tp : "target", rel) : NULL;
+	int rc = p ? 0 : FLOE_ENOMEM;
+	/* the names in it were checked when the project loaded; a path of a
+	 * model folder outside the project (model-paths: ../x) still is not
+	 * written outside target/compiled */
+	if (rc == 0 && !dbt_path_inside(rel))
+		rc = floe_error_set(FLOE_EINVAL,
+		                    "%s: the compiled file %s would lie outside %s/compiled (a "
+		                    "model, test or analysis path with '..')",
+		                    n->path, rel, tp ? tp : "target");
+	if (rc == 0)
+		rc = floe_storage_update(p, n->compiled ? n->compiled : "",
+		                         n->compiled ? strlen(n->compiled) : 0);
 	floe_free(p);
+	floe_free(rel);
 	return rc;
 }
 

@@ -138,11 +138,53 @@ static void test_python_str_repr(void **state)
 	          "{'k': False, 'j': {'x': 1.5}}");
 }
 
+/* names that become paths: dbt's identifiers for projects and packages,
+ * one file name for aliases, schemas and test names, a folder inside the
+ * project for target-path and friends */
+static void test_path_names(void **state)
+{
+	static const char *ok_ids[] = {"jaffle_shop", "_x", "A1", "caf\xc3\xa9"};
+	static const char *bad_ids[] = {"", "1abc", "../x", "a-b", "a.b", "a b", "a/b"};
+	static const char *ok_parts[] = {"orders", "main_staging", "a.b", "..x", "x y"};
+	static const char *bad_parts[] = {"", ".", "..", "../x", "a/b", "a\\b", "/"};
+	static const char *ok_dirs[] = {"target", "build/out", "./target", "a/./b", "x..y"};
+	static const char *bad_dirs[] = {"",     ".",         "./",   "/tmp",
+	                                 "../x", "a/../../b", "a/..", "a\\b"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok_ids) / sizeof(ok_ids[0]); i++)
+		assert_int_equal(dbt_check_identifier("p.yml", "project name", ok_ids[i]), 0);
+	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+		assert_int_equal(dbt_check_identifier("p.yml", "project name", bad_ids[i]),
+		                 FLOE_EINVAL);
+		assert_non_null(strstr(floe_error_message(), "p.yml: '"));
+		assert_non_null(strstr(floe_error_message(), "is not a valid project name"));
+	}
+	assert_int_equal(dbt_check_identifier("p.yml", "package name", NULL), FLOE_EINVAL);
+	for (size_t i = 0; i < sizeof(ok_parts) / sizeof(ok_parts[0]); i++)
+		assert_int_equal(dbt_check_path_part("m.sql", "alias", ok_parts[i]), 0);
+	for (size_t i = 0; i < sizeof(bad_parts) / sizeof(bad_parts[0]); i++) {
+		assert_int_equal(dbt_check_path_part("m.sql", "alias", bad_parts[i]), FLOE_EINVAL);
+		assert_non_null(strstr(floe_error_message(), "m.sql: alias '"));
+	}
+	for (size_t i = 0; i < sizeof(ok_dirs) / sizeof(ok_dirs[0]); i++)
+		assert_int_equal(dbt_check_subdir("p.yml", "target-path", ok_dirs[i]), 0);
+	for (size_t i = 0; i < sizeof(bad_dirs) / sizeof(bad_dirs[0]); i++) {
+		assert_int_equal(dbt_check_subdir("p.yml", "target-path", bad_dirs[i]),
+		                 FLOE_EINVAL);
+		assert_non_null(
+		    strstr(floe_error_message(), "must be a folder inside the project"));
+	}
+	assert_true(dbt_path_inside("hz/models/m.sql"));
+	assert_false(dbt_path_inside("hz/../../m.sql"));
+	assert_false(dbt_path_inside("/abs/m.sql"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names_as_dbt),
 	    cmocka_unit_test(test_python_str_repr),
+	    cmocka_unit_test(test_path_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

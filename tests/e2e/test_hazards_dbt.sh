@@ -1,0 +1,112 @@
+#!/bin/bash
+# Hostile dbt input: names that would make paths, templates and YAML that
+# would exhaust the stack or memory, and odd inputs to floe load. Each is
+# one clear error naming the file (and line), and nothing outside the
+# project's own target/, logs/ and dbt_packages/ is written or deleted.
+source "$(dirname "$0")/lib.sh"
+P="$WORK/proj"
+
+# a fresh small project in $P
+new_project() {
+    rm -rf "$P"
+    mkdir -p "$P/models"
+    printf 'name: hz\nprofile: hz\n' >"$P/dbt_project.yml"
+    printf 'hz:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n' >"$P/profiles.yml"
+    printf 'select 1 as x\n' >"$P/models/m.sql"
+}
+
+# a folder beside the project that no name may reach
+mkdir -p "$WORK/victim"
+echo keep >"$WORK/victim/file"
+victim_intact() {
+    assert_eq "$1: folder beside the project untouched" "keep" "$(cat "$WORK/victim/file" 2>/dev/null)"
+    rm -rf "$WORK/victim"
+    mkdir -p "$WORK/victim"
+    echo keep >"$WORK/victim/file"
+}
+
+# ---- names that become paths ----
+
+# a local package whose name climbs out of dbt_packages/
+new_project
+mkdir -p "$P/pkg/macros"
+printf 'name: "../../victim"\n' >"$P/pkg/dbt_project.yml"
+printf '{%% macro hi() %%}hi{%% endmacro %%}\n' >"$P/pkg/macros/m.sql"
+printf 'packages:\n  - local: pkg\n' >"$P/packages.yml"
+cd "$P"
+expect_fail "package name with ../" "pkg/dbt_project.yml: '../../victim' is not a valid package name" floe deps
+victim_intact "deps"
+expect_fail "package name with ../ again" "is not a valid package name" floe deps
+victim_intact "deps twice"
+
+# a good local package is a symlink, as dbt deps makes it; deps again
+# replaces the link and never empties the package folder
+printf 'name: kit\n' >"$P/pkg/dbt_project.yml"
+floe deps >"$WORK/deps.out" 2>&1 && pass || fail "deps: $(cat "$WORK/deps.out")"
+[ -L "$P/dbt_packages/kit" ] && pass || fail "local package not a symlink: $(ls -la "$P/dbt_packages")"
+floe deps >"$WORK/deps.out" 2>&1 && pass || fail "deps again: $(cat "$WORK/deps.out")"
+[ -f "$P/pkg/macros/m.sql" ] && pass || fail "deps again emptied the package folder"
+printf 'select {{ kit.hi() }} as x\n' >"$P/models/m.sql"
+floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile with the linked package: $(cat "$WORK/c.out")"
+# a package folder inside its own install location is not deleted
+printf 'packages:\n  - local: dbt_packages/inner\n' >"$P/packages.yml"
+rm "$P/dbt_packages/kit"
+mkdir -p "$P/dbt_packages/inner/macros"
+printf 'name: inner\n' >"$P/dbt_packages/inner/dbt_project.yml"
+expect_fail "package in its install location" "lies in its install location" floe deps
+[ -f "$P/dbt_packages/inner/dbt_project.yml" ] && pass || fail "the package folder was deleted"
+# packages-install-path outside the project
+printf 'packages:\n  - local: pkg\n' >"$P/packages.yml"
+printf 'name: hz\nprofile: hz\npackages-install-path: ../victim\n' >"$P/dbt_project.yml"
+expect_fail "packages-install-path outside" "packages-install-path '../victim' must be a folder inside the project" floe deps
+victim_intact "packages-install-path"
+
+# a project name or target-path with ../ would write compiled SQL outside target/
+new_project
+cd "$P"
+printf 'name: "../../../victim"\nprofile: hz\n' >"$P/dbt_project.yml"
+expect_fail "project name with ../" "dbt_project.yml: '../../../victim' is not a valid project name" floe compile
+[ ! -e "$WORK/victim/models" ] && pass || fail "compiled SQL written beside the project"
+printf 'name: 1hz\nprofile: hz\n' >"$P/dbt_project.yml"
+expect_fail "project name starting with a digit" "'1hz' is not a valid project name" floe ls
+for key in target-path log-path packages-install-path; do
+    printf 'name: hz\nprofile: hz\n%s: ../victim\n' "$key" >"$P/dbt_project.yml"
+    expect_fail "$key outside" "$key '../victim' must be a folder inside the project" floe compile
+    printf 'name: hz\nprofile: hz\n%s: /tmp\n' "$key" >"$P/dbt_project.yml"
+    expect_fail "$key absolute" "$key '/tmp' must be a folder inside the project" floe compile
+done
+victim_intact "project paths"
+
+# an alias or schema is a file or folder name (external files, the warehouse)
+new_project
+cd "$P"
+printf "{{ config(materialized='external', alias='../../victim/file') }}\nselect 1 as x\n" >"$P/models/m.sql"
+expect_fail "alias with ../" "models/m.sql: alias '../../victim/file' cannot name a file" floe run
+victim_intact "alias"
+printf "{{ config(schema='../x') }}\nselect 1 as x\n" >"$P/models/m.sql"
+expect_fail "schema with /" "models/m.sql: schema 'main_../x' cannot name a file" floe ls
+# a test's own name is its compiled file's name
+printf 'select 1 as x\n' >"$P/models/m.sql"
+printf 'models:\n  - name: m\n    columns:\n      - name: x\n        tests:\n          - not_null:\n              name: "../../../../victim/t"\n' >"$P/models/schema.yml"
+expect_fail "test name with /" "models/schema.yml: test name '../../../../victim/t' cannot name a file" floe compile
+victim_intact "test name"
+rm "$P/models/schema.yml"
+# a model folder outside the project is read, but its compiled SQL is not
+# written outside target/compiled
+mkdir -p "$WORK/shared/models"
+printf 'select 2 as y\n' >"$WORK/shared/models/s.sql"
+printf 'name: hz\nprofile: hz\nmodel-paths: ["models", "../shared/models"]\n' >"$P/dbt_project.yml"
+rc=0
+floe compile >"$WORK/c.out" 2>&1 || rc=$?
+assert_eq "compile of a model outside the project: exit" 1 "$rc"
+grep -q "would lie outside target/compiled" "$WORK/c.out" && pass || fail "outside model path: $(cat "$WORK/c.out")"
+[ -z "$(find "$WORK" -path "$P" -prune -o -name s.sql -newer "$WORK/shared/models/s.sql" -print)" ] && pass || fail "compiled SQL written outside target/"
+
+# floe clean removes a project's target/ and logs/, and nothing of a folder
+# that is no dbt project
+mkdir -p "$WORK/notproj/target" "$WORK/notproj/logs"
+echo mine >"$WORK/notproj/target/mine"
+expect_fail "clean outside a project" "not a dbt project" floe clean --project-dir "$WORK/notproj"
+[ -f "$WORK/notproj/target/mine" ] && pass || fail "clean deleted a folder it did not create"
+
+finish
