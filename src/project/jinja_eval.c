@@ -10,13 +10,13 @@
  * caller; objects with a class get the methods registered for it.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jinja_internal.h"
 
-#define MAX_OUTPUT ((size_t)256 << 20)
 #define BUILTIN_PKG "dbt"
 
 static int eval(json_t **out, floe_jinja *j, const jj_expr *e);
@@ -525,7 +525,26 @@ static int eval_slice(json_t **out, floe_jinja *j, const jj_expr *e)
 	return rc;
 }
 
+static int eval_expr(json_t **out, floe_jinja *j, const jj_expr *e);
+
+/* every evaluation goes through here: the depth (JJ_MAX_EVAL, counted
+ * across macro calls) bounds the C stack whatever the template */
 static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
+{
+	int rc;
+	*out = NULL;
+	if (j->eval_depth >= JJ_MAX_EVAL)
+		return jj_error(j, e->line,
+		                "expression nested too deeply (more than " JJ_STR(
+		                    JJ_MAX_EVAL) " levels, counting macro calls)",
+		                NULL);
+	j->eval_depth++;
+	rc = eval_expr(out, j, e);
+	j->eval_depth--;
+	return rc;
+}
+
+static int eval_expr(json_t **out, floe_jinja *j, const jj_expr *e)
 {
 	json_t *a = NULL, *b = NULL;
 	int rc = 0;
@@ -590,7 +609,11 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 		double d;
 		if ((rc = eval(&a, j, e->a)) != 0)
 			break;
-		if (json_is_integer(a))
+		if (json_is_integer(a) && json_integer_value(a) == (json_int_t)LLONG_MIN)
+			rc = jj_error(
+			    j, e->line,
+			    "integer overflow in unary minus (floe's integers are 64-bit)", NULL);
+		else if (json_is_integer(a))
 			*out = json_integer(-json_integer_value(a));
 		else if (jj_num(a, &d))
 			*out = json_real(-d);
@@ -605,6 +628,11 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			if ((rc = eval(&v, j, e->args[i])) == 0)
 				json_array_append_new(*out, v ? v : json_null());
 		}
+		if (rc == 0 && jj_too_deep(*out, NULL, JJ_MAX_VALUE_DEPTH))
+			rc = jj_error(
+			    j, e->line,
+			    "a list nested more than " JJ_STR(JJ_MAX_VALUE_DEPTH) " levels deep",
+			    NULL);
 		break;
 	case JE_DICT:
 		*out = json_object();
@@ -621,6 +649,11 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 			json_decref(v);
 			json_decref(ks);
 		}
+		if (rc == 0 && jj_too_deep(*out, NULL, JJ_MAX_VALUE_DEPTH))
+			rc = jj_error(
+			    j, e->line,
+			    "a dict nested more than " JJ_STR(JJ_MAX_VALUE_DEPTH) " levels deep",
+			    NULL);
 		break;
 	case JE_COND:
 		if ((rc = eval(&a, j, e->b)) != 0)
@@ -639,12 +672,20 @@ static int eval(json_t **out, floe_jinja *j, const jj_expr *e)
 
 /* ---- statements ---- */
 
-static int out_value(floe_jinja *j, floe_buf *out, const json_t *v)
+/* what a template renders, capped as every string it makes is */
+static int out_check(floe_jinja *j, int line, const floe_buf *out, int rc)
 {
-	int rc = jj_put_value(out, v, false);
-	if (rc == 0 && out->len > MAX_OUTPUT)
-		rc = floe_error_set(FLOE_EINVAL, "%s: rendered output is too large", j->tname);
+	if (rc == 0 && out->len > JJ_MAX_STR)
+		rc = jj_error(j, line,
+		              "the rendered output would be longer than " JJ_MAX_STR_TEXT
+		              " (floe's limit)",
+		              NULL);
 	return rc;
+}
+
+static int out_value(floe_jinja *j, int line, floe_buf *out, const json_t *v)
+{
+	return out_check(j, line, out, jj_put_value(out, v, false));
 }
 
 static int render_for(floe_jinja *j, const jj_node *n, floe_buf *out)
@@ -733,7 +774,12 @@ static int render_set(floe_jinja *j, const jj_node *n, json_t *v)
 	int rc = 0;
 	if (n->attr) { /* ns.attr = v (namespace objects) */
 		json_t *ns = lookup(j, n->params[0]);
-		if (json_is_object(ns))
+		if (json_is_object(ns) && jj_too_deep(v, ns, JJ_MAX_VALUE_DEPTH - 1))
+			rc = jj_error(j, n->line,
+			              "set %s: the value would nest more than " JJ_STR(
+			                  JJ_MAX_VALUE_DEPTH) " levels deep or hold the namespace",
+			              n->params[0]);
+		else if (json_is_object(ns))
 			json_object_set(ns, n->attr, v ? v : json_null());
 		else
 			rc = jj_error(j, n->line, "'%s' is not a namespace", n->params[0]);
@@ -768,7 +814,7 @@ static int render_callblock(floe_jinja *j, const jj_node *n, floe_buf *out)
 	rc = eval_call(&v, j, n->e, j->ncallers - 1);
 	j->ncallers--;
 	if (rc == 0)
-		rc = out_value(j, out, v);
+		rc = out_value(j, n->line, out, v);
 	json_decref(v);
 	return rc;
 }
@@ -779,16 +825,28 @@ static int render_nodes(floe_jinja *j, const jj_node *n, floe_buf *out)
 	for (; n && rc == 0 && !j->returned; n = n->next) {
 		json_t *v = NULL;
 		switch (n->kind) {
-		case JN_TEXT: rc = floe_buf_put(out, n->text, n->len); break;
+		case JN_TEXT:
+			rc = out_check(j, n->line, out, floe_buf_put(out, n->text, n->len));
+			break;
 		case JN_OUT:
 			if ((rc = eval(&v, j, n->e)) == 0)
-				rc = out_value(j, out, v);
+				rc = out_value(j, n->line, out, v);
 			break;
-		case JN_IF:
-			if ((rc = eval(&v, j, n->e)) != 0)
-				break;
-			rc = render_nodes(j, floe_jinja_truthy(v) ? n->body : n->else_body, out);
+		case JN_IF: {
+			/* an elif chain is followed here, not by recursion */
+			const jj_node *c = n;
+			while ((rc = eval(&v, j, c->e)) == 0 && !floe_jinja_truthy(v) &&
+			       c->else_body && c->else_body->kind == JN_IF &&
+			       c->else_body->next == NULL) {
+				json_decref(v);
+				v = NULL;
+				c = c->else_body;
+			}
+			if (rc == 0)
+				rc = render_nodes(j, floe_jinja_truthy(v) ? c->body : c->else_body,
+				                  out);
 			break;
+		}
 		case JN_FOR: rc = render_for(j, n, out); break;
 		case JN_SET:
 			if ((rc = eval(&v, j, n->e)) == 0)

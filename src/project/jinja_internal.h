@@ -11,6 +11,24 @@
 #define JJ_MAX_ARGS 64
 #define JJ_MAX_SCOPES 256
 #define JJ_MAX_DEPTH 64
+/* nesting the parser accepts: expressions (parentheses, brackets, unary
+ * operators, conditional expressions) and blocks (if, for, macro, ...);
+ * Jinja's own recursive parser stops near this depth on Python's
+ * recursion limit */
+#define JJ_MAX_NEST 100
+/* evaluation depth across macro calls (a long chain a ~ b ~ c ... is one
+ * level per operator), so that no template exhausts the C stack */
+#define JJ_MAX_EVAL 1000
+/* nesting of values (lists and dicts) a template may build, so that
+ * printing, comparing, copying and freeing them stays within the stack */
+#define JJ_MAX_VALUE_DEPTH 200
+/* the largest string (and rendered output) and list a template may
+ * make: a result past them is an error, never a shorter one */
+#define JJ_MAX_STR ((size_t)256 << 20)
+#define JJ_MAX_STR_TEXT "256 MiB"
+#define JJ_MAX_ITEMS 1000000
+#define JJ_STR_(x) #x
+#define JJ_STR(x) JJ_STR_(x) /* a limit's digits, for messages */
 
 typedef enum {
 	JE_LIT,
@@ -133,7 +151,8 @@ struct floe_jinja {
 	const char *cur_pkg; /* package of the executing macro (NULL root) */
 	const jj_template *cur_tpl;
 	const char *tname;
-	int depth;
+	int depth;      /* macro calls being rendered */
+	int eval_depth; /* expressions being evaluated */
 	json_t *ret;
 	bool returned;
 	jj_caller callers[JJ_MAX_DEPTH];
@@ -166,9 +185,16 @@ json_t *jj_items(const json_t *v);
 size_t jj_length(const json_t *v);
 int jj_put_value(floe_buf *b, const json_t *v, bool repr);
 json_t *jj_to_string(const json_t *v);
+/* true when v nests lists and dicts deeper than limit levels, or holds
+ * `self` (may be NULL): a value that may not be stored (in self) */
+bool jj_too_deep(const json_t *v, const json_t *self, int limit);
 /* a plain JSON copy: hidden keys dropped, objects with a text form become
  * that text */
 json_t *jj_plain(const json_t *v);
+/* the string built in b (begun with floe_buf_init(b, JJ_MAX_STR); rc:
+ * the first failed put, or 0) as a new value in *out, else the error
+ * naming the template, line and `what` made it too long; frees b */
+int jj_buf_string(json_t **out, floe_jinja *j, int line, const char *what, floe_buf *b, int rc);
 bool jj_num(const json_t *v, double *d);
 bool jj_equal(const json_t *a, const json_t *b);
 int jj_compare(floe_jinja *j, int line, const json_t *a, const json_t *b, int *out);

@@ -180,43 +180,45 @@ int jj_filter(json_t **out, floe_jinja *j, int line, const char *name, json_t *v
 	}
 	if (strcmp(name, "replace") == 0) {
 		json_t *s = jj_to_string(v), *from = jj_to_string(a0), *to = jj_to_string(a1);
-		floe_buf b = FLOE_BUF_INIT;
+		floe_buf b;
 		const char *p = json_string_value(s), *f = json_string_value(from);
 		size_t fl = strlen(f);
-		while (fl && *p) {
+		int rc = 0;
+		floe_buf_init(&b, JJ_MAX_STR);
+		while (rc == 0 && fl && *p) {
 			const char *q = strstr(p, f);
 			if (q == NULL)
 				break;
-			floe_buf_put(&b, p, (size_t)(q - p));
-			floe_buf_puts(&b, json_string_value(to));
+			if ((rc = floe_buf_put(&b, p, (size_t)(q - p))) == 0)
+				rc = floe_buf_puts(&b, json_string_value(to));
 			p = q + fl;
 		}
-		floe_buf_puts(&b, p);
-		*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-		floe_buf_free(&b);
+		if (rc == 0)
+			rc = floe_buf_puts(&b, p);
 		json_decref(s);
 		json_decref(from);
 		json_decref(to);
-		return 0;
+		return jj_buf_string(out, j, line, "replace", &b, rc);
 	}
 	if (strcmp(name, "join") == 0) {
 		json_t *list = as_list(v);
 		const char *attr = attr_arg(kwargs, abuf);
-		floe_buf b = FLOE_BUF_INIT;
+		floe_buf b;
 		json_t *sep = a0 ? jj_to_string(a0) : json_string("");
+		int rc = 0;
+		floe_buf_init(&b, JJ_MAX_STR);
 		json_array_foreach(list, i, x)
 		{
 			json_t *s = jj_to_string(attr ? attr_of(x, attr) : x);
-			if (i)
-				floe_buf_puts(&b, json_string_value(sep));
-			floe_buf_puts(&b, json_string_value(s));
+			if (rc == 0 && i)
+				rc = floe_buf_puts(&b, json_string_value(sep));
+			if (rc == 0)
+				rc = floe_buf_puts(&b, json_string_value(s));
 			json_decref(s);
 		}
-		*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-		floe_buf_free(&b);
 		json_decref(sep);
 		json_decref(list);
-		return 0;
+		return jj_buf_string(out, j, line, "join", &b, rc);
 	}
 	if (strcmp(name, "list") == 0) {
 		json_t *l = as_list(v);

@@ -58,6 +58,7 @@ typedef struct {
 	int line;
 	tok cur;
 	int err;
+	int depth; /* nesting of the expression being parsed */
 } lexer;
 
 static int perr(lexer *lx, const char *fmt, const char *what)
@@ -66,6 +67,23 @@ static int perr(lexer *lx, const char *fmt, const char *what)
 		lx->err = floe_error_set(FLOE_EINVAL, "%s:%d: %s%s", lx->t->name, lx->line, fmt,
 		                         what ? what : "");
 	return lx->err;
+}
+
+/* one level deeper into an expression: false (the error set) past
+ * JJ_MAX_NEST, so that no input exhausts the stack; leave() after */
+static bool enter(lexer *lx)
+{
+	if (lx->depth < JJ_MAX_NEST) {
+		lx->depth++;
+		return true;
+	}
+	perr(lx, "expression nested too deeply (more than " JJ_STR(JJ_MAX_NEST) " levels)", NULL);
+	return false;
+}
+
+static void leave(lexer *lx)
+{
+	lx->depth--;
 }
 
 static void advance(lexer *lx)
@@ -429,14 +447,23 @@ static jj_expr *parse_postfix(lexer *lx)
 
 static jj_expr *parse_unary(lexer *lx)
 {
+	jj_expr *e = NULL;
 	if (accept_op(lx, "-")) {
-		jj_expr *e = new_expr(lx, JE_NEG);
+		if (!enter(lx))
+			return NULL;
+		e = new_expr(lx, JE_NEG);
 		if (e)
 			e->a = parse_unary(lx);
+		leave(lx);
 		return e && e->a ? e : NULL;
 	}
-	if (accept_op(lx, "+"))
-		return parse_unary(lx);
+	if (accept_op(lx, "+")) {
+		if (!enter(lx))
+			return NULL;
+		e = parse_unary(lx);
+		leave(lx);
+		return e;
+	}
 	return parse_postfix(lx);
 }
 
@@ -588,9 +615,13 @@ static jj_expr *parse_compare(lexer *lx)
 static jj_expr *parse_not(lexer *lx)
 {
 	if (accept_name(lx, "not")) {
-		jj_expr *e = new_expr(lx, JE_NOT);
+		jj_expr *e;
+		if (!enter(lx))
+			return NULL;
+		e = new_expr(lx, JE_NOT);
 		if (e)
 			e->a = parse_not(lx);
+		leave(lx);
 		return e && e->a ? e : NULL;
 	}
 	return parse_compare(lx);
@@ -614,17 +645,21 @@ static jj_expr *parse_or(lexer *lx)
 
 static jj_expr *parse_expr(lexer *lx)
 {
-	jj_expr *e = parse_or(lx);
+	jj_expr *e;
+	if (!enter(lx))
+		return NULL;
+	e = parse_or(lx);
 	if (e && !lx->err && accept_name(lx, "if")) { /* a if cond else b */
 		jj_expr *c = new_expr(lx, JE_COND);
-		if (c == NULL)
-			return NULL;
-		c->a = e;
-		c->b = parse_or(lx);
-		if (accept_name(lx, "else"))
-			c->c = parse_expr(lx);
+		if (c) {
+			c->a = e;
+			c->b = parse_or(lx);
+			if (accept_name(lx, "else"))
+				c->c = parse_expr(lx);
+		}
 		e = c;
 	}
+	leave(lx);
 	return lx->err ? NULL : e;
 }
 
@@ -637,6 +672,7 @@ typedef struct {
 	int line;
 	bool strip_next; /* the previous tag ended with '-' */
 	int err;
+	int depth; /* blocks open around the body being parsed */
 } tparser;
 
 static int line_of(const char *s, size_t from, size_t to, int line)
@@ -761,7 +797,7 @@ static jj_node *parse_body(tparser *p, const char *ends, char **end_word, lexer 
 			if (kind == '#')
 				continue;
 			if (kind == '{') {
-				lexer lx = {p->t, s + from, to - from, 0, tag_line, {0}, 0};
+				lexer lx = {p->t, s + from, to - from, 0, tag_line, {0}, 0, 0};
 				jj_node *o = new_node(p, JN_OUT, tag_line);
 				if (o == NULL)
 					return NULL;
@@ -814,7 +850,14 @@ static jj_node *sub_body(tparser *p, const char *ends, char **word, lexer *lx)
 {
 	jj_node *b;
 	*word = NULL;
+	if (p->depth >= JJ_MAX_NEST) {
+		terr(p, p->line,
+		     "blocks nested too deeply (more than " JJ_STR(JJ_MAX_NEST) " levels)", NULL);
+		return NULL;
+	}
+	p->depth++;
 	b = parse_body(p, ends, word, lx);
+	p->depth--;
 	if (p->err)
 		return NULL;
 	if (*word == NULL) {
@@ -844,7 +887,7 @@ static int parse_params(lexer *lx, jj_node *m)
 static int parse_tag(tparser *p, jj_node **out, const char *inner, size_t n, int line,
                      const char *ends, char **end_word, lexer *end_lx, bool *ended)
 {
-	lexer lx = {p->t, inner, n, 0, line, {0}, 0};
+	lexer lx = {p->t, inner, n, 0, line, {0}, 0, 0};
 	char *word, *w2 = NULL;
 	jj_node *nd = NULL;
 	*out = NULL;

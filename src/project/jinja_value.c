@@ -7,6 +7,8 @@
  * their text, iterate as their sequence, and hide those keys everywhere.
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +172,24 @@ int jj_put_value(floe_buf *b, const json_t *v, bool repr)
 	return 0;
 }
 
+bool jj_too_deep(const json_t *v, const json_t *self, int limit)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (!json_is_array(v) && !json_is_object(v))
+		return false;
+	if (limit <= 0 || v == self)
+		return true;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) if (jj_too_deep(x, self, limit - 1)) return true;
+	} else {
+		json_object_foreach((json_t *)v, k,
+		                    x) if (jj_too_deep(x, self, limit - 1)) return true;
+	}
+	return false;
+}
+
 json_t *jj_to_string(const json_t *v)
 {
 	floe_buf b = FLOE_BUF_INIT;
@@ -304,15 +324,99 @@ bool jj_contains(const json_t *hay, const json_t *needle)
 	return false;
 }
 
-static json_t *concat(const json_t *a, const json_t *b)
+int jj_buf_string(json_t **out, floe_jinja *j, int line, const char *what, floe_buf *b, int rc)
 {
-	floe_buf bb = FLOE_BUF_INIT;
-	json_t *r;
-	jj_put_value(&bb, a, false);
-	jj_put_value(&bb, b, false);
-	r = json_stringn(bb.ptr ? bb.ptr : "", bb.len);
-	floe_buf_free(&bb);
-	return r;
+	*out = NULL;
+	if (rc == 0 && b->len > JJ_MAX_STR)
+		rc = FLOE_EINVAL;
+	if (rc == 0 && (*out = json_stringn(b->ptr ? b->ptr : "", b->len)) == NULL)
+		rc = FLOE_ENOMEM;
+	else if (rc && rc != FLOE_ENOMEM)
+		rc = jj_error(j, line,
+		              "%s: the string would be longer than " JJ_MAX_STR_TEXT
+		              " (floe's limit for a string)",
+		              what);
+	floe_buf_free(b);
+	return rc;
+}
+
+static int concat(json_t **out, floe_jinja *j, int line, const char *op, const json_t *a,
+                  const json_t *b)
+{
+	floe_buf bb;
+	int rc;
+	floe_buf_init(&bb, JJ_MAX_STR);
+	if ((rc = jj_put_value(&bb, a, false)) == 0)
+		rc = jj_put_value(&bb, b, false);
+	return jj_buf_string(out, j, line, op, &bb, rc);
+}
+
+/* s * n and list * n as Python repeats them (n < 1: empty); a result past
+ * JJ_MAX_STR / JJ_MAX_ITEMS is an error */
+static int repeat(json_t **out, floe_jinja *j, int line, const json_t *v, json_int_t n)
+{
+	size_t len = json_is_string(v) ? json_string_length(v) : json_array_size(v);
+	size_t count = n > 0 ? (size_t)n : 0;
+	size_t limit = json_is_string(v) ? JJ_MAX_STR : JJ_MAX_ITEMS;
+	floe_buf b;
+	int rc = 0;
+	if (len && (n > 0 && (uint64_t)n > (uint64_t)(limit / len)))
+		return jj_error(j, line,
+		                json_is_string(v)
+		                    ? "'*': the string would be longer than " JJ_MAX_STR_TEXT
+		                      " (floe's limit for a string)"
+		                    : "'*': the list would have more than " JJ_STR(
+		                          JJ_MAX_ITEMS) " items (floe's limit)",
+		                NULL);
+	if (json_is_array(v)) {
+		*out = json_array();
+		for (size_t k = 0; *out && rc == 0 && k < count; k++)
+			rc = json_array_extend(*out, (json_t *)v) ? FLOE_ENOMEM : 0;
+		if (*out == NULL || rc) {
+			json_decref(*out);
+			*out = NULL;
+			return FLOE_ENOMEM;
+		}
+		return 0;
+	}
+	floe_buf_init(&b, JJ_MAX_STR);
+	if (len && count)
+		rc = floe_buf_grow(&b, len * count);
+	for (size_t k = 0; rc == 0 && k < count; k++)
+		rc = floe_buf_put(&b, json_string_value(v), len);
+	return jj_buf_string(out, j, line, "'*'", &b, rc);
+}
+
+/* integer + - * // % as Python computes them; a result outside 64 bits
+ * is an error (Python's integers have no such bound; floe's do) */
+static int int_op(json_t **out, floe_jinja *j, int line, const char *op, json_int_t p, json_int_t q)
+{
+	long long r = 0;
+	bool over = false;
+	if ((op[0] == '%' || strcmp(op, "//") == 0) && q == 0)
+		return jj_error(j, line, "division by zero", NULL);
+	if (op[0] == '+')
+		over = __builtin_add_overflow((long long)p, (long long)q, &r);
+	else if (op[0] == '-')
+		over = __builtin_sub_overflow((long long)p, (long long)q, &r);
+	else if (op[0] == '*')
+		over = __builtin_mul_overflow((long long)p, (long long)q, &r);
+	else if (q == -1) { /* LLONG_MIN // -1 overflows, and % -1 is undefined in C */
+		over = op[0] == '/' && p == (json_int_t)LLONG_MIN;
+		r = op[0] == '%' || over ? 0 : -p;
+	} else { /* Python's floor division and modulo: the sign of q */
+		json_int_t m = p % q, d = p / q;
+		if (m != 0 && (m < 0) != (q < 0)) {
+			m += q;
+			d -= 1;
+		}
+		r = op[0] == '%' ? m : d;
+	}
+	if (over)
+		return jj_error(j, line, "integer overflow in '%s' (floe's integers are 64-bit)",
+		                op);
+	*out = json_integer((json_int_t)r);
+	return *out ? 0 : FLOE_ENOMEM;
 }
 
 int jj_binop(json_t **out, floe_jinja *j, int line, const char *op, json_t *a, json_t *b)
@@ -340,40 +444,35 @@ int jj_binop(json_t **out, floe_jinja *j, int line, const char *op, json_t *a, j
 		return 0;
 	}
 	if (strcmp(op, "~") == 0 ||
-	    (strcmp(op, "+") == 0 && json_is_string(a) && json_is_string(b))) {
-		*out = concat(a, b);
-		return 0;
-	}
+	    (strcmp(op, "+") == 0 && json_is_string(a) && json_is_string(b)))
+		return concat(out, j, line, op[0] == '~' ? "'~'" : "'+'", a, b);
 	if (strcmp(op, "+") == 0 && json_is_array(a) && json_is_array(b)) {
+		if (json_array_size(a) + json_array_size(b) > JJ_MAX_ITEMS)
+			return jj_error(j, line,
+			                "'+': the list would have more than " JJ_STR(
+			                    JJ_MAX_ITEMS) " items (floe's limit)",
+			                NULL);
 		*out = json_copy(a);
-		json_array_extend(*out, b);
+		if (*out == NULL || json_array_extend(*out, b) != 0)
+			return FLOE_ENOMEM;
 		return 0;
 	}
-	if (strcmp(op, "*") == 0 && json_is_string(a) && json_is_integer(b)) {
-		floe_buf bb = FLOE_BUF_INIT;
-		for (json_int_t k = 0; k < json_integer_value(b) && k < 100000; k++)
-			floe_buf_puts(&bb, json_string_value(a));
-		*out = json_stringn(bb.ptr ? bb.ptr : "", bb.len);
-		floe_buf_free(&bb);
-		return 0;
-	}
+	if (strcmp(op, "*") == 0 && (json_is_string(a) || json_is_array(a)) && json_is_integer(b))
+		return repeat(out, j, line, a, json_integer_value(b));
+	if (strcmp(op, "*") == 0 && json_is_integer(a) && (json_is_string(b) || json_is_array(b)))
+		return repeat(out, j, line, b, json_integer_value(a));
 	if (!jj_num(a, &x) || !jj_num(b, &y))
 		return jj_error(j, line, "operator '%s' needs numbers", op);
-	if (both_int(a, b) && strcmp(op, "/") != 0 && strcmp(op, "**") != 0) {
-		json_int_t p = ival(a), q = ival(b);
-		if ((op[0] == '%' || strcmp(op, "//") == 0) && q == 0)
-			return jj_error(j, line, "division by zero", NULL);
-		*out = json_integer(op[0] == '+'   ? p + q
-		                    : op[0] == '-' ? p - q
-		                    : op[0] == '*' ? p * q
-		                    : op[0] == '%' ? ((p % q) + q) % q
-		                                   : (p - (((p % q) + q) % q)) / q);
-		return 0;
-	}
+	if (both_int(a, b) && strcmp(op, "/") != 0 && strcmp(op, "**") != 0)
+		return int_op(out, j, line, op, ival(a), ival(b));
 	if ((op[0] == '/' || op[0] == '%') && y == 0)
 		return jj_error(j, line, "division by zero", NULL);
 	if (strcmp(op, "**") == 0 && both_int(a, b) && y >= 0) {
-		*out = json_integer((json_int_t)pow(x, y));
+		double r = pow(x, y);
+		if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
+			return jj_error(
+			    j, line, "integer overflow in '%s' (floe's integers are 64-bit)", op);
+		*out = json_integer((json_int_t)r);
 		return 0;
 	}
 	*out = json_real(op[0] == '+'            ? x + y
@@ -550,38 +649,35 @@ static json_t *split(const char *s, const json_t *sep_v, const json_t *max_v)
 	return r;
 }
 
-static json_t *replace_all(const char *s, const char *from, const char *to)
+/* s with every `from` replaced by `to` into b (begun capped); the first
+ * failed put */
+static int replace_all(floe_buf *b, const char *s, const char *from, const char *to)
 {
-	floe_buf b = FLOE_BUF_INIT;
 	size_t fl = strlen(from);
-	json_t *r;
-	while (fl && *s) {
+	int rc = 0;
+	while (rc == 0 && fl && *s) {
 		const char *q = strstr(s, from);
 		if (q == NULL)
 			break;
-		floe_buf_put(&b, s, (size_t)(q - s));
-		floe_buf_puts(&b, to);
+		if ((rc = floe_buf_put(b, s, (size_t)(q - s))) == 0)
+			rc = floe_buf_puts(b, to);
 		s = q + fl;
 	}
-	floe_buf_puts(&b, s);
-	r = json_stringn(b.ptr ? b.ptr : "", b.len);
-	floe_buf_free(&b);
-	return r;
+	return rc ? rc : floe_buf_puts(b, s);
 }
 
 /* "{} and {0} and {name}".format(...) */
-static json_t *format(const char *s, const json_t *args, const json_t *kwargs)
+static int format(floe_buf *b, const char *s, const json_t *args, const json_t *kwargs)
 {
-	floe_buf b = FLOE_BUF_INIT;
 	size_t ai = 0;
-	json_t *r;
-	for (const char *p = s; *p; p++) {
+	int rc = 0;
+	for (const char *p = s; rc == 0 && *p; p++) {
 		const char *close = p[0] == '{' && p[1] != '{' ? strchr(p, '}') : NULL;
 		if (p[0] == '{' && p[1] == '{') {
-			floe_buf_putc(&b, '{');
+			rc = floe_buf_putc(b, '{');
 			p++;
 		} else if (p[0] == '}' && p[1] == '}') {
-			floe_buf_putc(&b, '}');
+			rc = floe_buf_putc(b, '}');
 			p++;
 		} else if (close) {
 			size_t n = (size_t)(close - p - 1);
@@ -597,15 +693,13 @@ static json_t *format(const char *s, const json_t *args, const json_t *kwargs)
 				v = json_array_get(args, strtoul(key, NULL, 10));
 			else
 				v = json_object_get(kwargs, key);
-			jj_put_value(&b, v, false);
+			rc = jj_put_value(b, v, false);
 			p = close;
 		} else {
-			floe_buf_putc(&b, *p);
+			rc = floe_buf_putc(b, *p);
 		}
 	}
-	r = json_stringn(b.ptr ? b.ptr : "", b.len);
-	floe_buf_free(&b);
-	return r;
+	return rc;
 }
 
 static json_t *map_chars(const char *s, size_t n, const char *m)
@@ -644,8 +738,10 @@ static bool all_chars(const char *s, int (*pred)(int))
 	return true;
 }
 
-static int str_method(json_t **out, json_t *self, const char *m, json_t *args, json_t *kwargs)
+static int str_method(json_t **out, floe_jinja *j, int line, json_t *self, const char *m,
+                      json_t *args, json_t *kwargs)
 {
+	floe_buf b;
 	const char *s = json_string_value(self);
 	size_t n = json_string_length(self);
 	const json_t *a0 = json_array_get(args, 0), *a1 = json_array_get(args, 1);
@@ -667,24 +763,29 @@ static int str_method(json_t **out, json_t *self, const char *m, json_t *args, j
 		*out = json_boolean(yes);
 	} else if (strcmp(m, "split") == 0)
 		*out = split(s, a0, a1);
-	else if (strcmp(m, "replace") == 0 && json_is_string(a0) && json_is_string(a1))
-		*out = replace_all(s, json_string_value(a0), json_string_value(a1));
-	else if (strcmp(m, "join") == 0) {
-		floe_buf b = FLOE_BUF_INIT;
+	else if (strcmp(m, "replace") == 0 && json_is_string(a0) && json_is_string(a1)) {
+		floe_buf_init(&b, JJ_MAX_STR);
+		return jj_buf_string(
+		    out, j, line, "replace()", &b,
+		    replace_all(&b, s, json_string_value(a0), json_string_value(a1)));
+	} else if (strcmp(m, "join") == 0) {
 		json_t *items = jj_items(a0), *v;
 		size_t i;
+		int rc = 0;
+		floe_buf_init(&b, JJ_MAX_STR);
 		json_array_foreach(items, i, v)
 		{
-			if (i)
-				floe_buf_puts(&b, s);
-			jj_put_value(&b, v, false);
+			if (rc == 0 && i)
+				rc = floe_buf_puts(&b, s);
+			if (rc == 0)
+				rc = jj_put_value(&b, v, false);
 		}
 		json_decref(items);
-		*out = json_stringn(b.ptr ? b.ptr : "", b.len);
-		floe_buf_free(&b);
-	} else if (strcmp(m, "format") == 0)
-		*out = format(s, args, kwargs);
-	else if ((strcmp(m, "find") == 0 || strcmp(m, "count") == 0) && json_is_string(a0)) {
+		return jj_buf_string(out, j, line, "join()", &b, rc);
+	} else if (strcmp(m, "format") == 0) {
+		floe_buf_init(&b, JJ_MAX_STR);
+		return jj_buf_string(out, j, line, "format()", &b, format(&b, s, args, kwargs));
+	} else if ((strcmp(m, "find") == 0 || strcmp(m, "count") == 0) && json_is_string(a0)) {
 		const char *needle = json_string_value(a0), *q = strstr(s, needle);
 		json_int_t c = 0;
 		for (const char *p = s; *needle && (p = strstr(p, needle)) != NULL;
@@ -715,11 +816,28 @@ int jj_method(json_t **out, floe_jinja *j, int line, json_t *self, const char *m
               json_t *kwargs)
 {
 	*out = NULL;
+	/* what a list or dict method stores in self: bounded in depth, and
+	 * never self itself (printing a cycle would never end) */
+	if ((json_is_array(self) &&
+	     (strcmp(m, "append") == 0 || strcmp(m, "insert") == 0 || strcmp(m, "extend") == 0)) ||
+	    (json_is_object(self) && (strcmp(m, "update") == 0 || strcmp(m, "setdefault") == 0))) {
+		size_t i;
+		json_t *a;
+		json_array_foreach(args, i, a) if (
+		    jj_too_deep(
+		        a, self,
+		        JJ_MAX_VALUE_DEPTH -
+		            1)) return jj_error(j, line,
+		                                "%s(): the value would nest more than " JJ_STR(
+		                                    JJ_MAX_VALUE_DEPTH) " levels deep or hold the "
+		                                                        "object it is stored in",
+		                                m);
+	}
 	if (json_is_object(self))
 		return dict_method(out, self, m, args);
 	if (json_is_array(self))
 		return list_method(out, j, line, self, m, args);
 	if (json_is_string(self))
-		return str_method(out, self, m, args, kwargs);
+		return str_method(out, j, line, self, m, args, kwargs);
 	return FLOE_ENOTFOUND;
 }

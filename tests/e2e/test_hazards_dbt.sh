@@ -102,6 +102,26 @@ assert_eq "compile of a model outside the project: exit" 1 "$rc"
 grep -q "would lie outside target/compiled" "$WORK/c.out" && pass || fail "outside model path: $(cat "$WORK/c.out")"
 [ -z "$(find "$WORK" -path "$P" -prune -o -name s.sql -newer "$WORK/shared/models/s.sql" -print)" ] && pass || fail "compiled SQL written outside target/"
 
+# ---- templates ----
+
+# 15,000 nested parentheses or brackets, a macro calling itself: an error
+# naming the file and line, not a crash
+new_project
+cd "$P"
+for open_close in "( )" "[ ]"; do
+    set -- $open_close
+    { printf 'select 1 as x\n{{ '; head -c 15000 /dev/zero | tr '\0' "$1"; printf 1; head -c 15000 /dev/zero | tr '\0' "$2"; printf ' }}\n'; } >"$P/models/deep.sql"
+    expect_fail "15000 nested $1" "models/deep.sql:2: expression nested too deeply" floe ls
+done
+printf '{%% macro again() %%}{{ again() }}{%% endmacro %%}\nselect {{ again() }}\n' >"$P/models/deep.sql"
+expect_fail "macro calling itself" "macro again: calls nested too deeply" floe ls
+# a string past floe's limit is an error, not a shorter string
+printf "select 1 as x\n-- {{ ('x' * 1000000) * 1000 }}\n" >"$P/models/deep.sql"
+expect_fail "huge string repetition" "models/deep.sql:2: '*': the string would be longer than 256 MiB" floe ls
+printf "select length('{{ 'ab' * 150000 }}') as n\n" >"$P/models/deep.sql"
+floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile of a long repetition: $(cat "$WORK/c.out")"
+assert_eq "repetition beyond 100,000 is not cut" 300023 "$(wc -c <"$P/target/compiled/hz/models/deep.sql")"
+
 # floe clean removes a project's target/ and logs/, and nothing of a folder
 # that is no dbt project
 mkdir -p "$WORK/notproj/target" "$WORK/notproj/logs"

@@ -391,6 +391,126 @@ static void test_errors(void **state)
 	expect_error("{{ x", "unclosed tag");
 }
 
+/* text made of `n` copies of `unit` between head and tail (caller frees) */
+static char *repeated(const char *head, const char *unit, size_t n, const char *mid,
+                      const char *unit2, const char *tail)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	floe_buf_puts(&b, head);
+	for (size_t i = 0; i < n; i++)
+		floe_buf_puts(&b, unit);
+	floe_buf_puts(&b, mid);
+	for (size_t i = 0; unit2 && i < n; i++)
+		floe_buf_puts(&b, unit2);
+	floe_buf_puts(&b, tail);
+	return floe_buf_detach(&b, NULL);
+}
+
+static void expect_error_owned(char *tpl, const char *needle)
+{
+	expect_error(tpl, needle);
+	floe_free(tpl);
+}
+
+/* hostile nesting is an error naming the template and line, never a
+ * crash of the stack */
+static void test_nesting_limits(void **state)
+{
+	(void)state;
+	expect_error_owned(repeated("\n{{ ", "(", 15000, "1", ")", " }}"),
+	                   "bad.sql:2: expression nested too deeply (more than 100 levels)");
+	expect_error_owned(repeated("{{ ", "[", 15000, "1", "]", " }}"),
+	                   "bad.sql:1: expression nested too deeply");
+	expect_error_owned(repeated("{{ ", "-", 300000, "1", NULL, " }}"),
+	                   "expression nested too deeply");
+	expect_error_owned(repeated("{{ ", "not ", 300000, "1", NULL, " }}"),
+	                   "expression nested too deeply");
+	expect_error_owned(repeated("{{ ", "1 if 0 else ", 20000, "2", NULL, " }}"),
+	                   "expression nested too deeply");
+	expect_error_owned(repeated("{{ 1", " + 1", 300000, "", NULL, " }}"),
+	                   "bad.sql:1: expression nested too deeply (more than 1000 levels");
+	expect_error_owned(repeated("{{ x", ".a", 300000, "", NULL, " }}"),
+	                   "expression nested too deeply");
+	expect_error_owned(repeated("", "{% if 1 %}", 20000, "", "{% endif %}", ""),
+	                   "bad.sql:1: blocks nested too deeply (more than 100 levels)");
+	/* what real templates nest still works: 90 parentheses, a long elif
+	 * chain, a chain of 500 operators */
+	{
+		char *t = repeated("{{ ", "(", 90, "7", ")", " }}");
+		expect(t, "7");
+		floe_free(t);
+		t = repeated("{% if 0 %}", "{% elif 0 %}", 20000, "{% else %}ok{% endif %}", NULL,
+		             "");
+		expect(t, "ok");
+		floe_free(t);
+		t = repeated("{{ 0", " + 1", 500, "", NULL, " }}");
+		expect(t, "500");
+		floe_free(t);
+	}
+	/* a macro calling itself forever, directly or through a call block */
+	expect_error("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+	             "macro f: calls nested too deeply");
+	expect_error("{% macro g() %}{% call g() %}x{% endcall %}{% endmacro %}{{ g() }}",
+	             "nested too deeply");
+	/* values nested without end, or holding themselves */
+	expect_error("{% set ns = namespace(x=[]) %}{% for i in range(100000) %}"
+	             "{% set ns.x = [ns.x] %}{% endfor %}",
+	             "more than 200 levels deep");
+	expect_error("{% set a = [] %}{% set ns = namespace(x=a) %}{% for i in range(250) %}"
+	             "{% set y = [] %}{% do ns.x.append(y) %}{% set ns.x = y %}{% endfor %}"
+	             "{{ [a] }}",
+	             "bad.sql:1: a list nested more than 200 levels deep");
+	expect_error("{% set a = [] %}{% set b = [a] %}{% do a.append(b) %}{{ a }}",
+	             "append(): the value would nest more than 200 levels deep or hold the object");
+	expect_error("{% set d = {} %}{% do d.update({'me': d}) %}", "update(): ");
+	expect_error("{% set ns = namespace(x=1) %}{% set ns.x = [ns] %}{{ ns }}",
+	             "or hold the namespace");
+}
+
+/* results past floe's size limits are errors naming the line, never a
+ * shorter string */
+static void test_size_limits(void **state)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	(void)state;
+	assert_int_equal(floe_jinja_render(jj, "{{ 'ab' * 150000 }}", "t.sql", &b), 0);
+	assert_int_equal(b.len, 300000);
+	floe_buf_free(&b);
+	expect("{{ 3 * 'ab' }} {{ [1, 2] * 2 }} {{ 'x' * 0 }}{{ 'x' * -1 }} {{ [1] * 0 }}",
+	       "ababab [1, 2, 1, 2]  []");
+	expect_error("\n{{ ('x' * 1000000) * 1000 }}",
+	             "bad.sql:2: '*': the string would be longer than 256 MiB");
+	expect_error("{{ 'x' * 9223372036854775807 }}", "'*': the string would be longer");
+	expect_error("{{ [1, 2] * 600000 }}", "'*': the list would have more than 1000000 items");
+	expect_error("{% set s = namespace(v='x' * 1000000) %}{% for i in range(10) %}"
+	             "{% set s.v = s.v ~ s.v %}{% endfor %}",
+	             "bad.sql:1: '~': the string would be longer than 256 MiB");
+	expect_error("{{ ('x' * 200000000) + ('x' * 100000000) }}", "'+': the string would be");
+	expect_error("{{ range(600000) | list + range(600000) | list }}",
+	             "'+': the list would have more than 1000000 items");
+	expect_error("{{ ('x' * 1000) | replace('x', 'y' * 300000) }}",
+	             "replace: the string would be longer");
+	expect_error("{{ ('x' * 1000).replace('x', 'y' * 300000) }}",
+	             "replace(): the string would be longer");
+	expect_error("{{ range(300) | join('z' * 1000000) }}", "join: the string would be longer");
+	expect_error("{{ ('z' * 1000000).join(range(300)) }}",
+	             "join(): the string would be longer");
+	expect_error("{{ ('{0}' * 300).format('w' * 1000000) }}",
+	             "format(): the string would be longer");
+	expect_error("{% for i in range(300) %}{{ 'o' * 1000000 }}{% endfor %}",
+	             "bad.sql:1: the rendered output would be longer than 256 MiB");
+	/* 64-bit integers: overflow is an error, not a wrapped number */
+	expect(
+	    "{{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 7 // -2 }} {{ -9223372036854775807 - 1 }}",
+	    "-4 2 -2 -4 -9223372036854775808");
+	expect_error("{{ 9223372036854775807 + 1 }}", "integer overflow in '+'");
+	expect_error("{{ -9223372036854775807 - 2 }}", "integer overflow in '-'");
+	expect_error("{{ 4294967296 * 4294967296 }}", "integer overflow in '*'");
+	expect_error("{{ 2 ** 64 }}", "integer overflow in '**'");
+	expect_error("{{ (-9223372036854775807 - 1) // -1 }}", "integer overflow in '//'");
+	expect_error("{{ -(-9223372036854775807 - 1) }}", "integer overflow in unary minus");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +526,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_python_builtins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delimiters_in_strings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nesting_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_size_limits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
