@@ -2,7 +2,13 @@
  * YAML to JSON with libyaml's event parser, for dbt_project.yml,
  * profiles.yml and schema files. Plain scalars are typed (booleans, null,
  * integers, floats) as YAML 1.1 resolves them; quoted scalars stay strings.
- * Anchors are remembered and aliases resolved to copies. Nesting is capped.
+ * Anchors are remembered and aliases resolved to copies. Input is bounded
+ * before it is trusted: the document's size, its nesting (aliases
+ * included), the number of anchors, and what aliases expand to (nodes and
+ * string bytes, counted before anything is copied), so an alias bomb
+ * ("billion laughs") is an error naming the file rather than memory
+ * exhausted; PyYAML has no such bound, Go's yaml.v3 refuses excessive
+ * aliasing likewise.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +20,9 @@
 
 #define MAX_DEPTH 100
 #define MAX_ANCHORS 1024
+#define MAX_BYTES ((size_t)64 << 20)       /* a document */
+#define MAX_ALIAS_NODES ((size_t)1000000)  /* values made by aliases */
+#define MAX_ALIAS_BYTES ((size_t)64 << 20) /* string bytes made by aliases */
 
 typedef struct {
 	yaml_parser_t p;
@@ -21,6 +30,7 @@ typedef struct {
 	char *anchor_names[MAX_ANCHORS];
 	json_t *anchor_values[MAX_ANCHORS];
 	size_t nanchors;
+	size_t alias_nodes, alias_bytes; /* made by aliases so far */
 } ctx;
 
 static int parse_error(ctx *c)
@@ -73,6 +83,37 @@ static int remember(ctx *c, const yaml_char_t *anchor, json_t *v)
 }
 
 static int node(ctx *c, yaml_event_t *ev, json_t **out, int depth);
+
+/* Add what a copy of v makes to the alias budget; false as soon as the
+ * budget or the nesting (levels: v's collections below `depth`) is passed,
+ * before anything is copied. Recursion is bounded by the depth check. */
+static bool alias_cost(ctx *c, const json_t *v, int depth)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	if (++c->alias_nodes > MAX_ALIAS_NODES)
+		return false;
+	if (json_is_string(v)) {
+		c->alias_bytes += json_string_length(v);
+		return c->alias_bytes <= MAX_ALIAS_BYTES;
+	}
+	if (!json_is_array(v) && !json_is_object(v))
+		return true;
+	if (depth > MAX_DEPTH)
+		return false;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) if (!alias_cost(c, x, depth + 1)) return false;
+	} else {
+		json_object_foreach((json_t *)v, k, x)
+		{
+			c->alias_bytes += strlen(k);
+			if (!alias_cost(c, x, depth + 1))
+				return false;
+		}
+	}
+	return true;
+}
 
 static int next(ctx *c, yaml_event_t *ev)
 {
@@ -160,6 +201,15 @@ static int node(ctx *c, yaml_event_t *ev, json_t **out, int depth)
 	case YAML_ALIAS_EVENT:
 		for (size_t i = c->nanchors; i-- > 0;)
 			if (strcmp(c->anchor_names[i], (const char *)ev->data.alias.anchor) == 0) {
+				if (!alias_cost(c, c->anchor_values[i], depth))
+					return floe_error_set(
+					    FLOE_EINVAL,
+					    "%s:%zu: YAML alias *%s expands too far: aliases may "
+					    "make at most %zu values and %zu MiB of text, nested "
+					    "at "
+					    "most %d deep (an alias bomb?)",
+					    c->name, ev->start_mark.line + 1, ev->data.alias.anchor,
+					    MAX_ALIAS_NODES, MAX_ALIAS_BYTES >> 20, MAX_DEPTH);
 				*out = json_deep_copy(c->anchor_values[i]);
 				return *out ? 0 : FLOE_ENOMEM;
 			}
@@ -182,6 +232,10 @@ int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.name = name ? name : "yaml";
+	if (len > MAX_BYTES)
+		return floe_error_set(FLOE_EINVAL,
+		                      "%s: YAML document of %zu bytes: floe reads at most %zu MiB",
+		                      c.name, len, MAX_BYTES >> 20);
 	if (!yaml_parser_initialize(&c.p))
 		return floe_error_set(FLOE_ENOMEM, "cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
@@ -222,7 +276,7 @@ int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name
 int floe_yaml_load(json_t **out, const char *path)
 {
 	floe_buf b;
-	int rc = floe_storage_read(&b, path, 64u << 20);
+	int rc = floe_storage_read(&b, path, MAX_BYTES);
 	*out = NULL;
 	if (rc)
 		return rc;

@@ -122,6 +122,29 @@ printf "select length('{{ 'ab' * 150000 }}') as n\n" >"$P/models/deep.sql"
 floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile of a long repetition: $(cat "$WORK/c.out")"
 assert_eq "repetition beyond 100,000 is not cut" 300023 "$(wc -c <"$P/target/compiled/hz/models/deep.sql")"
 
+# ---- YAML ----
+
+# an alias bomb in a properties file: an error naming the file, in little
+# memory (the subshell's limit keeps a regression from taking the machine)
+new_project
+cd "$P"
+{
+    echo 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'
+    for i in $(seq 1 12); do
+        printf 'a%d: &a%d [' "$i" "$i"
+        for k in 1 2 3 4 5 6 7 8 9; do printf '%s*a%d' "$([ "$k" = 1 ] || echo ', ')" $((i - 1)); done
+        echo ']'
+    done
+    printf 'models:\n  - name: m\n'
+} >"$P/models/bomb.yml"
+expect_fail "YAML alias bomb" "models/bomb.yml:7: YAML alias *a5 expands too far" bash -c 'ulimit -v 2000000; "$FLOE" ls'
+rm "$P/models/bomb.yml"
+# anchors as dbt projects use them still work
+printf 'cols: &cols\n  - name: x\n    tests: [not_null]\nmodels:\n  - name: m\n    columns: *cols\n' >"$P/models/schema.yml"
+assert_eq "anchors in a properties file" "hz.m
+hz.not_null_m_x" "$(floe ls 2>&1)"
+rm "$P/models/schema.yml"
+
 # floe clean removes a project's target/ and logs/, and nothing of a folder
 # that is no dbt project
 mkdir -p "$WORK/notproj/target" "$WORK/notproj/logs"
