@@ -1,7 +1,8 @@
 /*
  * The SQL verbs: `floe sql` (scripts whose CREATE TABLE ns.t AS / INSERT INTO
  * ns.t statements write Iceberg tables), `floe query` (read-only, with time
- * travel) and `floe load` (CSV -> table, DuckDB reads the CSV).
+ * travel) and `floe load` (CSV -> table, DuckDB reads the CSV: a regular file,
+ * or the regular files an explicit glob matches).
  *
  * floe recognises only statement heads (DESIGN.md): CREATE [OR REPLACE]
  * TABLE [IF NOT EXISTS] name AS q, CREATE ... TABLE ... name (column
@@ -12,8 +13,12 @@
  * (scratch work).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -593,14 +598,161 @@ int cmd_query(floe_cli *cli, const cli_args *a)
 	return rc;
 }
 
+/* ---- floe load: the input files ---- */
+
+typedef struct {
+	char **v;
+	size_t n;
+} load_files;
+
+static void load_files_free(load_files *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		floe_free(f->v[i]);
+	floe_free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
+static int load_files_add(load_files *f, const char *path)
+{
+	char **g = floe_realloc(f->v, (f->n + 1) * sizeof(char *));
+	if (g == NULL)
+		return FLOE_ENOMEM;
+	f->v = g;
+	if ((f->v[f->n] = floe_strdup(path)) == NULL)
+		return FLOE_ENOMEM;
+	f->n++;
+	return 0;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* A path floe load may read: an existing regular file (a link to one is
+ * fine). A directory, FIFO or device is an error naming it: DuckDB would
+ * read every CSV of a directory, wait forever on a FIFO, and find no file
+ * in /dev/zero. */
+static int check_input(const char *path, const char *pattern)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return floe_error_set(errno == ENOENT ? FLOE_ENOTFOUND : FLOE_EIO,
+		                      "cannot read %s: %s", path,
+		                      errno == ENOENT ? "no such file" : strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		size_t n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			n--;
+		return floe_error_set(FLOE_EINVAL,
+		                      "load %s: a directory, not a CSV file (to load every CSV in "
+		                      "it, give a glob such as '%.*s/*.csv')",
+		                      path, (int)n, path);
+	}
+	if (!S_ISREG(st.st_mode))
+		return floe_error_set(FLOE_EINVAL, "load %s: not a regular file (a %s)", path,
+		                      S_ISFIFO(st.st_mode)                         ? "FIFO"
+		                      : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "device"
+		                      : S_ISSOCK(st.st_mode)                       ? "socket"
+		                                             : "special file");
+	/* DuckDB would expand these again, and read other files */
+	if (pattern && has_glob(path))
+		return floe_error_set(FLOE_EINVAL,
+		                      "load %s: the name (matched by %s) holds glob characters "
+		                      "(* ? [): rename the file",
+		                      path, pattern);
+	return 0;
+}
+
+/* The files of floe load's argument: one regular file, or, when the
+ * argument is a glob (* ? [), the regular files it matches, sorted. */
+static int load_inputs(load_files *f, const char *local)
+{
+	glob_t g;
+	int rc = 0, grc;
+	if (!has_glob(local))
+		return (rc = check_input(local, NULL)) != 0 ? rc : load_files_add(f, local);
+	memset(&g, 0, sizeof(g));
+	grc = glob(local, GLOB_ERR, NULL, &g);
+	if (grc == GLOB_NOMATCH)
+		rc = floe_error_set(FLOE_ENOTFOUND, "cannot read %s: no file matches", local);
+	else if (grc == GLOB_NOSPACE)
+		rc = FLOE_ENOMEM;
+	else if (grc != 0)
+		rc = floe_error_set(FLOE_EIO, "cannot read %s: %s", local, strerror(errno));
+	for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
+		if ((rc = check_input(g.gl_pathv[i], local)) == 0)
+			rc = load_files_add(f, g.gl_pathv[i]);
+	globfree(&g);
+	return rc;
+}
+
+/* read_csv(<files>, <options>): RFC 4180 by default, since the sniffer may
+ * otherwise pick a dialect (no quoting, skipped rows) under which a
+ * malformed file parses */
+static int csv_source(floe_buf *q, const load_files *f, size_t only, const cli_args *a)
+{
+	const char *delim = cli_opt_get(a, "--delimiter");
+	int rc = floe_buf_puts(q, "read_csv(");
+	bool list = only == SIZE_MAX && f->n > 1;
+	if (rc == 0 && list)
+		rc = floe_buf_putc(q, '[');
+	for (size_t i = 0; rc == 0 && i < f->n; i++) {
+		if (only != SIZE_MAX && i != only)
+			continue;
+		if (list && i > 0)
+			rc = floe_buf_puts(q, ", ");
+		if (rc == 0)
+			rc = floe_buf_put_sql_string(q, f->v[i]);
+	}
+	if (rc == 0 && list)
+		rc = floe_buf_putc(q, ']');
+	if (rc == 0)
+		rc = floe_buf_printf(q, ", header = %s, skip = 0, quote = '\"', escape = '\"'",
+		                     cli_flag(a, "--no-header") ? "false" : "true");
+	/* several files: their columns matched by the header's names (DuckDB
+	 * would otherwise take the first file's names and match the others'
+	 * columns by position) */
+	if (rc == 0 && list)
+		rc = floe_buf_puts(q, ", union_by_name = true");
+	if (rc == 0)
+		rc = floe_buf_puts(q, ", delim = ");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(q, delim ? delim : ",");
+	return rc ? rc : floe_buf_puts(q, ")");
+}
+
+/* A load of several files failed: read each alone to name the one that
+ * fails, with its own error. 0 when none fails alone (the files differ
+ * from each other, say in their columns). */
+static int failing_file(floe_engine *eng, const load_files *f, const cli_args *a)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		floe_buf q = FLOE_BUF_INIT;
+		int rc = floe_buf_puts(&q, "SELECT count(*) FROM ");
+		if (rc == 0)
+			rc = csv_source(&q, f, i, a);
+		if (rc == 0)
+			rc = floe_engine_exec(eng, q.ptr);
+		floe_buf_free(&q);
+		if (rc) {
+			floe_error_prefix("load %s: ", f->v[i]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int cmd_load(floe_cli *cli, const cli_args *a)
 {
 	floe_catalog *cat;
-	floe_engine *eng;
+	floe_engine *eng = NULL;
 	floe_write_result res;
 	floe_buf q = FLOE_BUF_INIT;
+	load_files files = {NULL, 0};
 	char *ns = NULL, *name = NULL, *local = NULL;
-	const char *delim = cli_opt_get(a, "--delimiter");
 	bool replace = cli_flag(a, "--replace"), append = cli_flag(a, "--append");
 	int64_t t0 = floe_time_mono_us();
 	int rc;
@@ -615,26 +767,17 @@ int cmd_load(floe_cli *cli, const cli_args *a)
 		rc = floe_error_code();
 		goto done;
 	}
-	if ((rc = floe_storage_exists(local)) <= 0) {
-		if (rc == 0)
-			rc = floe_error_set(FLOE_ENOTFOUND, "cannot read %s: no such file", local);
+	if ((rc = load_inputs(&files, local)) != 0)
+		goto done;
+	if (files.n > 1 && cli_flag(a, "--no-header")) {
+		rc = cli_usage_error("%s matches %zu files: files without a header load one at a "
+		                     "time (their columns are matched by the header's names)",
+		                     local, files.n);
 		goto done;
 	}
-	rc = floe_buf_puts(&q, "SELECT * FROM read_csv(");
+	rc = floe_buf_puts(&q, "SELECT * FROM ");
 	if (rc == 0)
-		rc = floe_buf_put_sql_string(&q, local);
-	/* RFC 4180 by default: the sniffer may otherwise pick a dialect (no
-	 * quoting, skipped rows) under which a malformed file parses */
-	if (rc == 0)
-		rc = floe_buf_printf(&q, ", header = %s, skip = 0, quote = '\"', escape = '\"'",
-		                     cli_flag(a, "--no-header") ? "false" : "true");
-	if (rc == 0) {
-		rc = floe_buf_puts(&q, ", delim = ");
-		if (rc == 0)
-			rc = floe_buf_put_sql_string(&q, delim ? delim : ",");
-	}
-	if (rc == 0)
-		rc = floe_buf_puts(&q, ")");
+		rc = csv_source(&q, &files, SIZE_MAX, a);
 	if (rc == 0)
 		rc = cli_catalog(cli, &cat);
 	if (rc == 0)
@@ -645,18 +788,29 @@ int cmd_load(floe_cli *cli, const cli_args *a)
 		                      : append ? FLOE_WRITE_APPEND
 		                               : FLOE_WRITE_CREATE,
 		                      &res);
-	if (rc == FLOE_EEXISTS)
+	if (rc == FLOE_EEXISTS) {
 		floe_error_set(FLOE_EEXISTS,
 		               "load %s: table %s.%s already exists: use --replace or --append",
 		               local, ns, name);
-	else if (rc)
+	} else if (rc && eng && files.n > 1) {
+		/* name the file that fails, not the pattern */
+		char *first = floe_strdup(floe_error_message());
+		int frc = failing_file(eng, &files, a);
+		if (frc)
+			rc = frc;
+		else if (first)
+			floe_error_set(rc, "load %s (%zu files): %s", local, files.n, first);
+		floe_free(first);
+	} else if (rc) {
 		floe_error_prefix("load %s: ", local);
+	}
 	if (rc == 0)
 		report_write(replace  ? "loaded (replace)"
 		             : append ? "loaded (append)"
 		                      : "loaded",
 		             ns, name, &res, t0);
 done:
+	load_files_free(&files);
 	floe_buf_free(&q);
 	floe_free(local);
 	floe_free(ns);

@@ -145,6 +145,28 @@ assert_eq "anchors in a properties file" "hz.m
 hz.not_null_m_x" "$(floe ls 2>&1)"
 rm "$P/models/schema.yml"
 
+# ---- floe load: regular files, or an explicit glob ----
+
+cd "$WORK"
+floe namespace create ld >/dev/null 2>&1
+mkdir -p "$WORK/csvs"
+printf 'a,b\n1,2\n' >"$WORK/csvs/one.csv"
+printf 'b,a\n4,3\n' >"$WORK/csvs/two.csv"
+expect_fail "load of a directory" "load $WORK/csvs/: a directory, not a CSV file (to load every CSV in it, give a glob such as '$WORK/csvs/*.csv')" floe load ld.dir "$WORK/csvs/"
+expect_fail "directory loaded nothing" "ld.dir" floe show ld.dir
+mkfifo "$WORK/fifo"
+expect_fail "load of a FIFO" "load $WORK/fifo: not a regular file (a FIFO)" timeout 20 "$FLOE" load ld.fifo "$WORK/fifo"
+expect_fail "load of /dev/zero" "load /dev/zero: not a regular file (a device)" floe load ld.zero /dev/zero
+expect_fail "glob without a match" "no file matches" floe load ld.none "$WORK/csvs/*.tsv"
+# an explicit glob loads every file it matches, columns matched by name
+floe load ld.glob "$WORK/csvs/*.csv" >/dev/null 2>&1 && pass || fail "load of a glob"
+assert_eq "glob rows by column name" "1:2,3:4" "$(scalar "SELECT string_agg(a || ':' || b, ',' ORDER BY a) FROM ld.glob")"
+# a file failing late in a glob is named, not the pattern
+(printf 'a,b\n'; seq 1 30000 | sed 's/$/,x/'; printf '30001,y,z\n') >"$WORK/csvs/three.csv"
+expect_fail "failing file of a glob" "load $WORK/csvs/three.csv: " floe load ld.bad "$WORK/csvs/*.csv"
+grep -q "Line: 30002" "$WORK/err" && pass || fail "failing file: line not named: $(cat "$WORK/err")"
+expect_fail "glob of files without a header" "files without a header load one at a time" floe load --no-header ld.nh "$WORK/csvs/*.csv"
+
 # floe clean removes a project's target/ and logs/, and nothing of a folder
 # that is no dbt project
 mkdir -p "$WORK/notproj/target" "$WORK/notproj/logs"
