@@ -90,6 +90,9 @@ static int find_files(strlist *out, const char *root, const char *dir, const cha
 		}
 		if (stat(abs, &st) == 0 && S_ISDIR(st.st_mode))
 			rc = find_files(out, root, rel, ext, depth + 1);
+		else if (floe_str_ends_with(de->d_name, ext) && !S_ISREG(st.st_mode))
+			/* reading a FIFO or a device would wait or never end */
+			rc = floe_error_set(FLOE_EINVAL, "%s: not a regular file", rel);
 		else if (floe_str_ends_with(de->d_name, ext))
 			rc = strlist_add(out, floe_strdup(rel));
 		floe_free(rel);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "floe/project.h"
@@ -276,9 +277,13 @@ int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name
 int floe_yaml_load(json_t **out, const char *path)
 {
 	floe_buf b;
-	int rc = floe_storage_read(&b, path, MAX_BYTES);
+	struct stat st;
+	int rc;
 	*out = NULL;
-	if (rc)
+	/* a FIFO or a device would make the read wait or never end */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return floe_error_set(FLOE_EINVAL, "%s: not a regular file", path);
+	if ((rc = floe_storage_read(&b, path, MAX_BYTES)) != 0)
 		return rc;
 	rc = floe_yaml_parse(out, b.ptr ? b.ptr : "", b.len, path);
 	floe_buf_free(&b);

@@ -122,6 +122,14 @@ printf "select length('{{ 'ab' * 150000 }}') as n\n" >"$P/models/deep.sql"
 floe compile >"$WORK/c.out" 2>&1 && pass || fail "compile of a long repetition: $(cat "$WORK/c.out")"
 assert_eq "repetition beyond 100,000 is not cut" 300023 "$(wc -c <"$P/target/compiled/hz/models/deep.sql")"
 
+# a FIFO among the models or properties files is an error, not a wait
+mkfifo "$P/models/f.sql"
+expect_fail "FIFO model" "models/f.sql: not a regular file" timeout 20 "$FLOE" ls
+rm "$P/models/f.sql"
+mkfifo "$P/models/f.yml"
+expect_fail "FIFO properties file" "models/f.yml: not a regular file" timeout 20 "$FLOE" ls
+rm "$P/models/f.yml"
+
 # ---- YAML ----
 
 # an alias bomb in a properties file: an error naming the file, in little
