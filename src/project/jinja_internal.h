@@ -51,6 +51,7 @@ typedef struct jj_expr jj_expr;
 struct jj_expr {
 	jj_expr_kind kind;
 	int line;
+	int height;     /* levels of the tree below and with this node */
 	json_t *lit;    /* JE_LIT (owned by the template's lits) */
 	char *name;     /* JE_NAME, JE_ATTR, JE_FILTER, JE_TEST */
 	const char *op; /* JE_BIN */

@@ -244,6 +244,29 @@ static int add_lit(jj_template *t, json_t *v)
 static jj_expr *parse_expr(lexer *lx);
 static jj_expr *parse_or(lexer *lx);
 
+/* e's height from its children's. A chain (a ~ b ~ ..., a.b.c..., x|f|g)
+ * grows without recursion in the parser but is evaluated recursively:
+ * past JJ_MAX_EVAL levels it could never be evaluated, so it is refused
+ * here, before it costs memory. */
+static jj_expr *measured(lexer *lx, jj_expr *e)
+{
+	int h = 0;
+	if (e == NULL || lx->err)
+		return NULL;
+	h = e->a && e->a->height > h ? e->a->height : h;
+	h = e->b && e->b->height > h ? e->b->height : h;
+	h = e->c && e->c->height > h ? e->c->height : h;
+	for (size_t i = 0; i < e->nargs; i++)
+		h = e->args[i] && e->args[i]->height > h ? e->args[i]->height : h;
+	e->height = h + 1;
+	if (e->height > JJ_MAX_EVAL) {
+		perr(lx, "expression nested too deeply (more than " JJ_STR(JJ_MAX_EVAL) " levels)",
+		     NULL);
+		return NULL;
+	}
+	return e;
+}
+
 /* ( args ) after a callee: positional and name=value arguments */
 static int parse_args(lexer *lx, jj_expr *call)
 {
@@ -396,7 +419,7 @@ static jj_expr *parse_primary(lexer *lx)
 		perr(lx, "expected an expression", NULL);
 		return NULL;
 	}
-	return lx->err ? NULL : e;
+	return lx->err ? NULL : measured(lx, e);
 }
 
 static jj_expr *parse_postfix(lexer *lx)
@@ -414,7 +437,7 @@ static jj_expr *parse_postfix(lexer *lx)
 			} else {
 				a->name = take_name(lx);
 			}
-			e = a;
+			e = measured(lx, a);
 		} else if (accept_op(lx, "[")) {
 			jj_expr *ix = new_expr(lx, JE_INDEX);
 			if (ix == NULL)
@@ -429,7 +452,7 @@ static jj_expr *parse_postfix(lexer *lx)
 			}
 			if (expect_op(lx, "]"))
 				return NULL;
-			e = ix;
+			e = measured(lx, ix);
 		} else if (accept_op(lx, "(")) {
 			jj_expr *c = new_expr(lx, JE_CALL);
 			if (c == NULL)
@@ -437,7 +460,7 @@ static jj_expr *parse_postfix(lexer *lx)
 			c->a = e;
 			if (parse_args(lx, c))
 				return NULL;
-			e = c;
+			e = measured(lx, c);
 		} else {
 			break;
 		}
@@ -455,7 +478,7 @@ static jj_expr *parse_unary(lexer *lx)
 		if (e)
 			e->a = parse_unary(lx);
 		leave(lx);
-		return e && e->a ? e : NULL;
+		return e && e->a ? measured(lx, e) : NULL;
 	}
 	if (accept_op(lx, "+")) {
 		if (!enter(lx))
@@ -489,7 +512,7 @@ static jj_expr *parse_filtered(lexer *lx)
 		}
 		if (accept_op(lx, "(") && parse_args(lx, f))
 			return NULL;
-		e = f;
+		e = measured(lx, f);
 	}
 	return lx->err ? NULL : e;
 }
@@ -502,7 +525,7 @@ static jj_expr *binary(lexer *lx, jj_expr *l, const char *op, jj_expr *(*rhs)(le
 	e->a = l;
 	e->op = op;
 	e->b = rhs(lx);
-	return e->b ? e : NULL;
+	return e->b ? measured(lx, e) : NULL;
 }
 
 static jj_expr *parse_pow(lexer *lx)
@@ -604,7 +627,7 @@ static jj_expr *parse_compare(lexer *lx)
 			            !is_name(lx, "if"))) {
 				t->args[t->nargs++] = parse_concat(lx); /* "is divisibleby 3" */
 			}
-			e = t;
+			e = measured(lx, t);
 		} else {
 			break;
 		}
@@ -622,7 +645,7 @@ static jj_expr *parse_not(lexer *lx)
 		if (e)
 			e->a = parse_not(lx);
 		leave(lx);
-		return e && e->a ? e : NULL;
+		return e && e->a ? measured(lx, e) : NULL;
 	}
 	return parse_compare(lx);
 }
@@ -657,7 +680,7 @@ static jj_expr *parse_expr(lexer *lx)
 			if (accept_name(lx, "else"))
 				c->c = parse_expr(lx);
 		}
-		e = c;
+		e = measured(lx, c);
 	}
 	leave(lx);
 	return lx->err ? NULL : e;

@@ -344,9 +344,13 @@ static int concat(json_t **out, floe_jinja *j, int line, const char *op, const j
                   const json_t *b)
 {
 	floe_buf bb;
-	int rc;
+	int rc = 0;
 	floe_buf_init(&bb, JJ_MAX_STR);
-	if ((rc = jj_put_value(&bb, a, false)) == 0)
+	/* two strings: too long is known before anything is copied */
+	if (json_is_string(a) && json_is_string(b) &&
+	    json_string_length(a) > JJ_MAX_STR - json_string_length(b))
+		rc = FLOE_EINVAL;
+	if (rc == 0 && (rc = jj_put_value(&bb, a, false)) == 0)
 		rc = jj_put_value(&bb, b, false);
 	return jj_buf_string(out, j, line, op, &bb, rc);
 }
@@ -653,8 +657,13 @@ static json_t *split(const char *s, const json_t *sep_v, const json_t *max_v)
  * failed put */
 static int replace_all(floe_buf *b, const char *s, const char *from, const char *to)
 {
-	size_t fl = strlen(from);
+	size_t fl = strlen(from), tl = strlen(to), len = strlen(s), hits = 0;
 	int rc = 0;
+	/* the result's length first: too long is an error before any copy */
+	for (const char *q = s; fl && (q = strstr(q, from)) != NULL; q += fl)
+		hits++;
+	if (tl > fl && hits > (JJ_MAX_STR - len) / (tl - fl))
+		return FLOE_EINVAL;
 	while (rc == 0 && fl && *s) {
 		const char *q = strstr(s, from);
 		if (q == NULL)
