@@ -145,7 +145,10 @@ cd "$P"
     done
     printf 'models:\n  - name: m\n'
 } >"$P/models/bomb.yml"
-expect_fail "YAML alias bomb" "models/bomb.yml:7: YAML alias *a5 expands too far" bash -c 'ulimit -v 2000000; "$FLOE" ls'
+# (not under AddressSanitizer, which reserves terabytes of address space)
+limit="ulimit -v 2000000;"
+if ldd "$FLOE" 2>/dev/null | grep -q libasan; then limit=""; fi
+expect_fail "YAML alias bomb" "models/bomb.yml:7: YAML alias *a5 expands too far" bash -c "$limit"' "$FLOE" ls'
 rm "$P/models/bomb.yml"
 # anchors as dbt projects use them still work
 printf 'cols: &cols\n  - name: x\n    tests: [not_null]\nmodels:\n  - name: m\n    columns: *cols\n' >"$P/models/schema.yml"
