@@ -2,9 +2,12 @@
  * The allocation seam and the fault-injection counters. Every allocation
  * in floe passes here so that a test mode can make the Nth one fail
  * (SQLite's test_malloc habit); storage writes consult floe_fault_io_hit().
+ * floe_base_init() routes jansson's allocations (every JSON document floe
+ * builds or parses) through the same seam.
  */
 #include "floe/base.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +88,19 @@ void *floe_realloc(void *old, size_t n)
 void floe_free(void *p)
 {
 	free(p);
+}
+
+static void *json_malloc(size_t n)
+{
+	return floe_malloc(n);
+}
+
+void floe_base_init(void)
+{
+	/* floe_free is free(): memory jansson hands out (json_dumps) may still
+	 * be released with free() by callers, and a document allocated before
+	 * this call is freed correctly after it */
+	json_set_alloc_funcs(json_malloc, floe_free);
 }
 
 char *floe_strndup(const char *s, size_t n)
