@@ -57,6 +57,17 @@ char *floe_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *floe_vasprintf(const char *fmt, va_list ap);
 /* 0 disables; N > 0: the Nth allocation from now fails (once). */
 void floe_fault_alloc_set(long n);
+/* Allocations still to go before the armed failure; 0 when none is armed
+ * (or it has happened): a sweep over N stops when a run leaves some. */
+long floe_fault_alloc_left(void);
+/* Between suspend and resume (nestable, per thread) no injected allocation
+ * failure hits this thread: for calls into libraries that do not survive a
+ * failed allocation. jansson's parser (json_loadb and friends, 2.14 and
+ * upstream) ignores a failed buffer growth in its lexer and then writes
+ * out of bounds, so every JSON parse runs suspended; real out-of-memory
+ * there is jansson's to handle. */
+void floe_fault_alloc_suspend(void);
+void floe_fault_alloc_resume(void);
 /* Process start-up of the base layer: routes jansson's allocations through
  * the seam above, so that FLOE_FAULT_ALLOC reaches JSON too. Call once,
  * first thing in main() (and in each test program), before any thread

@@ -572,7 +572,9 @@ static int read_header(floe_avro_reader *r)
 		return corrupt(r, "header has no avro.schema");
 	if ((r->schema_text = floe_strdup(floe_avro_reader_meta(r, "avro.schema"))) == NULL)
 		return FLOE_ENOMEM;
+	floe_fault_alloc_suspend(); /* jansson's lexer: see floe_fault_alloc_suspend */
 	schema = json_loads(r->schema_text, JSON_DECODE_ANY, &jerr);
+	floe_fault_alloc_resume();
 	if (schema == NULL)
 		return floe_error_set(FLOE_ECORRUPT, "%s: avro.schema is not valid JSON: %s",
 		                      r->name, jerr.text);
