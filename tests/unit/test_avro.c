@@ -248,5 +248,6 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip_deflate), cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_flipped_bytes),     cmocka_unit_test(test_bad_header),
 	};
+	floe_base_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
