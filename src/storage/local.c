@@ -362,6 +362,11 @@ static int create_atomic(const char *path, const void *data, size_t len, bool sy
 	else if (slash != NULL)
 		*slash = '\0';
 	fd = open(slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	/* naming it goes through /proc/self/fd: without /proc, a named temp */
+	if (fd >= 0 && access("/proc/self/fd", X_OK) != 0) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0) {
 		/* no O_TMPFILE here (EOPNOTSUPP, EISDIR, EINVAL): a named temp,
 		 * linked and unlinked (a kill in between leaves the temp name) */
