@@ -14,8 +14,11 @@
  * fixed (named types may be referenced by name) into a tree of
  * floe_avro_value, allocated per record. Truncated or corrupt input
  * (bad magic, bad sync marker, varint overflow, lengths past the end,
- * unknown codec, deflate errors, union index out of range, depth > 64) is
- * FLOE_ECORRUPT with a message naming what was wrong and the block/record.
+ * unknown codec, deflate errors, union index out of range, depth > 64,
+ * blocks over 64 MiB compressed or inflated, a record decoding to more than
+ * 64 MiB of values, schemas of more than 10000 types, more than 4096 header
+ * keys) is FLOE_ECORRUPT with a message naming what was wrong and the
+ * block/record.
  */
 #ifndef FLOE_AVRO_H
 #define FLOE_AVRO_H

@@ -2,7 +2,7 @@
  * floe base layer: error reporting, the allocation seam (with fault
  * injection), a growable bounded buffer, string helpers, time, uuids,
  * murmur3, md5 and logging. Everything else in floe is built on this; it uses
- * only libc.
+ * only libc (and sets jansson's allocation hooks, floe_base_init).
  */
 #ifndef FLOE_BASE_H
 #define FLOE_BASE_H
@@ -57,6 +57,22 @@ char *floe_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *floe_vasprintf(const char *fmt, va_list ap);
 /* 0 disables; N > 0: the Nth allocation from now fails (once). */
 void floe_fault_alloc_set(long n);
+/* Allocations still to go before the armed failure; 0 when none is armed
+ * (or it has happened): a sweep over N stops when a run leaves some. */
+long floe_fault_alloc_left(void);
+/* Between suspend and resume (nestable, per thread) no injected allocation
+ * failure hits this thread: for calls into libraries that do not survive a
+ * failed allocation. jansson's parser (json_loadb and friends, 2.14 and
+ * upstream) ignores a failed buffer growth in its lexer and then writes
+ * out of bounds, so every JSON parse runs suspended; real out-of-memory
+ * there is jansson's to handle. */
+void floe_fault_alloc_suspend(void);
+void floe_fault_alloc_resume(void);
+/* Process start-up of the base layer: routes jansson's allocations through
+ * the seam above, so that FLOE_FAULT_ALLOC reaches JSON too. Call once,
+ * first thing in main() (and in each test program), before any thread
+ * starts; calling it again is harmless. */
+void floe_base_init(void);
 
 /* I/O fault seam used by the storage layer: FLOE_FAULT_IO=N makes the Nth
  * write-type storage call fail with FLOE_EIO. Returns true if this call must
@@ -125,7 +141,8 @@ void floe_sleep_us(int64_t us);  /* at least us microseconds */
 int64_t floe_time_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* "2026-01-01 10:00:00[.fff]" or "2026-01-01" (UTC) -> epoch ms. */
 int floe_time_parse_ms(int64_t *out, const char *s);
-/* epoch ms -> "2026-01-01 10:00:00.123" (UTC) into out[32]. */
+/* epoch ms -> "2026-01-01 10:00:00.123" (UTC) into out[32]; any value
+ * (INT64_MIN too) is safe: outside years 1..9999 it is "@<ms> ms". */
 void floe_time_format_ms(int64_t ms, char out[32]);
 
 /* ---- randomness, uuid, hashing ---- */

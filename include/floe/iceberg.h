@@ -241,6 +241,17 @@ typedef struct {
 	floe_ice_data_file file;
 } floe_ice_manifest_entry;
 
+/* One partition field's summary in a manifest list entry (spec "Manifest
+ * Lists", field 508). */
+typedef struct {
+	bool contains_null;
+	int contains_nan; /* -1 = null (unknown), 0, 1 */
+	uint8_t *lower;   /* NULL = null; owned */
+	size_t lower_len;
+	uint8_t *upper; /* NULL = null; owned */
+	size_t upper_len;
+} floe_ice_field_summary;
+
 typedef struct {
 	char *path; /* owned */
 	int64_t length;
@@ -251,6 +262,13 @@ typedef struct {
 	int64_t added_snapshot_id;
 	int32_t added_files, existing_files, deleted_files;
 	int64_t added_rows, existing_rows, deleted_rows;
+	/* partitions (field 507), kept as read so that a manifest carried
+	 * forward keeps them: partitions_null writes null, else the npartitions
+	 * summaries (none for an unpartitioned spec, which zero-initialised
+	 * entries are); owned */
+	bool partitions_null;
+	size_t npartitions;
+	floe_ice_field_summary *partitions;
 } floe_ice_manifest_file;
 
 void floe_ice_data_file_dispose(floe_ice_data_file *f); /* frees members */
@@ -260,10 +278,12 @@ void floe_ice_manifest_entries_free(floe_ice_manifest_entry *e, size_t n);
 void floe_ice_manifest_files_free(floe_ice_manifest_file *f, size_t n);
 
 /*
- * Encode a data manifest (unpartitioned, spec id 0) as an Avro container
+ * Encode a manifest (unpartitioned, spec id 0) as an Avro container
  * (deflate) with the spec's header keys (schema, schema-id, partition-spec,
  * partition-spec-id, format-version, content) and the v2 manifest_entry
- * schema with every field id. out must be initialised by the caller.
+ * schema with every field id. Its content is "data" when every entry is a
+ * data file, "deletes" when every entry is a delete file (content 1 or 2);
+ * a mix is FLOE_EINVAL. out must be initialised by the caller.
  */
 int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
                              const floe_ice_manifest_entry *entries, size_t n);
@@ -271,7 +291,9 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
  * Decode a manifest. Sequence numbers and snapshot ids left null on ADDED
  * entries are inherited from the manifest list entry `mf` (spec: sequence
  * number inheritance); when mf is NULL they stay -1. Any partition spec is
- * accepted (partition values are not returned).
+ * accepted (partition values are not returned). A format-version header
+ * other than 1 or 2 is FLOE_EUNSUPPORTED; negative counts or sizes, an
+ * unknown status or content are FLOE_ECORRUPT.
  */
 int floe_ice_manifest_decode(floe_ice_manifest_entry **out, size_t *n, const void *data, size_t len,
                              const char *name, const floe_ice_manifest_file *mf);
@@ -281,6 +303,9 @@ int floe_ice_manifest_decode(floe_ice_manifest_entry **out, size_t *n, const voi
 int floe_ice_manifest_list_encode(floe_buf *out, int64_t snapshot_id, int64_t parent_id,
                                   int64_t sequence_number, const floe_ice_manifest_file *files,
                                   size_t n);
+/* Decode a manifest list (v1 or v2; another format-version header or an
+ * encrypted manifest, key_metadata set, is FLOE_EUNSUPPORTED). Free with
+ * floe_ice_manifest_files_free. */
 int floe_ice_manifest_list_decode(floe_ice_manifest_file **out, size_t *n, const void *data,
                                   size_t len, const char *name);
 
@@ -319,14 +344,19 @@ typedef enum { FLOE_ICE_OP_APPEND, FLOE_ICE_OP_OVERWRITE } floe_ice_op;
 /*
  * Produce one snapshot on top of base's current main: writes the new
  * manifest (ADDED entries for `files`; for OVERWRITE also DELETED entries
- * for every live file of the parent) and the manifest list into
- * <location>/metadata/, and returns the REST requirements
+ * for every live data file of the parent) and the manifest list into
+ * <location>/metadata/ (an APPEND carries every manifest of the parent
+ * forward, delete manifests included; an OVERWRITE drops the parent's
+ * delete files with the data they applied to and counts them in the
+ * summary's removed-* keys), and returns the REST requirements
  * (assert-table-uuid, assert-ref-snapshot-id main = parent) and updates
  * (optional add-schema + set-current-schema when new_schema is given and
  * differs from the current one, add-snapshot, set-snapshot-ref main).
  * Summary: operation, added-/deleted-/total- data files, records, files
  * size, plus `extra_summary` pairs. New references in *requirements and
- * *updates; *snapshot_id_out the new snapshot id.
+ * *updates; *snapshot_id_out the new snapshot id. Only format-version 2
+ * tables are written (FLOE_EUNSUPPORTED otherwise); a table whose
+ * last-sequence-number cannot be incremented is FLOE_ECORRUPT.
  */
 int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *snapshot_id_out,
                               const floe_ice_metadata *base, floe_ice_op op,
@@ -335,7 +365,11 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 
 /* Live data files (status ADDED or EXISTING) of a snapshot, read through the
  * storage layer. snapshot_id -1 means current; a table without snapshot gives
- * zero files. Free with floe_ice_data_files_free. */
+ * zero files. A snapshot with live delete files (position or equality
+ * deletes, as Spark, Trino and PyIceberg write them) is FLOE_EUNSUPPORTED,
+ * naming the metadata and the counts: floe does not apply row-level deletes,
+ * and its files alone would bring deleted rows back. Free with
+ * floe_ice_data_files_free. */
 int floe_ice_scan_files(floe_ice_data_file **out, size_t *n, const floe_ice_metadata *m,
                         int64_t snapshot_id);
 

@@ -36,14 +36,16 @@ int floe_storage_write(const char *uri, const void *data, size_t len);
  * and a rename over the old one). */
 int floe_storage_update(const char *uri, const void *data, size_t len);
 /* Create a file that must not exist yet (FLOE_EEXISTS if it does), creating
- * parent directories. Written in place under its final name: only for names
- * nothing refers to until a later commit publishes them (a fresh metadata
- * file before its catalog row). Removed again if the write fails. */
+ * parent directories, atomically: the name appears with the whole content
+ * or not at all, whatever kills the process (an unnamed O_TMPFILE file in
+ * the target directory, then link(2); a named temp file, linked and
+ * removed, where the filesystem has no O_TMPFILE). Not durable on its own:
+ * the commit's floe_storage_sync() comes before anything references it. */
 int floe_storage_write_new(const char *uri, const void *data, size_t len);
-/* Like floe_storage_write_new but atomic, with the barrier first: the
- * file's content and everything written before it on its filesystem are on
- * disk before the name appears, complete (a temp file, syncfs(2), then
- * link(2)), for a commit that is itself a file, as in hadoop tables. */
+/* Like floe_storage_write_new with the barrier first: the file's content
+ * and everything written before it on its filesystem are on disk before
+ * the name appears (syncfs(2) before link(2)), for a commit that is itself
+ * a file, as in hadoop tables. */
 int floe_storage_write_new_synced(const char *uri, const void *data, size_t len);
 /* Make every file written so far on uri's filesystem durable (the commit
  * barrier). Passes the I/O fault seam. */

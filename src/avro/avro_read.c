@@ -13,7 +13,10 @@
 #include "floe/avro.h"
 
 #define MAX_DEPTH 64
-#define MAX_BLOCK ((size_t)64 << 20)
+#define MAX_BLOCK ((size_t)64 << 20)  /* a block, compressed or inflated */
+#define MAX_RECORD ((size_t)64 << 20) /* the decoded values of one record */
+#define MAX_SCHEMA_NODES 10000        /* Iceberg's schemas have ~100 */
+#define MAX_META 4096                 /* header metadata pairs */
 
 /* ---- schema tree ---- */
 typedef struct sch sch;
@@ -29,7 +32,7 @@ struct sch {
 
 typedef struct {
 	sch **all; /* every node, for freeing */
-	size_t nall;
+	size_t nall, cap;
 } sch_pool;
 
 struct floe_avro_reader {
@@ -52,10 +55,21 @@ struct floe_avro_reader {
 	int64_t blk_left;
 	int64_t block_no, record_no;
 	floe_arena arena; /* the current record's values */
+	size_t rec_bytes; /* allocated from it for the current record */
 };
 
+static int corrupt(floe_avro_reader *r, const char *what);
+
+/* The current record's memory, capped: items that take no bytes in the
+ * file (nulls, empty records) cannot make a small file decode into
+ * gigabytes. NULL with the error set (FLOE_ECORRUPT past the cap). */
 static void *arena_alloc(floe_avro_reader *r, size_t n)
 {
+	if (n > MAX_RECORD - r->rec_bytes) {
+		corrupt(r, "record decodes to more than 64 MiB");
+		return NULL;
+	}
+	r->rec_bytes += n;
 	return floe_arena_alloc(&r->arena, n);
 }
 
@@ -72,16 +86,22 @@ static int corrupt(floe_avro_reader *r, const char *what)
 
 static sch *sch_new(sch_pool *p, floe_avro_type t)
 {
-	sch *s = floe_calloc(1, sizeof(sch));
-	sch **grown;
-	if (s == NULL)
-		return NULL;
-	grown = floe_realloc(p->all, (p->nall + 1) * sizeof(sch *));
-	if (grown == NULL) {
-		floe_free(s);
+	sch *s;
+	if (p->nall == MAX_SCHEMA_NODES) {
+		floe_error_set(FLOE_ECORRUPT, "Avro schema has more than %d types",
+		               MAX_SCHEMA_NODES);
 		return NULL;
 	}
-	p->all = grown;
+	if (p->nall == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 16;
+		sch **grown = floe_realloc(p->all, ncap * sizeof(sch *));
+		if (grown == NULL)
+			return NULL;
+		p->all = grown;
+		p->cap = ncap;
+	}
+	if ((s = floe_calloc(1, sizeof(sch))) == NULL)
+		return NULL;
 	p->all[p->nall++] = s;
 	s->type = t;
 	return s;
@@ -100,7 +120,7 @@ static void pool_free(sch_pool *p)
 	}
 	floe_free(p->all);
 	p->all = NULL;
-	p->nall = 0;
+	p->nall = p->cap = 0;
 }
 
 static const struct {
@@ -152,7 +172,7 @@ static int parse_complex(floe_avro_reader *r, const json_t *j, sch **out, int de
 		if (!json_is_array(fields))
 			return corrupt(r, "record without fields in the schema");
 		if ((s = sch_new(&r->pool, FLOE_AVRO_T_RECORD)) == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		if ((rc = set_name(r, s, j)) != 0)
 			return rc;
 		s->names = floe_calloc(n ? n : 1, sizeof(char *));
@@ -173,7 +193,7 @@ static int parse_complex(floe_avro_reader *r, const json_t *j, sch **out, int de
 		const json_t *syms = json_object_get(j, "symbols");
 		size_t n = json_array_size(syms);
 		if ((s = sch_new(&r->pool, FLOE_AVRO_T_ENUM)) == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		if ((rc = set_name(r, s, j)) != 0)
 			return rc;
 		s->names = floe_calloc(n ? n : 1, sizeof(char *));
@@ -190,7 +210,7 @@ static int parse_complex(floe_avro_reader *r, const json_t *j, sch **out, int de
 	} else if (strcmp(type, "array") == 0 || strcmp(type, "map") == 0) {
 		bool arr = type[0] == 'a';
 		if ((s = sch_new(&r->pool, arr ? FLOE_AVRO_T_ARRAY : FLOE_AVRO_T_MAP)) == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		if ((s->kids = floe_calloc(1, sizeof(sch *))) == NULL)
 			return FLOE_ENOMEM;
 		rc = parse_schema(r, json_object_get(j, arr ? "items" : "values"), &s->kids[0],
@@ -198,7 +218,7 @@ static int parse_complex(floe_avro_reader *r, const json_t *j, sch **out, int de
 	} else if (strcmp(type, "fixed") == 0) {
 		json_int_t size = json_integer_value(json_object_get(j, "size"));
 		if ((s = sch_new(&r->pool, FLOE_AVRO_T_FIXED)) == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		if ((rc = set_name(r, s, j)) != 0)
 			return rc;
 		if (size < 0 || size > (1 << 20))
@@ -222,7 +242,7 @@ static int parse_schema(floe_avro_reader *r, const json_t *j, sch **out, int dep
 		for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
 			if (strcmp(name, primitives[i].name) == 0) {
 				*out = sch_new(&r->pool, primitives[i].t);
-				return *out ? 0 : FLOE_ENOMEM;
+				return *out ? 0 : floe_error_code();
 			}
 		if ((named = find_named(&r->pool, name)) == NULL)
 			return corrupt(r, "schema references an unknown type");
@@ -234,7 +254,7 @@ static int parse_schema(floe_avro_reader *r, const json_t *j, sch **out, int dep
 		sch *u = sch_new(&r->pool, FLOE_AVRO_T_NULL);
 		int rc = 0;
 		if (u == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		if (n == 0)
 			return corrupt(r, "empty union in the schema");
 		u->is_union = true;
@@ -315,11 +335,14 @@ static int decode_items(floe_avro_reader *r, span *s, const sch *t, floe_avro_va
 		if ((uint64_t)count > s->len - s->pos + 1)
 			return corrupt(r, "array or map count exceeds the data left");
 		if (v->u.list.count + (size_t)count > cap) {
+			/* geometric: many small blocks must not copy quadratically */
 			size_t ncap = v->u.list.count + (size_t)count;
+			if (ncap < cap * 2)
+				ncap = cap * 2;
 			floe_avro_value **items = arena_alloc(r, ncap * sizeof(*items));
 			const char **names = map ? arena_alloc(r, ncap * sizeof(char *)) : NULL;
 			if (items == NULL || (map && names == NULL))
-				return FLOE_ENOMEM;
+				return floe_error_code();
 			if (v->u.list.count) {
 				memcpy(items, v->u.list.items, v->u.list.count * sizeof(*items));
 				if (map)
@@ -338,7 +361,7 @@ static int decode_items(floe_avro_reader *r, span *s, const sch *t, floe_avro_va
 				if ((rc = read_len(r, s, &n)) != 0)
 					return rc;
 				if ((key = arena_alloc(r, n + 1)) == NULL)
-					return FLOE_ENOMEM;
+					return floe_error_code();
 				memcpy(key, s->p + s->pos, n);
 				key[n] = '\0';
 				s->pos += n;
@@ -369,7 +392,7 @@ static int decode(floe_avro_reader *r, span *s, const sch *t, floe_avro_value **
 			return corrupt(r, "union directly inside a union");
 	}
 	if ((v = arena_alloc(r, sizeof(*v))) == NULL)
-		return FLOE_ENOMEM;
+		return floe_error_code();
 	v->type = t->type;
 	v->branch = branch;
 	*out = v;
@@ -428,7 +451,7 @@ static int decode(floe_avro_reader *r, span *s, const sch *t, floe_avro_value **
 			return rc;
 		}
 		if ((p = arena_alloc(r, n + 1)) == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		memcpy(p, s->p + s->pos, n);
 		p[n] = 0;
 		s->pos += n;
@@ -441,7 +464,7 @@ static int decode(floe_avro_reader *r, span *s, const sch *t, floe_avro_value **
 		v->u.list.names = (const char **)t->names;
 		v->u.list.items = arena_alloc(r, (t->n ? t->n : 1) * sizeof(floe_avro_value *));
 		if (v->u.list.items == NULL)
-			return FLOE_ENOMEM;
+			return floe_error_code();
 		for (size_t i = 0; i < t->n && rc == 0; i++)
 			rc = decode(r, s, t->kids[i], &v->u.list.items[i], depth + 1);
 		return rc;
@@ -456,7 +479,7 @@ static int decode(floe_avro_reader *r, span *s, const sch *t, floe_avro_value **
 static int inflate_raw(floe_avro_reader *r, const uint8_t *in, size_t len)
 {
 	z_stream zs;
-	size_t cap = len * 4 + 1024, used = 0;
+	size_t cap = len < MAX_BLOCK / 4 ? len * 4 + 1024 : MAX_BLOCK, used = 0;
 	uint8_t *out = NULL;
 	int zr = Z_OK, rc = 0;
 	memset(&zs, 0, sizeof(zs));
@@ -466,10 +489,12 @@ static int inflate_raw(floe_avro_reader *r, const uint8_t *in, size_t len)
 	zs.avail_in = (uInt)len;
 	while (zr != Z_STREAM_END) {
 		uint8_t *grown;
-		if (cap > MAX_BLOCK * 4) {
-			rc = corrupt(r, "deflated block expands beyond the size limit");
+		if (used == MAX_BLOCK) {
+			rc = corrupt(r, "deflated block expands beyond 64 MiB");
 			break;
 		}
+		if (cap > MAX_BLOCK)
+			cap = MAX_BLOCK;
 		grown = floe_realloc(out, cap);
 		if (grown == NULL) {
 			rc = FLOE_ENOMEM;
@@ -526,8 +551,8 @@ static int read_header(floe_avro_reader *r)
 				return rc;
 			count = count == INT64_MIN ? 0 : -count;
 		}
-		if ((uint64_t)count > s.len - s.pos)
-			return corrupt(r, "header metadata count exceeds the file");
+		if ((uint64_t)count > s.len - s.pos || (uint64_t)count > MAX_META - r->nmeta)
+			return corrupt(r, "header metadata count exceeds the file or the limit");
 		for (int64_t i = 0; i < count; i++) {
 			size_t kn = 0, vn = 0;
 			char **keys, **vals;
@@ -572,7 +597,9 @@ static int read_header(floe_avro_reader *r)
 		return corrupt(r, "header has no avro.schema");
 	if ((r->schema_text = floe_strdup(floe_avro_reader_meta(r, "avro.schema"))) == NULL)
 		return FLOE_ENOMEM;
+	floe_fault_alloc_suspend(); /* jansson's lexer: see floe_fault_alloc_suspend */
 	schema = json_loads(r->schema_text, JSON_DECODE_ANY, &jerr);
+	floe_fault_alloc_resume();
 	if (schema == NULL)
 		return floe_error_set(FLOE_ECORRUPT, "%s: avro.schema is not valid JSON: %s",
 		                      r->name, jerr.text);
@@ -657,6 +684,7 @@ int floe_avro_reader_next(floe_avro_reader *r, const floe_avro_value **out)
 	int rc;
 	*out = NULL;
 	floe_arena_reset(&r->arena);
+	r->rec_bytes = 0;
 	if (r->blk_left == 0) {
 		if (r->blk != NULL && r->blk_pos != r->blk_len)
 			return corrupt(r, "trailing bytes after the last record of the block");

@@ -2,9 +2,12 @@
  * The allocation seam and the fault-injection counters. Every allocation
  * in floe passes here so that a test mode can make the Nth one fail
  * (SQLite's test_malloc habit); storage writes consult floe_fault_io_hit().
+ * floe_base_init() routes jansson's allocations (every JSON document floe
+ * builds or parses) through the same seam.
  */
 #include "floe/base.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 static atomic_long alloc_countdown = -1; /* -1: not read from env yet */
 static atomic_long io_countdown = -1;
+static _Thread_local int alloc_suspended; /* floe_fault_alloc_suspend depth */
 
 static long env_count(const char *name)
 {
@@ -40,6 +44,11 @@ void floe_fault_alloc_set(long n)
 {
 	atomic_store(&alloc_countdown, n < 0 ? 0 : n);
 }
+long floe_fault_alloc_left(void)
+{
+	long v = atomic_load(&alloc_countdown);
+	return v < 0 ? 0 : v;
+}
 void floe_fault_io_set(long n)
 {
 	atomic_store(&io_countdown, n < 0 ? 0 : n);
@@ -55,10 +64,25 @@ static void *oom(void)
 	return NULL;
 }
 
+void floe_fault_alloc_suspend(void)
+{
+	alloc_suspended++;
+}
+void floe_fault_alloc_resume(void)
+{
+	if (alloc_suspended > 0)
+		alloc_suspended--;
+}
+
+static bool alloc_fault(void)
+{
+	return alloc_suspended == 0 && countdown_hit(&alloc_countdown, "FLOE_FAULT_ALLOC");
+}
+
 void *floe_malloc(size_t n)
 {
 	void *p;
-	if (countdown_hit(&alloc_countdown, "FLOE_FAULT_ALLOC"))
+	if (alloc_fault())
 		return oom();
 	p = malloc(n ? n : 1);
 	return p ? p : oom();
@@ -67,7 +91,7 @@ void *floe_malloc(size_t n)
 void *floe_calloc(size_t count, size_t size)
 {
 	void *p;
-	if (countdown_hit(&alloc_countdown, "FLOE_FAULT_ALLOC"))
+	if (alloc_fault())
 		return oom();
 	p = calloc(count ? count : 1, size ? size : 1);
 	return p ? p : oom();
@@ -76,7 +100,7 @@ void *floe_calloc(size_t count, size_t size)
 void *floe_realloc(void *old, size_t n)
 {
 	void *p;
-	if (countdown_hit(&alloc_countdown, "FLOE_FAULT_ALLOC"))
+	if (alloc_fault())
 		return oom();
 	p = realloc(old, n ? n : 1);
 	return p ? p : oom();
@@ -85,6 +109,19 @@ void *floe_realloc(void *old, size_t n)
 void floe_free(void *p)
 {
 	free(p);
+}
+
+static void *json_malloc(size_t n)
+{
+	return floe_malloc(n);
+}
+
+void floe_base_init(void)
+{
+	/* floe_free is free(): memory jansson hands out (json_dumps) may still
+	 * be released with free() by callers, and a document allocated before
+	 * this call is freed correctly after it */
+	json_set_alloc_funcs(json_malloc, floe_free);
 }
 
 char *floe_strndup(const char *s, size_t n)

@@ -124,13 +124,24 @@ bad:
 
 void floe_time_format_ms(int64_t ms, char out[32])
 {
-	char tmp[64];
-	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)secs * 1000);
+	/* floor division without overflow at INT64_MIN */
+	int64_t secs = ms / 1000, frac = ms % 1000;
+	char tmp[80];
+	time_t t;
 	struct tm tm;
-	gmtime_r(&secs, &tm);
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	t = (time_t)secs;
+	/* years past what struct tm holds (gmtime_r fails), or more than four
+	 * digits: the raw number, never an uninitialised struct tm */
+	if (secs < -62135596800LL || secs > 253402300799LL || gmtime_r(&t, &tm) == NULL) {
+		snprintf(out, 32, "@%lld ms", (long long)ms);
+		return;
+	}
 	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 	snprintf(out, 32, "%.31s", tmp);
 }
 

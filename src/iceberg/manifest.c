@@ -187,10 +187,23 @@ void floe_ice_manifest_entries_free(floe_ice_manifest_entry *e, size_t n)
 	floe_free(e);
 }
 
+static void partitions_dispose(floe_ice_manifest_file *f)
+{
+	for (size_t i = 0; i < f->npartitions; i++) {
+		floe_free(f->partitions[i].lower);
+		floe_free(f->partitions[i].upper);
+	}
+	floe_free(f->partitions);
+	f->partitions = NULL;
+	f->npartitions = 0;
+}
+
 void floe_ice_manifest_files_free(floe_ice_manifest_file *f, size_t n)
 {
-	for (size_t i = 0; f && i < n; i++)
+	for (size_t i = 0; f && i < n; i++) {
 		floe_free(f[i].path);
+		partitions_dispose(&f[i]);
+	}
 	floe_free(f);
 }
 
@@ -301,7 +314,15 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 	json_decref(sj);
 	if (stext == NULL)
 		return floe_error_set(FLOE_ENOMEM, "out of memory");
+	bool deletes = n > 0 && entries[0].file.content != 0;
 	snprintf(sid, sizeof(sid), "%d", schema->schema_id);
+	/* spec "Manifests": one manifest holds data files or delete files */
+	for (size_t i = 0; i < n; i++)
+		if ((entries[i].file.content != 0) != deletes) {
+			free(stext);
+			return floe_error_set(
+			    FLOE_EINVAL, "a manifest holds data files or delete files, not both");
+		}
 	rc = floe_avro_writer_new(&w, entry_schema, FLOE_AVRO_DEFLATE);
 	if (rc == 0)
 		rc = floe_avro_writer_meta(w, "schema", stext);
@@ -314,7 +335,7 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 	if (rc == 0)
 		rc = floe_avro_writer_meta(w, "format-version", "2");
 	if (rc == 0)
-		rc = floe_avro_writer_meta(w, "content", "data");
+		rc = floe_avro_writer_meta(w, "content", deletes ? "deletes" : "data");
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = put_entry(w, &entries[i]);
 	free(stext);
@@ -323,6 +344,40 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 		return rc;
 	}
 	return finish_into(out, w, rc);
+}
+
+static int put_opt_bytes(floe_avro_writer *w, const uint8_t *p, size_t n)
+{
+	int rc;
+	if (p == NULL)
+		return floe_avro_put_union(w, 0);
+	rc = floe_avro_put_union(w, 1);
+	return rc ? rc : floe_avro_put_bytes(w, p, n);
+}
+
+/* field 507: null, or one r508 summary per partition field (an empty array
+ * for an unpartitioned spec) */
+static int put_partitions(floe_avro_writer *w, const floe_ice_manifest_file *f)
+{
+	int rc;
+	if (f->partitions_null)
+		return floe_avro_put_union(w, 0);
+	rc = floe_avro_put_union(w, 1);
+	if (rc == 0 && f->npartitions > 0)
+		rc = floe_avro_put_array_start(w, (int64_t)f->npartitions);
+	for (size_t i = 0; rc == 0 && i < f->npartitions; i++) {
+		const floe_ice_field_summary *p = &f->partitions[i];
+		rc = floe_avro_put_bool(w, p->contains_null);
+		if (rc == 0)
+			rc = floe_avro_put_union(w, p->contains_nan < 0 ? 0 : 1);
+		if (rc == 0 && p->contains_nan >= 0)
+			rc = floe_avro_put_bool(w, p->contains_nan == 1);
+		if (rc == 0)
+			rc = put_opt_bytes(w, p->lower, p->lower_len);
+		if (rc == 0)
+			rc = put_opt_bytes(w, p->upper, p->upper_len);
+	}
+	return rc ? rc : floe_avro_put_array_end(w);
 }
 
 int floe_ice_manifest_list_encode(floe_buf *out, int64_t snapshot_id, int64_t parent_id,
@@ -371,10 +426,8 @@ int floe_ice_manifest_list_encode(floe_buf *out, int64_t snapshot_id, int64_t pa
 			rc = floe_avro_put_long(w, f->existing_rows);
 		if (rc == 0)
 			rc = floe_avro_put_long(w, f->deleted_rows);
-		if (rc == 0) /* partitions: an empty array (unpartitioned) */
-			rc = floe_avro_put_union(w, 1);
 		if (rc == 0)
-			rc = floe_avro_put_array_end(w);
+			rc = put_partitions(w, f);
 		if (rc == 0) /* key_metadata */
 			rc = floe_avro_put_union(w, 0);
 		if (rc == 0)
@@ -388,6 +441,19 @@ int floe_ice_manifest_list_encode(floe_buf *out, int64_t snapshot_id, int64_t pa
 }
 
 /* ---- decoding ---- */
+
+/* The format-version header key of a manifest or manifest list: absent
+ * (v1 writers), "1" or "2" are read; anything else is refused. */
+static int check_format_version(const floe_avro_reader *r, const char *name, const char *what)
+{
+	const char *v = floe_avro_reader_meta(r, "format-version");
+	if (v == NULL || strcmp(v, "1") == 0 || strcmp(v, "2") == 0)
+		return 0;
+	return floe_error_set(FLOE_EUNSUPPORTED,
+	                      "%s: %s format-version '%.20s' is not supported (floe reads format "
+	                      "versions 1 and 2)",
+	                      name, what, v);
+}
 
 static int req_long(const floe_avro_value *rec, const char *field, const char *name, int64_t *out)
 {
@@ -499,10 +565,17 @@ static int decode_entry(floe_ice_manifest_entry *e, const floe_avro_value *rec, 
 		return floe_error_set(FLOE_ECORRUPT, "%s: data_file lacks file_path or file_format",
 		                      name);
 	floe_avro_value_get_long(floe_avro_value_field(df, "content"), &content);
+	if (content < 0 || content > 2)
+		return floe_error_set(FLOE_ECORRUPT, "%s: data_file content %lld of %s is invalid",
+		                      name, (long long)content, path);
 	e->file.content = (int)content;
 	if ((rc = req_long(df, "record_count", name, &e->file.record_count)) != 0 ||
 	    (rc = req_long(df, "file_size_in_bytes", name, &e->file.file_size)) != 0)
 		return rc;
+	if (e->file.record_count < 0 || e->file.file_size < 0)
+		return floe_error_set(FLOE_ECORRUPT,
+		                      "%s: data_file %s has a negative record count or size", name,
+		                      path);
 	e->file.path = floe_strdup(path);
 	e->file.format = floe_strdup(fmt);
 	if (e->file.path == NULL || e->file.format == NULL)
@@ -540,6 +613,8 @@ int floe_ice_manifest_decode(floe_ice_manifest_entry **out, size_t *n, const voi
 	*out = NULL;
 	*n = 0;
 	rc = floe_avro_reader_open(&r, data, len, name);
+	if (rc == 0)
+		rc = check_format_version(r, name, "manifest");
 	while (rc == 0 && (rc = floe_avro_reader_next(r, &rec)) == 1) {
 		if (cnt == cap) {
 			floe_ice_manifest_entry *g;
@@ -563,6 +638,53 @@ int floe_ice_manifest_decode(floe_ice_manifest_entry **out, size_t *n, const voi
 	return 0;
 }
 
+static int copy_opt_bytes(uint8_t **out, size_t *len, const floe_avro_value *v)
+{
+	*out = NULL;
+	*len = 0;
+	if (v == NULL || v->type != FLOE_AVRO_T_BYTES)
+		return 0;
+	if ((*out = floe_malloc(v->u.bytes.len + 1)) == NULL)
+		return FLOE_ENOMEM;
+	memcpy(*out, v->u.bytes.ptr, v->u.bytes.len);
+	*len = v->u.bytes.len;
+	return 0;
+}
+
+/* field 507 as read, so that carrying the manifest forward keeps it */
+static int read_partitions(floe_ice_manifest_file *f, const floe_avro_value *arr, const char *name)
+{
+	if (arr == NULL || arr->type != FLOE_AVRO_T_ARRAY) {
+		f->partitions_null = true;
+		return 0;
+	}
+	if (arr->u.list.count == 0)
+		return 0;
+	f->partitions = floe_calloc(arr->u.list.count, sizeof(*f->partitions));
+	if (f->partitions == NULL)
+		return FLOE_ENOMEM;
+	for (size_t i = 0; i < arr->u.list.count; i++) {
+		const floe_avro_value *e = arr->u.list.items[i];
+		const floe_avro_value *cn = floe_avro_value_field(e, "contains_null");
+		const floe_avro_value *nan = floe_avro_value_field(e, "contains_nan");
+		floe_ice_field_summary *p = &f->partitions[f->npartitions];
+		int rc;
+		if (cn == NULL || cn->type != FLOE_AVRO_T_BOOLEAN)
+			return floe_error_set(FLOE_ECORRUPT,
+			                      "%s: partition summary of %s lacks contains_null",
+			                      name, f->path);
+		f->npartitions++;
+		p->contains_null = cn->u.b;
+		p->contains_nan = nan && nan->type == FLOE_AVRO_T_BOOLEAN ? nan->u.b : -1;
+		if ((rc = copy_opt_bytes(&p->lower, &p->lower_len,
+		                         floe_avro_value_field(e, "lower_bound"))) != 0 ||
+		    (rc = copy_opt_bytes(&p->upper, &p->upper_len,
+		                         floe_avro_value_field(e, "upper_bound"))) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int floe_ice_manifest_list_decode(floe_ice_manifest_file **out, size_t *n, const void *data,
                                   size_t len, const char *name)
 {
@@ -574,6 +696,8 @@ int floe_ice_manifest_list_decode(floe_ice_manifest_file **out, size_t *n, const
 	*out = NULL;
 	*n = 0;
 	rc = floe_avro_reader_open(&r, data, len, name);
+	if (rc == 0)
+		rc = check_format_version(r, name, "manifest list");
 	while (rc == 0 && (rc = floe_avro_reader_next(r, &rec)) == 1) {
 		floe_ice_manifest_file *f;
 		const char *path = req_string(rec, "manifest_path");
@@ -605,6 +729,21 @@ int floe_ice_manifest_list_decode(floe_ice_manifest_file **out, size_t *n, const
 		                       ? 0
 		                       : opt_long(rec, "partition_spec_id"));
 		f->content = (int)(opt_long(rec, "content") < 0 ? 0 : opt_long(rec, "content"));
+		if (opt_long(rec, "content") > 1) {
+			rc = floe_error_set(FLOE_ECORRUPT, "%s: manifest %s has content %lld", name,
+			                    path, (long long)opt_long(rec, "content"));
+			break;
+		}
+		if (!floe_avro_value_is_null(floe_avro_value_field(rec, "key_metadata"))) {
+			rc = floe_error_set(
+			    FLOE_EUNSUPPORTED,
+			    "%s: manifest %s is encrypted (key_metadata); floe reads "
+			    "unencrypted tables only",
+			    name, path);
+			break;
+		}
+		if ((rc = read_partitions(f, floe_avro_value_field(rec, "partitions"), name)) != 0)
+			break;
 		f->sequence_number = opt_long(rec, "sequence_number");
 		f->min_sequence_number = opt_long(rec, "min_sequence_number");
 		if (f->sequence_number < 0)

@@ -35,44 +35,65 @@ static bool find_by_int(const json_t *arr, const char *key, json_int_t v)
 	return false;
 }
 
+/* root[key] = v, taking v over; false (v freed) on failure */
+static bool put(json_t *root, const char *key, json_t *v)
+{
+	if (v == NULL)
+		return false;
+	return json_object_set_new(root, key, v) == 0;
+}
+
 /* v1 metadata: lift the singular schema / partition-spec into the v2 lists
- * (spec: "Table Metadata" upgrade notes). */
-static int upgrade_v1(json_t *root)
+ * (spec: "Table Metadata" upgrade notes). Every change is checked: a
+ * half-upgraded document is never returned. */
+static int upgrade_v1(json_t *root, const char *name)
 {
 	json_t *schema = json_object_get(root, "schema");
+	bool ok = true;
 	if (!json_is_array(json_object_get(root, "schemas")) && json_is_object(schema)) {
 		json_t *copy = json_deep_copy(schema);
-		if (!json_is_integer(json_object_get(copy, "schema-id")))
-			json_object_set_new(copy, "schema-id", json_integer(0));
-		json_object_set_new(root, "schemas", json_pack("[o]", copy));
-		json_object_set_new(
-		    root, "current-schema-id",
-		    json_integer(json_integer_value(json_object_get(copy, "schema-id"))));
+		json_int_t id = 0;
+		if (copy == NULL)
+			goto oom;
+		if (json_is_integer(json_object_get(copy, "schema-id")))
+			id = json_integer_value(json_object_get(copy, "schema-id"));
+		else if (!put(copy, "schema-id", json_integer(0)))
+			ok = false;
+		ok = ok && put(root, "current-schema-id", json_integer(id));
+		/* "o" takes copy over even when packing fails */
+		ok = put(root, "schemas", json_pack("[o]", copy)) && ok;
 	}
-	if (!json_is_array(json_object_get(root, "partition-specs"))) {
+	if (ok && !json_is_array(json_object_get(root, "partition-specs"))) {
 		json_t *fields = json_object_get(root, "partition-spec");
-		json_object_set_new(root, "partition-specs",
-		                    json_pack("[{s:i,s:O}]", "spec-id", 0, "fields",
-		                              fields ? fields : json_array()));
-		json_object_set_new(root, "default-spec-id", json_integer(0));
+		if (fields != NULL && !json_is_array(fields))
+			return floe_error_set(FLOE_ECORRUPT,
+			                      "%s: table metadata field 'partition-spec' is not an "
+			                      "array",
+			                      name);
+		ok = put(root, "partition-specs",
+		         fields ? json_pack("[{s:i,s:O}]", "spec-id", 0, "fields", fields)
+		                : json_pack("[{s:i,s:[]}]", "spec-id", 0, "fields"));
+		ok = ok && put(root, "default-spec-id", json_integer(0));
 	}
-	if (!json_is_integer(json_object_get(root, "last-partition-id")))
-		json_object_set_new(root, "last-partition-id", json_integer(999));
-	if (!json_is_array(json_object_get(root, "sort-orders"))) {
-		json_object_set_new(root, "sort-orders",
-		                    json_pack("[{s:i,s:[]}]", "order-id", 0, "fields"));
-		json_object_set_new(root, "default-sort-order-id", json_integer(0));
+	if (ok && !json_is_integer(json_object_get(root, "last-partition-id")))
+		ok = put(root, "last-partition-id", json_integer(999));
+	if (ok && !json_is_array(json_object_get(root, "sort-orders"))) {
+		ok = put(root, "sort-orders", json_pack("[{s:i,s:[]}]", "order-id", 0, "fields"));
+		ok = ok && put(root, "default-sort-order-id", json_integer(0));
 	}
-	if (!json_is_integer(json_object_get(root, "last-sequence-number")))
-		json_object_set_new(root, "last-sequence-number", json_integer(0));
-	if (!json_is_string(json_object_get(root, "table-uuid"))) {
+	if (ok && !json_is_integer(json_object_get(root, "last-sequence-number")))
+		ok = put(root, "last-sequence-number", json_integer(0));
+	if (ok && !json_is_string(json_object_get(root, "table-uuid"))) {
 		uint8_t u[16];
 		char s[37];
 		floe_uuid_v4(u);
 		floe_uuid_format(u, s);
-		json_object_set_new(root, "table-uuid", json_string(s));
+		ok = put(root, "table-uuid", json_string(s));
 	}
-	return 0;
+	if (ok)
+		return 0;
+oom:
+	return floe_error_set(FLOE_ENOMEM, "%s: out of memory upgrading v1 table metadata", name);
 }
 
 int floe_ice_metadata_validate(const json_t *root, const char *name)
@@ -82,8 +103,15 @@ int floe_ice_metadata_validate(const json_t *root, const char *name)
 	                             "default-sort-order-id"};
 	const json_t *cur;
 	json_int_t sid;
+	json_int_t version;
 	if (!json_is_integer(json_object_get(root, "format-version")))
 		return missing(name, "format-version", "is missing or not an integer");
+	version = json_integer_value(json_object_get(root, "format-version"));
+	if (version < 1 || version > 2)
+		return floe_error_set(FLOE_EUNSUPPORTED,
+		                      "%s: table format-version %lld is not supported (floe reads "
+		                      "format versions 1 and 2)",
+		                      name, (long long)version);
 	if (!json_is_string(json_object_get(root, "table-uuid")))
 		return missing(name, "table-uuid", "is missing or not a string");
 	if (!json_is_string(json_object_get(root, "location")))
@@ -98,6 +126,8 @@ int floe_ice_metadata_validate(const json_t *root, const char *name)
 		return missing(name, "partition-specs", "is missing");
 	if (!json_is_array(json_object_get(root, "sort-orders")))
 		return missing(name, "sort-orders", "is missing");
+	if (json_integer_value(json_object_get(root, "last-sequence-number")) < 0)
+		return missing(name, "last-sequence-number", "is negative");
 	sid = json_integer_value(json_object_get(root, "current-schema-id"));
 	if (!find_by_int(json_object_get(root, "schemas"), "schema-id", sid))
 		return floe_error_set(FLOE_ECORRUPT, "%s: current-schema-id %lld names no schema",
@@ -117,8 +147,24 @@ int floe_ice_metadata_validate(const json_t *root, const char *name)
 	{
 		size_t i;
 		const json_t *s;
-		json_array_foreach(json_object_get(root, "snapshots"), i, s)
+		const json_t *snaps = json_object_get(root, "snapshots");
+		if (snaps != NULL && !json_is_array(snaps))
+			return missing(name, "snapshots", "is not an array");
+		json_array_foreach(snaps, i, s)
 		{
+			/* v1 allowed a snapshot to list its manifests inline */
+			if (!json_is_string(json_object_get(s, "manifest-list")) &&
+			    json_is_array(json_object_get(s, "manifests")))
+				return floe_error_set(
+				    FLOE_EUNSUPPORTED,
+				    "%s: snapshot %lld lists its manifests inline (v1 'manifests' "
+				    "field); floe reads snapshots with a manifest list only",
+				    name,
+				    (long long)json_integer_value(
+				        json_object_get(s, "snapshot-id")));
+			if (version >= 2 && !json_is_integer(json_object_get(s, "sequence-number")))
+				return missing(name, "snapshots",
+				               "has a snapshot without sequence-number");
 			if (!json_is_integer(json_object_get(s, "snapshot-id")) ||
 			    !json_is_integer(json_object_get(s, "timestamp-ms")) ||
 			    !json_is_string(json_object_get(s, "manifest-list")))
@@ -134,7 +180,9 @@ int floe_ice_metadata_parse(floe_ice_metadata **out, const char *text, size_t le
 	json_t *root;
 	int rc;
 	*out = NULL;
+	floe_fault_alloc_suspend(); /* jansson's lexer: see floe_fault_alloc_suspend */
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	floe_fault_alloc_resume();
 	if (root == NULL)
 		return floe_error_set(FLOE_ECORRUPT,
 		                      "%s: table metadata is not valid JSON: %s (line %d)", name,
@@ -144,14 +192,23 @@ int floe_ice_metadata_parse(floe_ice_metadata **out, const char *text, size_t le
 		return floe_error_set(FLOE_ECORRUPT, "%s: table metadata is not a JSON object",
 		                      name);
 	}
-	if (json_integer_value(json_object_get(root, "format-version")) == 1)
-		upgrade_v1(root);
+	if (json_is_integer(json_object_get(root, "format-version")) &&
+	    json_integer_value(json_object_get(root, "format-version")) == 1 &&
+	    (rc = upgrade_v1(root, name)) != 0) {
+		json_decref(root);
+		return rc;
+	}
 	if ((rc = floe_ice_metadata_validate(root, name)) != 0) {
 		json_decref(root);
 		return rc;
 	}
 	if ((*out = floe_ice_metadata_wrap(root)) == NULL)
 		return FLOE_ENOMEM;
+	if (name != NULL && ((*out)->name = floe_strdup(name)) == NULL) {
+		floe_ice_metadata_free(*out);
+		*out = NULL;
+		return FLOE_ENOMEM;
+	}
 	return 0;
 }
 
@@ -169,11 +226,22 @@ int floe_ice_metadata_serialize(const floe_ice_metadata *m, floe_buf *out)
 floe_ice_metadata *floe_ice_metadata_clone(const floe_ice_metadata *m)
 {
 	json_t *copy = json_deep_copy(m->root);
+	floe_ice_metadata *c;
 	if (copy == NULL) {
 		floe_error_set(FLOE_ENOMEM, "out of memory");
 		return NULL;
 	}
-	return floe_ice_metadata_wrap(copy);
+	if ((c = floe_ice_metadata_wrap(copy)) != NULL && m->name != NULL &&
+	    (c->name = floe_strdup(m->name)) == NULL) {
+		floe_ice_metadata_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+const char *floe_ice_metadata_name(const floe_ice_metadata *m)
+{
+	return m->name;
 }
 
 void floe_ice_metadata_free(floe_ice_metadata *m)
@@ -181,6 +249,7 @@ void floe_ice_metadata_free(floe_ice_metadata *m)
 	if (m == NULL)
 		return;
 	json_decref(m->root);
+	floe_free(m->name);
 	floe_free(m);
 }
 

@@ -426,68 +426,98 @@ int floe_ice_schema_from_json(floe_ice_schema **out, const json_t *j)
 	return 0;
 }
 
+/* Set o[k] = v, taking v over (freed when it cannot be set, or when o is
+ * NULL); false on failure. Callers chain `ok = put(...) && ok` so every
+ * value is consumed whatever failed before. */
+static bool put(json_t *o, const char *k, json_t *v)
+{
+	if (o == NULL || v == NULL) {
+		json_decref(v);
+		return false;
+	}
+	return json_object_set_new(o, k, v) == 0;
+}
+
+static bool append(json_t *a, json_t *v)
+{
+	if (a == NULL || v == NULL) {
+		json_decref(v);
+		return false;
+	}
+	return json_array_append_new(a, v) == 0;
+}
+
+/* NULL (with FLOE_ENOMEM set) when any part cannot be built: a schema is
+ * never returned with a field missing. */
 static json_t *type_to_json(const floe_ice_type *t)
 {
 	char buf[64];
 	json_t *j;
+	bool ok;
 	if (floe_ice_type_is_primitive(t)) {
 		floe_ice_type_string(t, buf, sizeof(buf));
-		return json_string(buf);
+		j = json_string(buf);
+		if (j == NULL)
+			floe_error_set(FLOE_ENOMEM, "out of memory");
+		return j;
 	}
 	j = json_object();
-	if (j == NULL)
-		return NULL;
+	ok = j != NULL;
 	if (t->kind == FLOE_ICE_STRUCT) {
 		json_t *fields = json_array();
-		json_object_set_new(j, "type", json_string("struct"));
-		for (size_t i = 0; i < t->nfields; i++) {
+		ok = put(j, "type", json_string("struct")) && ok;
+		for (size_t i = 0; fields && i < t->nfields; i++) {
 			const floe_ice_field *f = &t->fields[i];
 			json_t *fj = json_object();
-			json_object_set_new(fj, "id", json_integer(f->id));
-			json_object_set_new(fj, "name", json_string(f->name));
-			json_object_set_new(fj, "required", json_boolean(f->required));
-			json_object_set_new(fj, "type", type_to_json(f->type));
+			ok = put(fj, "id", json_integer(f->id)) && ok;
+			ok = put(fj, "name", json_string(f->name)) && ok;
+			ok = put(fj, "required", json_boolean(f->required)) && ok;
+			ok = put(fj, "type", type_to_json(f->type)) && ok;
 			if (f->doc)
-				json_object_set_new(fj, "doc", json_string(f->doc));
-			json_array_append_new(fields, fj);
+				ok = put(fj, "doc", json_string(f->doc)) && ok;
+			ok = append(fields, fj) && ok;
 		}
-		json_object_set_new(j, "fields", fields);
+		ok = put(j, "fields", fields) && ok;
 	} else if (t->kind == FLOE_ICE_LIST) {
-		json_object_set_new(j, "type", json_string("list"));
-		json_object_set_new(j, "element-id", json_integer(t->element_id));
-		json_object_set_new(j, "element", type_to_json(t->element));
-		json_object_set_new(j, "element-required", json_boolean(t->element_required));
+		ok = put(j, "type", json_string("list")) && ok;
+		ok = put(j, "element-id", json_integer(t->element_id)) && ok;
+		ok = put(j, "element", type_to_json(t->element)) && ok;
+		ok = put(j, "element-required", json_boolean(t->element_required)) && ok;
 	} else {
-		json_object_set_new(j, "type", json_string("map"));
-		json_object_set_new(j, "key-id", json_integer(t->key_id));
-		json_object_set_new(j, "key", type_to_json(t->key));
-		json_object_set_new(j, "value-id", json_integer(t->value_id));
-		json_object_set_new(j, "value", type_to_json(t->value));
-		json_object_set_new(j, "value-required", json_boolean(t->value_required));
+		ok = put(j, "type", json_string("map")) && ok;
+		ok = put(j, "key-id", json_integer(t->key_id)) && ok;
+		ok = put(j, "key", type_to_json(t->key)) && ok;
+		ok = put(j, "value-id", json_integer(t->value_id)) && ok;
+		ok = put(j, "value", type_to_json(t->value)) && ok;
+		ok = put(j, "value-required", json_boolean(t->value_required)) && ok;
+	}
+	if (!ok) {
+		json_decref(j);
+		floe_error_set(FLOE_ENOMEM, "out of memory");
+		return NULL;
 	}
 	return j;
 }
 
 json_t *floe_ice_schema_to_json(const floe_ice_schema *s)
 {
-	json_t *j = json_object(), *body = type_to_json(s->root);
-	json_t *idf = json_array();
-	if (j == NULL || body == NULL || idf == NULL) {
+	json_t *j = json_object(), *body = type_to_json(s->root), *idf = NULL;
+	bool ok = j != NULL && body != NULL;
+	ok = put(j, "type", json_string("struct")) && ok;
+	ok = put(j, "schema-id", json_integer(s->schema_id)) && ok;
+	if (s->nidentifier) {
+		idf = json_array();
+		for (size_t i = 0; idf && i < s->nidentifier; i++)
+			ok = append(idf, json_integer(s->identifier_ids[i])) && ok;
+		ok = put(j, "identifier-field-ids", idf) && ok;
+	}
+	ok = ok && json_object_set(j, "fields", json_object_get(body, "fields")) == 0;
+	json_decref(body);
+	if (!ok) {
 		json_decref(j);
-		json_decref(body);
-		json_decref(idf);
+		floe_error_set(FLOE_ENOMEM, "out of memory");
 		return NULL;
 	}
-	json_object_set_new(j, "type", json_string("struct"));
-	json_object_set_new(j, "schema-id", json_integer(s->schema_id));
-	for (size_t i = 0; i < s->nidentifier; i++)
-		json_array_append_new(idf, json_integer(s->identifier_ids[i]));
-	if (s->nidentifier)
-		json_object_set_new(j, "identifier-field-ids", idf);
-	else
-		json_decref(idf);
-	json_object_set(j, "fields", json_object_get(body, "fields"));
-	json_decref(body);
 	return j;
 }
 

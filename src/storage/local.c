@@ -1,8 +1,8 @@
 /*
  * Local-disk implementation of the storage layer (file:// and plain paths).
- * Writes go to a temp file in the target directory and are renamed (or
- * linked, for write-new) into place, so a crash never leaves a partial
- * metadata file under its final name. Durability is a separate barrier
+ * Writes go to a temp file in the target directory and are renamed into
+ * place, or (write-new) to an unnamed O_TMPFILE file that link(2) names,
+ * so a crash never leaves a partial file under its final name. Durability is a separate barrier
  * (floe_storage_sync: syncfs(2) of the filesystem), taken once per commit
  * instead of an fsync per file.
  */
@@ -179,27 +179,33 @@ static int parent_dirs(const char *path)
 	return rc;
 }
 
-/* Create file (which must not exist) holding data; removed again on
- * failure. FLOE_EEXISTS if it exists. */
-static int create_file(const char *file, const void *data, size_t len)
+/* Write data to fd (an open, empty file). */
+static int write_all(int fd, const char *name, const void *data, size_t len)
 {
-	int fd, rc = 0;
 	const char *p = data;
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? floe_error_set(FLOE_EEXISTS, "%s already exists", file)
-		                       : io_error("cannot write", file);
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = io_error("cannot write", file);
-			break;
+			return io_error("cannot write", name);
 		}
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Create file (which must not exist) holding data; removed again on
+ * failure. FLOE_EEXISTS if it exists. */
+static int create_file(const char *file, const void *data, size_t len)
+{
+	int fd, rc;
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? floe_error_set(FLOE_EEXISTS, "%s already exists", file)
+		                       : io_error("cannot write", file);
+	rc = write_all(fd, file, data, len);
 	if (close(fd) != 0 && rc == 0)
 		rc = io_error("cannot close", file);
 	if (rc)
@@ -207,17 +213,14 @@ static int create_file(const char *file, const void *data, size_t len)
 	return rc;
 }
 
-/* Write data to a fresh temp file next to path; returns its name. */
-static int write_temp(char **tmp_out, const char *path, const void *data, size_t len)
+/* Write data to a fresh temp file next to path (whose directory exists);
+ * returns its name. */
+static int named_temp(char **tmp_out, const char *path, const void *data, size_t len)
 {
-	char *tmp = NULL;
-	int rc = 0;
+	char *tmp;
 	uint8_t rnd[8];
+	int rc;
 	*tmp_out = NULL;
-	if (floe_fault_io_hit())
-		return floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
-	if ((rc = parent_dirs(path)) != 0)
-		return rc;
 	floe_random_bytes(rnd, sizeof(rnd));
 	tmp = floe_asprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2], rnd[3],
 	                    rnd[4], rnd[5]);
@@ -229,6 +232,18 @@ static int write_temp(char **tmp_out, const char *path, const void *data, size_t
 	}
 	*tmp_out = tmp;
 	return 0;
+}
+
+/* The same, creating parent directories, through the I/O fault seam. */
+static int write_temp(char **tmp_out, const char *path, const void *data, size_t len)
+{
+	int rc;
+	*tmp_out = NULL;
+	if (floe_fault_io_hit())
+		return floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
+	if ((rc = parent_dirs(path)) != 0)
+		return rc;
+	return named_temp(tmp_out, path, data, len);
 }
 
 int floe_storage_write(const char *uri, const void *data, size_t len)
@@ -312,16 +327,85 @@ int floe_storage_sync(const char *uri)
 	return rc;
 }
 
+/* link(2) from to path: the create-if-absent step */
+static int link_new(const char *from, const char *path, int flags)
+{
+	if (linkat(AT_FDCWD, from, AT_FDCWD, path, flags) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return floe_error_set(FLOE_EEXISTS, "%s already exists", path);
+	return io_error("cannot create", path);
+}
+
+/*
+ * Create path (which must not exist) holding data, atomically: the name
+ * appears complete or not at all, whatever kills the process. The content
+ * goes to an unnamed file (O_TMPFILE) in the target directory, which
+ * link(2) then names; nothing is left behind on any failure. Filesystems
+ * without O_TMPFILE get a named temp file, linked and then unlinked.
+ * `synced`: syncfs(2) before the name appears.
+ */
+static int create_atomic(const char *path, const void *data, size_t len, bool synced)
+{
+	char *dir = NULL, *slash, *tmp = NULL;
+	char proc[64];
+	int fd = -1, rc;
+	if (floe_fault_io_hit())
+		return floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
+	if ((rc = parent_dirs(path)) != 0)
+		return rc;
+	if ((dir = floe_strdup(path)) == NULL)
+		return FLOE_ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	/* naming it goes through /proc/self/fd: without /proc, a named temp */
+	if (fd >= 0 && access("/proc/self/fd", X_OK) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		/* no O_TMPFILE here (EOPNOTSUPP, EISDIR, EINVAL): a named temp,
+		 * linked and unlinked (a kill in between leaves the temp name) */
+		rc = named_temp(&tmp, path, data, len);
+		if (rc == 0 && synced)
+			rc = sync_fs_of(tmp);
+		if (rc == 0)
+			rc = link_new(tmp, path, 0);
+		if (tmp)
+			unlink(tmp);
+		goto done;
+	}
+	if ((rc = write_all(fd, path, data, len)) != 0)
+		goto done;
+	if (synced && floe_fault_io_hit()) {
+		rc = floe_error_set(FLOE_EIO, "cannot sync %s: injected I/O fault", path);
+		goto done;
+	}
+	if (synced && syncfs(fd) != 0) {
+		rc = io_error("cannot sync", path);
+		goto done;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rc = link_new(proc, path, AT_SYMLINK_FOLLOW);
+done:
+	if (fd >= 0)
+		close(fd);
+	floe_free(tmp);
+	floe_free(dir);
+	return rc;
+}
+
 int floe_storage_write_new(const char *uri, const void *data, size_t len)
 {
 	char *path = floe_storage_local_path(uri);
 	int rc;
 	if (path == NULL)
 		return floe_error_code();
-	if (floe_fault_io_hit())
-		rc = floe_error_set(FLOE_EIO, "cannot write %s: injected I/O fault", path);
-	else if ((rc = parent_dirs(path)) == 0)
-		rc = create_file(path, data, len);
+	rc = create_atomic(path, data, len, false);
 	floe_free(path);
 	return rc;
 }
@@ -329,23 +413,10 @@ int floe_storage_write_new(const char *uri, const void *data, size_t len)
 int floe_storage_write_new_synced(const char *uri, const void *data, size_t len)
 {
 	char *path = floe_storage_local_path(uri);
-	char *tmp = NULL;
 	int rc;
 	if (path == NULL)
 		return floe_error_code();
-	rc = write_temp(&tmp, path, data, len);
-	if (rc == 0 && (rc = sync_fs_of(tmp)) != 0)
-		unlink(tmp);
-	if (rc == 0) {
-		if (link(tmp, path) != 0) {
-			if (errno == EEXIST)
-				rc = floe_error_set(FLOE_EEXISTS, "%s already exists", path);
-			else
-				rc = io_error("cannot create", path);
-		}
-		unlink(tmp);
-	}
-	floe_free(tmp);
+	rc = create_atomic(path, data, len, true);
 	floe_free(path);
 	return rc;
 }

@@ -241,12 +241,84 @@ static void test_bad_header(void **state)
 	}
 }
 
+/* Hostile input that is not truncated but would make a small file cost
+ * gigabytes or minutes: refused by the reader's limits. */
+static void test_hostile_limits(void **state)
+{
+	int recs;
+	(void)state;
+	/* one record: an array of nulls in 1000 blocks of 10^6 items each
+	 * (nulls take no bytes), then 1 MB of bytes that make each block's
+	 * count look plausible: 10^9 items from a 1 MB file */
+	{
+		floe_avro_writer *w = NULL;
+		static uint8_t pad[1 << 20];
+		assert_int_equal(
+		    floe_avro_writer_new(&w,
+		                         "{\"type\":\"record\",\"name\":\"r\",\"fields\":["
+		                         "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":"
+		                         "\"null\"}},{\"name\":\"pad\",\"type\":\"bytes\"}]}",
+		                         FLOE_AVRO_NULL_CODEC),
+		    0);
+		for (int i = 0; i < 1000; i++)
+			assert_int_equal(floe_avro_put_array_start(w, 1000000), 0);
+		assert_int_equal(floe_avro_put_array_end(w), 0);
+		assert_int_equal(floe_avro_put_bytes(w, pad, sizeof(pad)), 0);
+		assert_int_equal(floe_avro_writer_end_record(w), 0);
+		assert_int_equal(floe_avro_writer_finish(w), 0);
+		assert_int_equal(
+		    read_all(floe_avro_writer_data(w)->ptr, floe_avro_writer_data(w)->len, &recs),
+		    FLOE_ECORRUPT);
+		assert_non_null(strstr(floe_error_message(), "more than 64 MiB"));
+		floe_avro_writer_free(w);
+	}
+	/* a header of 5000 metadata keys */
+	{
+		floe_buf b = FLOE_BUF_INIT;
+		char key[16];
+		floe_buf_put(&b, "Obj\x01", 4);
+		floe_avro_encode_long(&b, 5001);
+		floe_avro_encode_string(&b, "avro.schema");
+		floe_avro_encode_string(&b, "\"long\"");
+		for (int i = 0; i < 5000; i++) {
+			snprintf(key, sizeof(key), "k%d", i);
+			floe_avro_encode_string(&b, key);
+			floe_avro_encode_string(&b, "");
+		}
+		floe_avro_encode_long(&b, 0);
+		floe_buf_put(&b, "0123456789abcdef", 16);
+		assert_int_equal(read_all(b.ptr, b.len, &recs), FLOE_ECORRUPT);
+		assert_non_null(strstr(floe_error_message(), "header metadata count"));
+		floe_buf_free(&b);
+	}
+	/* a schema of 20000 types */
+	{
+		floe_buf s = FLOE_BUF_INIT;
+		floe_avro_writer *w = NULL;
+		floe_buf_puts(&s, "{\"type\":\"record\",\"name\":\"r\",\"fields\":[");
+		for (int i = 0; i < 20000; i++)
+			floe_buf_printf(&s, "%s{\"name\":\"f%d\",\"type\":\"int\"}", i ? "," : "",
+			                i);
+		floe_buf_puts(&s, "]}");
+		assert_int_equal(floe_avro_writer_new(&w, s.ptr, FLOE_AVRO_NULL_CODEC), 0);
+		assert_int_equal(floe_avro_writer_finish(w), 0);
+		assert_int_equal(
+		    read_all(floe_avro_writer_data(w)->ptr, floe_avro_writer_data(w)->len, &recs),
+		    FLOE_ECORRUPT);
+		assert_non_null(strstr(floe_error_message(), "more than 10000 types"));
+		floe_avro_writer_free(w);
+		floe_buf_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_varint_bytes),      cmocka_unit_test(test_roundtrip_null),
 	    cmocka_unit_test(test_roundtrip_deflate), cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_flipped_bytes),     cmocka_unit_test(test_bad_header),
+	    cmocka_unit_test(test_hostile_limits),
 	};
+	floe_base_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "floe/base.h"
 
@@ -63,6 +64,13 @@ static void test_time_parse(void **state)
 	assert_true(ms == 1767261600500LL);
 	floe_time_format_ms(ms, out);
 	assert_string_equal(out, "2026-01-01 10:00:00.500");
+	floe_time_format_ms(-1, out);
+	assert_string_equal(out, "1969-12-31 23:59:59.999");
+	/* no signed overflow, no uninitialised struct tm at the extremes */
+	floe_time_format_ms(INT64_MIN, out);
+	assert_string_equal(out, "@-9223372036854775808 ms");
+	floe_time_format_ms(INT64_MAX, out);
+	assert_string_equal(out, "@9223372036854775807 ms");
 	assert_int_equal(floe_time_parse_ms(&ms, "2026-13-01"), FLOE_EINVAL);
 	assert_int_equal(floe_time_parse_ms(&ms, "yesterday"), FLOE_EINVAL);
 }
@@ -162,6 +170,22 @@ static void test_alloc_fault(void **state)
 	floe_fault_alloc_set(0);
 }
 
+/* jansson allocates through the seam once floe_base_init ran */
+static void test_json_through_seam(void **state)
+{
+	json_t *o;
+	(void)state;
+	floe_base_init();
+	floe_fault_alloc_set(1);
+	o = json_object();
+	assert_null(o);
+	assert_int_equal(floe_error_code(), FLOE_ENOMEM);
+	floe_fault_alloc_set(0);
+	o = json_pack("{s:[i]}", "a", 1);
+	assert_non_null(o);
+	json_decref(o);
+}
+
 static void test_arena(void **state)
 {
 	floe_arena a;
@@ -258,6 +282,7 @@ int main(void)
 	    cmocka_unit_test(test_md5_rfc1321),
 	    cmocka_unit_test(test_md5_streaming),
 	    cmocka_unit_test(test_alloc_fault),
+	    cmocka_unit_test(test_json_through_seam),
 	    cmocka_unit_test(test_arena),
 	    cmocka_unit_test(test_log_rotation),
 	};

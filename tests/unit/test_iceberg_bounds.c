@@ -136,5 +136,6 @@ int main(void)
 	    cmocka_unit_test(test_string_truncation),
 	    cmocka_unit_test(test_binary_truncation),
 	};
+	floe_base_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -332,7 +332,7 @@ static void test_manifest_roundtrip(void **state)
 	floe_ice_manifest_entry e = {
 	    1, 9, -1, -1, {0, "file:///t/data/a.parquet", "PARQUET", 10, 1234, 2, st}};
 	floe_ice_manifest_file mf = {
-	    "file:///t/metadata/m.avro", 0, 0, 0, 7, 7, 9, 1, 0, 0, 10, 0, 0};
+	    "file:///t/metadata/m.avro", 0, 0, 0, 7, 7, 9, 1, 0, 0, 10, 0, 0, false, 0, NULL};
 	floe_ice_manifest_entry *back = NULL;
 	floe_ice_manifest_file *lback = NULL;
 	floe_avro_reader *r = NULL;
@@ -663,5 +663,6 @@ int main(void)
 	    cmocka_unit_test(test_min_sequence_number_live_only),
 	    cmocka_unit_test(test_totals_when_parent_lacks_them),
 	};
+	floe_base_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -95,6 +99,58 @@ static void test_write_new_refuses_existing(void **state)
 	floe_free(p);
 }
 
+/* Files in the test directory whose name starts with prefix. */
+static int count_prefixed(const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A writer killed in the middle of write-new (here by SIGXFSZ once the file
+ * passes RLIMIT_FSIZE, a deterministic kill) leaves no file under the
+ * final name, not even a partial or empty one, and no temp file either;
+ * the name can then be created. */
+static void test_write_new_killed_midway(void **state)
+{
+	const char *names[2] = {"00001-killed.metadata.json", "v9.metadata.json"};
+	(void)state;
+	for (int synced = 0; synced < 2; synced++) {
+		char *p = path(names[synced]);
+		size_t len = 1 << 16;
+		char *data = calloc(1, len);
+		int status = 0;
+		pid_t pid;
+		assert_non_null(data);
+		memset(data, '{', len);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct rlimit lim = {4096, 4096};
+			signal(SIGXFSZ, SIG_DFL);
+			setrlimit(RLIMIT_FSIZE, &lim);
+			if (synced)
+				floe_storage_write_new_synced(p, data, len);
+			else
+				floe_storage_write_new(p, data, len);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ);
+		assert_int_equal(floe_storage_exists(p), 0);
+		assert_int_equal(count_prefixed(names[synced]), 0);
+		assert_int_equal(floe_storage_write_new(p, data, len), 0);
+		assert_int_equal(floe_storage_write_new(p, data, len), FLOE_EEXISTS);
+		free(data);
+		floe_free(p);
+	}
+}
+
 /* update: the same bytes leave the file alone (same inode, nothing
  * written), other bytes replace it, an absent file is created */
 static void test_update_only_when_changed(void **state)
@@ -180,8 +236,10 @@ static void test_delete_tree(void **state)
 
 int main(void)
 {
+	floe_base_init();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_write_new_killed_midway),
 	    cmocka_unit_test(test_write_read_roundtrip),
 	    cmocka_unit_test(test_write_new_refuses_existing),
 	    cmocka_unit_test(test_update_only_when_changed),
