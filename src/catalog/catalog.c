@@ -111,9 +111,13 @@ int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse
 			char *amp = strchr(kv, '&');
 			if (amp)
 				*amp++ = '\0';
-			if (floe_str_starts_with(kv, "name="))
-				c->name = floe_strdup(kv + 5);
-			else if (strcmp(kv, "mode=ro") == 0)
+			if (floe_str_starts_with(kv, "name=")) {
+				floe_free(c->name);
+				if ((c->name = floe_strdup(kv + 5)) == NULL) {
+					rc = FLOE_ENOMEM;
+					goto done;
+				}
+			} else if (strcmp(kv, "mode=ro") == 0)
 				mode = CATALOG_RO;
 			else if (strcmp(kv, "mode=rw") == 0)
 				mode = CATALOG_RW;

@@ -15,6 +15,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,38 +68,37 @@ static long version_of(const char *fname)
 	return v >= 1 && strcmp(end, ".metadata.json") == 0 ? v : -1;
 }
 
-/* The highest vN.metadata.json in the table's metadata folder (0: none). */
-static int list_versions(const char *tdir, long *max)
+/* The highest vN.metadata.json in the table's metadata folder (0: none).
+ * No allocation: an out-of-memory must not make a table look absent. */
+static void list_versions(const char *tdir, long *max)
 {
-	char *md = floe_asprintf("%s/metadata", tdir);
+	char md[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 	*max = 0;
-	if (md == NULL)
-		return FLOE_ENOMEM;
-	if ((d = opendir(md)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			long v = version_of(de->d_name);
-			if (v > *max)
-				*max = v;
-		}
-		closedir(d);
+	if (snprintf(md, sizeof(md), "%s/metadata", tdir) >= (int)sizeof(md) ||
+	    (d = opendir(md)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		long v = version_of(de->d_name);
+		if (v > *max)
+			*max = v;
 	}
-	floe_free(md);
-	return 0;
+	closedir(d);
 }
 
 /* A table: a hint, or (a writer killed before it wrote its first hint)
  * a version file. */
 static bool is_table_dir(const char *p)
 {
-	char *hint = floe_asprintf("%s/metadata/version-hint.text", p);
-	bool yes = hint && floe_storage_exists(hint) == 1;
+	char hint[PATH_MAX];
+	struct stat st;
 	long max = 0;
-	floe_free(hint);
-	if (!yes && list_versions(p, &max) == 0)
-		yes = max > 0;
-	return yes;
+	if (snprintf(hint, sizeof(hint), "%s/metadata/version-hint.text", p) < (int)sizeof(hint) &&
+	    stat(hint, &st) == 0)
+		return true;
+	list_versions(p, &max);
+	return max > 0;
 }
 
 static int ns_create(floe_catalog *c, const char *ns, const json_t *props)
@@ -365,8 +365,8 @@ static int find_versions(const char *tdir, long *complete, long *present)
 	}
 	floe_buf_free(&b);
 	floe_error_clear();
-	if (v == 0 && (rc = list_versions(tdir, &v)) != 0)
-		return rc;
+	if (v == 0)
+		list_versions(tdir, &v);
 	while (v > 0 && version_size(tdir, v + 1) >= 0)
 		v++;
 	*present = v;
