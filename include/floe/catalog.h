@@ -19,8 +19,14 @@
 
 typedef struct floe_catalog floe_catalog;
 
-/* Open (and create if needed) a catalog. warehouse is a directory or
- * file:// URI (created if missing). uri NULL = the default SQLite catalog. */
+/* Open a catalog. warehouse is a directory or file:// URI (created if
+ * missing). uri NULL = the default SQLite catalog. Opening writes nothing to
+ * an existing sql catalog (readers take no lock a writer holds, and a file
+ * or folder floe may not write is opened read-only); a missing or empty
+ * catalog file is created only when the warehouse holds no Iceberg
+ * metadata (else FLOE_ECATALOG: the catalog is more likely lost than new).
+ * `?mode=ro` opens read-only, `?mode=rw` never creates, `?mode=rwc` creates
+ * a missing catalog whatever the warehouse holds. */
 int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse);
 void floe_catalog_free(floe_catalog *c);
 /* "sql" or "fs" */
@@ -70,7 +76,9 @@ int floe_catalog_load_table(floe_catalog *c, const char *ns, const char *name,
  * updates as floe_ice_create_updates() gives them (plus optionally the first
  * snapshot). Writes the first metadata file and registers it.
  * FLOE_EEXISTS when the table exists; FLOE_ENOTFOUND when the namespace
- * does not. Outputs optional.
+ * does not; FLOE_EINVAL when a table or view of the namespace has the name
+ * but for case, or the location is refused (floe_catalog_check_location).
+ * Outputs optional.
  */
 int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
                               const json_t *updates, floe_ice_metadata **meta,
@@ -87,8 +95,24 @@ int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
 int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
                               const json_t *requirements, const json_t *updates,
                               floe_ice_metadata **meta, char **metadata_location);
-/* Remove the table from the catalog; with purge also delete its files
- * (every file under its location). */
+/* A new table ns.name may be created at location (a URI): 0, or
+ * FLOE_EINVAL when it is a file, a folder holding anything but the data/
+ * and metadata/ folders a table dropped without purge leaves, the
+ * warehouse or a folder holding it, or a location another table of the
+ * catalog uses, holds or lies in. floe_catalog_create_table checks it;
+ * a writer checks it first to write no data files where the table cannot
+ * be. */
+int floe_catalog_check_location(floe_catalog *c, const char *ns, const char *name,
+                                const char *location);
+/* Remove the table from the catalog. Reads no metadata: a table whose
+ * metadata is missing or broken drops too. With purge also delete the
+ * files its metadata reaches (the metadata files of its log, manifest
+ * lists, manifests, data and delete files, statistics files; only those
+ * under its location and not reached by another table of the catalog at
+ * an overlapping location), then its data/ and metadata/ folders and the
+ * location if they are empty. Once the table is dropped nothing fails: what
+ * could not be read or deleted is logged as a warning. FLOE_ENOTFOUND when
+ * there is no such table. */
 int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge);
 
 /* ---- views (sql catalog; Iceberg view spec, format-version 1) ---- */
@@ -109,7 +133,11 @@ int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, ch
 /* Split "ns.sub.table" at the last dot into namespace and name (caller frees
  * both). FLOE_EINVAL when there is no dot. */
 int floe_catalog_split_ident(const char *ident, char **ns, char **name);
-/* Valid namespace / table name: non-empty levels of [A-Za-z0-9_-]. */
+/* Valid name of a `what` ("namespace", "table", "view"): 1 to 255
+ * characters of [A-Za-z0-9_-]; a namespace may have several levels joined
+ * by dots, a table or view name has no dot (no verb could name it).
+ * Iceberg names are case-sensitive and DuckDB's are not: every create
+ * also refuses a name that equals an existing one but for case. */
 int floe_catalog_check_name(const char *what, const char *name);
 
 #endif

@@ -8,20 +8,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog_internal.h"
 
 #define MAX_SWAP_ATTEMPTS 20
 
+/* One rule for every name a verb, DuckDB and the files must all reach:
+ * levels of [A-Za-z0-9_-], dots only between the levels of a namespace (a
+ * table "a.b" could be named by no verb: ns.a.b is table b of ns.a). */
 int floe_catalog_check_name(const char *what, const char *name)
 {
 	size_t len = name ? strlen(name) : 0, level = 0;
+	bool dotted = strcmp(what, "namespace") == 0;
 	if (len == 0 || len > 255)
 		return floe_error_set(FLOE_EINVAL,
 		                      "invalid %s name '%s': must be 1 to 255 characters", what,
 		                      name ? name : "");
 	for (size_t i = 0; i < len; i++) {
 		char ch = name[i];
+		if (ch == '.' && !dotted)
+			return floe_error_set(FLOE_EINVAL,
+			                      "invalid %s name '%s': a %s name cannot contain '.' "
+			                      "(NS.NAME could not name it)",
+			                      what, name, what);
 		if (ch == '.') {
 			if (level == 0 || i + 1 == len)
 				return floe_error_set(
@@ -74,7 +84,7 @@ int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse
 {
 	floe_catalog *c = floe_calloc(1, sizeof(*c));
 	char *spec = NULL, *q;
-	bool read_only = false;
+	catalog_mode mode = CATALOG_AUTO;
 	int rc = 0;
 	*out = NULL;
 	if (c == NULL)
@@ -93,17 +103,26 @@ int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
-	/* ?name=X&mode=ro */
+	/* ?name=X&mode=ro|rw|rwc (SQLite's URI modes: read-only, read-write
+	 * of an existing catalog, read-write creating it when missing) */
 	if ((q = strchr(spec, '?')) != NULL) {
 		*q++ = '\0';
 		for (char *kv = q; kv && *kv;) {
 			char *amp = strchr(kv, '&');
 			if (amp)
 				*amp++ = '\0';
-			if (floe_str_starts_with(kv, "name="))
-				c->name = floe_strdup(kv + 5);
-			else if (strcmp(kv, "mode=ro") == 0)
-				read_only = true;
+			if (floe_str_starts_with(kv, "name=")) {
+				floe_free(c->name);
+				if ((c->name = floe_strdup(kv + 5)) == NULL) {
+					rc = FLOE_ENOMEM;
+					goto done;
+				}
+			} else if (strcmp(kv, "mode=ro") == 0)
+				mode = CATALOG_RO;
+			else if (strcmp(kv, "mode=rw") == 0)
+				mode = CATALOG_RW;
+			else if (strcmp(kv, "mode=rwc") == 0)
+				mode = CATALOG_RWC;
 			else {
 				rc = floe_error_set(FLOE_EINVAL,
 				                    "catalog URI option '%s' is unknown", kv);
@@ -135,7 +154,7 @@ int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse
 			rc = FLOE_ENOMEM;
 			goto done;
 		}
-		rc = floe_catalog_sql_open(c, read_only);
+		rc = floe_catalog_sql_open(c, mode);
 	} else if (strcmp(spec, "fs:") == 0 || strcmp(spec, "fs://") == 0) {
 		c->kind = "fs";
 		c->ops = &floe_catalog_fs_ops;
@@ -217,6 +236,8 @@ int floe_catalog_create_namespace(floe_catalog *c, const char *ns, const json_t 
 	if ((rc = c->ops->ns_exists(c, ns)) != 0)
 		return rc < 0 ? rc
 		              : floe_error_set(FLOE_EEXISTS, "namespace %s already exists", ns);
+	if ((rc = catalog_check_case(c, ns, NULL, "namespace")) != 0)
+		return rc;
 	return c->ops->ns_create(c, ns, properties);
 }
 
@@ -232,10 +253,20 @@ int floe_catalog_ensure_namespaces(floe_catalog *c, char *const *ns, size_t n)
 		if (dup || (rc = floe_catalog_check_name("namespace", ns[i])) != 0 ||
 		    (rc = parent_exists(c, ns[i])) != 0)
 			continue;
-		if ((rc = c->ops->ns_exists(c, ns[i])) == 0)
-			missing[nm++] = ns[i];
-		else if (rc > 0)
+		if ((rc = c->ops->ns_exists(c, ns[i])) > 0) {
 			rc = 0;
+			continue;
+		}
+		for (size_t k = 0; rc == 0 && k < nm; k++)
+			if (strcasecmp(missing[k], ns[i]) == 0)
+				rc = floe_error_set(
+				    FLOE_EINVAL,
+				    "namespaces %s and %s differ only in case: DuckDB "
+				    "names are case-insensitive, so one would hide "
+				    "the other",
+				    missing[k], ns[i]);
+		if (rc == 0 && (rc = catalog_check_case(c, ns[i], NULL, "namespace")) == 0)
+			missing[nm++] = ns[i];
 	}
 	if (rc == 0 && nm > 0 && c->ops->ns_create_many)
 		rc = c->ops->ns_create_many(c, missing, nm);
@@ -443,7 +474,11 @@ int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
 		return rc < 0
 		           ? rc
 		           : floe_error_set(FLOE_EEXISTS, "table %s.%s already exists", ns, name);
+	if ((rc = catalog_check_case(c, ns, name, "table")) != 0)
+		return rc;
 	rc = floe_ice_updates_apply(&m, NULL, NULL, updates, floe_time_now_ms());
+	if (rc == 0)
+		rc = catalog_check_location(c, ns, name, floe_ice_metadata_location(m));
 	if (rc == 0)
 		rc = floe_ice_metadata_serialize(m, &b);
 	if (rc == 0)
@@ -513,21 +548,55 @@ int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
 	                      name, MAX_SWAP_ATTEMPTS);
 }
 
+int floe_catalog_check_location(floe_catalog *c, const char *ns, const char *name,
+                                const char *location)
+{
+	return catalog_check_location(c, ns, name, location);
+}
+
+/* Drop reads no metadata (a table whose metadata is missing or broken
+ * drops as any other). A purge reads what it can before the row goes, and
+ * drops only the version it read (a commit that lands meanwhile is read
+ * again), so that it deletes what the dropped version reaches. */
 int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge)
 {
 	floe_ice_metadata *m = NULL;
-	char *location = NULL;
-	int rc = floe_catalog_load_table(c, ns, name, purge ? &m : NULL, NULL);
-	if (rc)
+	char *loc = NULL;
+	int rc;
+	if ((rc = floe_catalog_check_name("namespace", ns)) != 0 ||
+	    (rc = floe_catalog_check_name("table", name)) != 0)
 		return rc;
-	if (m && (location = floe_strdup(floe_ice_metadata_location(m))) == NULL)
-		rc = FLOE_ENOMEM;
+	if (!purge)
+		return c->ops->tbl_drop(c, ns, name, NULL);
+	for (int attempt = 1;; attempt++) {
+		floe_buf b;
+		rc = c->ops->tbl_current(c, ns, name, &loc);
+		if (rc == FLOE_ENOTFOUND || rc == FLOE_ENOMEM)
+			return rc;
+		if (rc) { /* no metadata file to read */
+			floe_log(FLOE_LOG_WARN, "%s.%s: %s", ns, name, floe_error_message());
+			floe_error_clear();
+		} else if ((rc = floe_storage_read(&b, loc, 256u << 20)) == 0) {
+			rc = floe_ice_metadata_parse(&m, b.ptr, b.len, loc);
+			floe_buf_free(&b);
+		}
+		if (rc) {
+			floe_log(FLOE_LOG_WARN, "%s.%s: its metadata cannot be read (%s)", ns, name,
+			         floe_error_message());
+			floe_error_clear();
+		}
+		rc = c->ops->tbl_drop(c, ns, name, attempt < MAX_SWAP_ATTEMPTS ? loc : NULL);
+		if (rc != CATALOG_LOST_SWAP)
+			break;
+		floe_ice_metadata_free(m);
+		floe_free(loc);
+		m = NULL;
+		loc = NULL;
+	}
 	if (rc == 0)
-		rc = c->ops->tbl_drop(c, ns, name);
-	if (rc == 0 && purge && location)
-		rc = floe_storage_delete_tree(location);
-	floe_free(location);
+		catalog_purge(c, ns, name, m, loc);
 	floe_ice_metadata_free(m);
+	floe_free(loc);
 	return rc;
 }
 

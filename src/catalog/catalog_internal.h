@@ -13,6 +13,19 @@
 /* a compare-and-swap that lost to another writer (not an error to report) */
 #define CATALOG_LOST_SWAP 1
 
+/* One row of the catalog: a table or a view and its current metadata file
+ * (NULL when the row has none or it cannot be found). */
+typedef struct {
+	char *ns, *name, *metadata_location;
+	bool is_view;
+} catalog_entry;
+
+void catalog_entries_free(catalog_entry *e, size_t n);
+
+/* How a sql catalog file may be opened (the URI's ?mode=): AUTO creates a
+ * missing catalog only in a warehouse that holds no Iceberg metadata. */
+typedef enum { CATALOG_AUTO, CATALOG_RO, CATALOG_RW, CATALOG_RWC } catalog_mode;
+
 typedef struct {
 	int (*ns_create)(floe_catalog *c, const char *ns, const json_t *props);
 	/* create these namespaces, none of which existed when checked, in one
@@ -34,7 +47,12 @@ typedef struct {
 	 * still old_loc; CATALOG_LOST_SWAP when another writer won */
 	int (*tbl_swap)(floe_catalog *c, const char *ns, const char *name, const char *old_loc,
 	                const char *table_loc, const floe_buf *json, char **loc_out);
-	int (*tbl_drop)(floe_catalog *c, const char *ns, const char *name);
+	/* remove the table from the catalog without reading its metadata;
+	 * FLOE_ENOTFOUND when there is no such table; with expect_loc only if
+	 * it is still at that metadata file (CATALOG_LOST_SWAP otherwise) */
+	int (*tbl_drop)(floe_catalog *c, const char *ns, const char *name, const char *expect_loc);
+	/* every table and view of the catalog, any namespace */
+	int (*entries)(floe_catalog *c, catalog_entry **out, size_t *n);
 	void (*close)(floe_catalog *c);
 } catalog_ops;
 
@@ -51,7 +69,28 @@ struct floe_catalog {
 extern const catalog_ops floe_catalog_sql_ops;
 extern const catalog_ops floe_catalog_fs_ops;
 
-int floe_catalog_sql_open(floe_catalog *c, bool read_only);
+int floe_catalog_sql_open(floe_catalog *c, catalog_mode mode);
+/* *out: a folder under the warehouse (at most a few levels down) whose
+ * `metadata` folder holds *.metadata.json or a version hint: the
+ * warehouse has Iceberg tables. NULL when none; caller frees. */
+int catalog_find_table_metadata(char **out, const char *warehouse_dir);
+/* The names (tables and views) of namespace ns, or the namespaces when name
+ * is NULL: FLOE_EEXISTS naming both when one equals `name` (or ns) but for
+ * case (DuckDB's names are case-insensitive, Iceberg's are not). */
+int catalog_check_case(floe_catalog *c, const char *ns, const char *name, const char *what);
+/* A new table ns.name may be created at loc: FLOE_EINVAL when loc is a
+ * file, a folder holding anything but the data/ and metadata/ folders a
+ * table dropped without purge leaves, the warehouse or a folder holding
+ * it, or a location another table of the catalog uses, holds or lies in. */
+int catalog_check_location(floe_catalog *c, const char *ns, const char *name, const char *loc);
+/* Delete what the table's metadata reaches (drop --purge); warnings are
+ * logged, nothing here fails the drop. m and metadata_location may be NULL
+ * when they could not be read. */
+void catalog_purge(floe_catalog *c, const char *ns, const char *name, const floe_ice_metadata *m,
+                   const char *metadata_location);
+/* The table location a metadata file at <loc>/metadata/<file> implies, or
+ * NULL; caller frees. */
+char *catalog_location_of(const char *metadata_location);
 /* next metadata file name for the sql layout: NNNNN-<uuid>.metadata.json */
 char *floe_catalog_next_metadata(const char *table_loc, const char *old_loc);
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 
@@ -50,6 +52,27 @@ static json_t *create_updates(floe_catalog *c, const char *ns, const char *name)
 	floe_ice_schema_free(s);
 	floe_free(loc);
 	return u;
+}
+
+/* files under path, any depth (-1 when it is no folder) */
+static int count_files(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char sub[1024];
+		int k;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		k = count_files(sub);
+		n += k < 0 ? 1 : k;
+	}
+	closedir(d);
+	return n;
 }
 
 /* the updates of a snapshot on top of m, with the REST requirements */
@@ -196,7 +219,10 @@ static void test_tables_and_commits(void **state)
 	{
 		char *tl = floe_storage_local_path(floe_ice_metadata_location(m));
 		assert_int_equal(floe_catalog_drop_table(c, "seeds", "t", true), 0);
-		assert_int_equal(floe_storage_exists(tl), 0);
+		/* what is left is what no metadata reaches: the manifest list
+		 * of c2's lost commit (a snapshot without files has no manifest) */
+		assert_int_equal(count_files(tl), 1);
+		assert_int_equal(floe_storage_delete_tree(tl), 0);
 		floe_free(tl);
 	}
 	assert_int_equal(floe_catalog_load_table(c, "seeds", "t", NULL, NULL), FLOE_ENOTFOUND);
@@ -325,6 +351,276 @@ done:
 	floe_catalog_free(c);
 }
 
+/* One rule for names: a name equal to another but for case is refused
+ * (DuckDB would see one of them), so is a table or view name with a dot. */
+static void test_name_case(void **state)
+{
+	floe_catalog *c = NULL;
+	char *batch[2] = {"x", "X"};
+	json_t *u;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "seeds", NULL), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "Seeds", NULL), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "Seeds differs only in case from seeds"));
+	assert_int_equal(floe_catalog_ensure_namespaces(c, batch, 2), FLOE_EINVAL);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, batch + 1, 1), 0);
+	assert_int_equal(floe_catalog_ensure_namespaces(c, batch, 1), FLOE_EINVAL);
+	u = create_updates(c, "seeds", "t");
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "t", u, NULL, NULL), 0);
+	json_decref(u);
+	u = create_updates(c, "seeds", "T");
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "T", u, NULL, NULL), FLOE_EINVAL);
+	assert_non_null(
+	    strstr(floe_error_message(), "seeds.T differs only in case from table seeds.t"));
+	json_decref(u);
+	u = create_updates(c, "seeds", "a.b");
+	assert_int_equal(floe_catalog_create_table(c, "seeds", "a.b", u, NULL, NULL), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "cannot contain '.'"));
+	json_decref(u);
+	if (uri == NULL) { /* views: sql catalog only */
+		floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+		floe_ice_schema *s;
+		floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+		s = floe_ice_schema_new(0, root);
+		assert_int_equal(floe_catalog_replace_view(c, "seeds", "T", "SELECT 1 AS id", s),
+		                 FLOE_EINVAL);
+		assert_int_equal(floe_catalog_replace_view(c, "seeds", "v.w", "SELECT 1 AS id", s),
+		                 FLOE_EINVAL);
+		assert_int_equal(floe_catalog_replace_view(c, "seeds", "v", "SELECT 1 AS id", s),
+		                 0);
+		u = create_updates(c, "seeds", "V");
+		assert_int_equal(floe_catalog_create_table(c, "seeds", "V", u, NULL, NULL),
+		                 FLOE_EINVAL);
+		assert_non_null(strstr(floe_error_message(), "view seeds.v"));
+		json_decref(u);
+		floe_ice_schema_free(s);
+	}
+	floe_catalog_free(c);
+}
+
+/* create updates for ns.name at an explicit location */
+static json_t *updates_at(const char *loc)
+{
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s;
+	json_t *u;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	u = floe_ice_create_updates(loc, s, NULL);
+	floe_ice_schema_free(s);
+	return u;
+}
+
+static int create_at(floe_catalog *c, const char *name, const char *rel)
+{
+	char loc[256];
+	json_t *u;
+	int rc;
+	snprintf(loc, sizeof(loc), "file://%s/%s", dir, rel);
+	u = updates_at(loc);
+	rc = floe_catalog_create_table(c, "ns", name, u, NULL, NULL);
+	json_decref(u);
+	return rc;
+}
+
+/* A table's location is a folder of its own (sql catalog: the fs one
+ * keeps every table at its warehouse path). */
+static void test_locations(void **state)
+{
+	floe_catalog *c = NULL;
+	char path[256];
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	assert_int_equal(create_at(c, "one", "lake/one"), 0);
+	assert_int_equal(create_at(c, "two", "lake/one"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "in use by table ns.one"));
+	assert_int_equal(create_at(c, "two", "lake/one/inner"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "lies inside table ns.one"));
+	assert_int_equal(create_at(c, "two", "lake"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "holds table ns.one"));
+	assert_int_equal(create_at(c, "two", "."), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "holds the warehouse"));
+	snprintf(path, sizeof(path), "file://%s/other/notes.txt", dir);
+	assert_int_equal(floe_storage_write(path, "x", 1), 0);
+	assert_int_equal(create_at(c, "two", "other"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "holds 'notes.txt'"));
+	assert_int_equal(create_at(c, "two", "other/notes.txt"), FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "is a file"));
+	/* what a table dropped without purge leaves is no obstacle */
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "one", false), 0);
+	assert_int_equal(create_at(c, "two", "lake/one"), 0);
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "one", false), FLOE_ENOTFOUND);
+	floe_catalog_free(c);
+}
+
+/* A table whose catalog row has no metadata location, or whose metadata
+ * file is gone, drops, with and without purge. */
+static void test_drop_broken(void **state)
+{
+	floe_catalog *c = NULL;
+	sqlite3 *db;
+	char path[256];
+	json_t *u;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		const char *name = i == 0 ? "nul" : i == 1 ? "gone" : "foreign";
+		u = create_updates(c, "ns", name);
+		assert_int_equal(floe_catalog_create_table(c, "ns", name, u, NULL, NULL), 0);
+		json_decref(u);
+	}
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "UPDATE iceberg_tables SET metadata_location = NULL WHERE "
+	                              "table_name = 'nul'; UPDATE iceberg_tables SET "
+	                              "metadata_location = 's3://b/x.metadata.json' WHERE "
+	                              "table_name = 'foreign'",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	{
+		char *loc = NULL;
+		assert_int_equal(floe_catalog_load_table(c, "ns", "gone", NULL, &loc), 0);
+		assert_int_equal(floe_storage_delete(loc), 0);
+		floe_free(loc);
+	}
+	assert_int_equal(floe_catalog_table_exists(c, "ns", "nul"), FLOE_ECORRUPT);
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "nul", false), 0);
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "gone", true), 0);
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "foreign", true), 0);
+	snprintf(path, sizeof(path), "%s/ns/gone", dir);
+	assert_int_equal(floe_storage_exists(path), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(floe_catalog_table_exists(c, "ns",
+		                                           i == 0   ? "nul"
+		                                           : i == 1 ? "gone"
+		                                                    : "foreign"),
+		                 0);
+	floe_catalog_free(c);
+}
+
+/* fs: the hint is only a hint. A table without one (a writer killed before
+ * its first hint), with a garbage one, or with an unfinished (empty) file
+ * past the last version still loads, commits after the highest file and
+ * drops. */
+static void test_fs_versions(void **state)
+{
+	floe_catalog *c = NULL;
+	floe_ice_metadata *m = NULL;
+	json_t *u, *req = NULL, *upd = NULL;
+	char md[256], f[300], *loc = NULL;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, "fs:", dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	u = create_updates(c, "ns", "t");
+	assert_int_equal(floe_catalog_create_table(c, "ns", "t", u, NULL, NULL), 0);
+	json_decref(u);
+	snprintf(md, sizeof(md), "%s/ns/t/metadata", dir);
+	snprintf(f, sizeof(f), "%s/version-hint.text", md);
+	assert_int_equal(floe_storage_delete(f), 0);
+	assert_int_equal(floe_catalog_table_exists(c, "ns", "t"), 1);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns.t", NULL), FLOE_EINVAL);
+	assert_int_equal(floe_storage_write(f, "garbage", 7), 0);
+	assert_int_equal(floe_catalog_load_table(c, "ns", "t", &m, &loc), 0);
+	assert_non_null(strstr(loc, "/v1.metadata.json"));
+	floe_free(loc);
+	snprintf(f, sizeof(f), "%s/v2.metadata.json", md);
+	assert_int_equal(floe_storage_write(f, "", 0), 0);
+	snapshot_change(m, &req, &upd);
+	assert_int_equal(floe_catalog_commit_table(c, "ns", "t", req, upd, NULL, &loc), 0);
+	assert_non_null(strstr(loc, "/v3.metadata.json"));
+	floe_free(loc);
+	assert_int_equal(floe_catalog_load_table(c, "ns", "t", NULL, &loc), 0);
+	assert_non_null(strstr(loc, "/v3.metadata.json"));
+	floe_free(loc);
+	assert_int_equal(floe_catalog_drop_table(c, "ns", "t", false), 0);
+	assert_int_equal(floe_catalog_table_exists(c, "ns", "t"), 0);
+	json_decref(req);
+	json_decref(upd);
+	floe_ice_metadata_free(m);
+	floe_catalog_free(c);
+}
+
+/* A missing or empty catalog file beside Iceberg tables is an error, not a
+ * new empty catalog; ?mode=rwc makes one; a new warehouse gets one. */
+static void test_lost_catalog(void **state)
+{
+	floe_catalog *c = NULL;
+	char path[256], rwc[300];
+	json_t *u;
+	(void)state;
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), 0);
+	assert_int_equal(floe_catalog_create_namespace(c, "ns", NULL), 0);
+	u = create_updates(c, "ns", "t");
+	assert_int_equal(floe_catalog_create_table(c, "ns", "t", u, NULL, NULL), 0);
+	json_decref(u);
+	floe_catalog_free(c);
+	snprintf(path, sizeof(path), "%s/catalog.db", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), FLOE_ECATALOG);
+	assert_non_null(strstr(floe_error_message(), "does not exist, but the warehouse holds"));
+	assert_int_equal(floe_storage_exists(path), 0);
+	assert_int_equal(floe_storage_write(path, "", 0), 0);
+	assert_int_equal(floe_catalog_open(&c, NULL, dir), FLOE_ECATALOG);
+	assert_non_null(strstr(floe_error_message(), "is an empty file"));
+	snprintf(rwc, sizeof(rwc), "sqlite:%s?mode=rw", path);
+	assert_int_equal(floe_catalog_open(&c, rwc, dir), FLOE_ENOTFOUND);
+	snprintf(rwc, sizeof(rwc), "sqlite:%s?mode=rwc", path);
+	assert_int_equal(floe_catalog_open(&c, rwc, dir), 0);
+	assert_int_equal(floe_catalog_namespace_exists(c, "ns"), 0);
+	floe_catalog_free(c);
+}
+
+/* Item by item, every allocation of namespace, view, table, drop and purge
+ * calls fails once: each call returns 0 or FLOE_ENOMEM, and leaks nothing
+ * (the sanitizer build checks). */
+static void test_alloc_faults(void **state)
+{
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s;
+	(void)state;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	for (long n = 1; n < 2000; n++) {
+		floe_catalog *c = NULL;
+		json_t *props = json_pack("{s:s}", "owner", "me"), *got = NULL, *u = NULL;
+		int rc, steps = 0;
+		floe_storage_delete_tree(dir);
+		floe_fault_alloc_set(n);
+		rc = floe_catalog_open(&c, uri, dir);
+		if (rc == 0 && ++steps)
+			rc = floe_catalog_create_namespace(c, "ns", props);
+		if (rc == 0 && ++steps)
+			rc = floe_catalog_namespace_properties(c, "ns", &got);
+		if (rc == 0 && uri == NULL && ++steps)
+			rc = floe_catalog_replace_view(c, "ns", "v", "SELECT 1 AS id", s);
+		if (rc == 0 && ++steps) {
+			char *loc = floe_catalog_default_location(c, "ns", "t");
+			u = loc ? floe_ice_create_updates(loc, s, NULL) : NULL;
+			rc = u ? floe_catalog_create_table(c, "ns", "t", u, NULL, NULL)
+			       : FLOE_ENOMEM;
+			floe_free(loc);
+		}
+		if (rc == 0 && ++steps)
+			rc = floe_catalog_drop_table(c, "ns", "t", true);
+		floe_fault_alloc_set(0);
+		if (rc != 0 && rc != FLOE_ENOMEM)
+			fail_msg("fault %ld, step %d: %d %s", n, steps, rc, floe_error_message());
+		floe_error_clear();
+		json_decref(got);
+		json_decref(u);
+		json_decref(props);
+		floe_catalog_free(c);
+		if (rc == 0 && steps >= (uri ? 4 : 5))
+			break; /* past the last allocation */
+	}
+	floe_ice_schema_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +634,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup_fs, teardown),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test_setup_teardown(test_name_case, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_name_case, setup_fs, teardown),
+	    cmocka_unit_test_setup_teardown(test_locations, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_drop_broken, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_fs_versions, setup_fs, teardown),
+	    cmocka_unit_test_setup_teardown(test_lost_catalog, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_sql, teardown),
+	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_fs, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
