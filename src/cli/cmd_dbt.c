@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "floe/project.h"
+#include "floe/dbt.h"
 
 /* An option given several times (--select a --select b) is one list, as
  * dbt reads repeated selection options: the values joined by spaces. */

@@ -8,7 +8,11 @@
 #ifndef FLOE_DBT_INTERNAL_H
 #define FLOE_DBT_INTERNAL_H
 
-#include "floe/project.h"
+#include "floe/dbt.h"
+#include "floe/engine.h"
+#include "floe/jinja.h"
+
+#include "dbt_yaml.h"
 
 typedef enum {
 	DBT_SEED = 0,
