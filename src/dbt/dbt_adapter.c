@@ -10,12 +10,14 @@
  * dispatched so that a project's duckdb__<name> overrides it.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "dbt_internal.h"
+#include "dbt_adapter.h"
+#include "dbt_runtime.h"
 
 /* ---- relations ---- */
 
@@ -506,17 +508,22 @@ static int fn_print_table(json_t **out, floe_jinja *j, const json_t *args, const
 
 /* ---- running SQL: adapter.execute, statement, run_query, load_result ---- */
 
-/* Run sql on the worker's connection: fetch gives its rows as a table,
- * else it only runs. *table and *response are new references. */
-static int run_sql(floe_dbt *d, const char *sql, bool fetch, json_t **table, json_t **response)
+/* Run sql on the connection of the worker rendering: fetch gives its rows
+ * as a table, else it only runs. The SQL may change DuckDB's catalog, so
+ * it runs under the project's ddl_mu. *table and *response are new
+ * references. */
+static int run_sql(floe_jinja *j, const char *sql, bool fetch, json_t **table, json_t **response)
 {
-	floe_engine *e = dbt_engine(d);
+	dbt_worker *w = dbt_worker_of(j);
 	floe_engine_rows *r = NULL;
 	int rc;
 	*table = *response = NULL;
-	if (e == NULL)
+	if (w->engine == NULL)
 		return floe_error_set(FLOE_EINVAL, "no database connection for this command");
-	rc = fetch ? floe_engine_query_rows(e, sql, 0, &r) : floe_engine_exec(e, sql);
+	pthread_mutex_lock(&w->d->ddl_mu);
+	rc = fetch ? floe_engine_query_rows(w->engine, sql, 0, &r)
+	           : floe_engine_exec(w->engine, sql);
+	pthread_mutex_unlock(&w->d->ddl_mu);
 	if (rc == 0) {
 		*table = agate_table(r);
 		*response = json_pack("{s:s,s:s,s:s,s:s,s:I}", FLOE_JINJA_CLASS, "AdapterResponse",
@@ -551,17 +558,16 @@ static int store(floe_dbt *d, const char *name, json_t *response, json_t *table)
 static int fn_execute(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs,
                       void *ud)
 {
-	floe_dbt *d = ud;
 	const char *sql = str_or(json_array_get(args, 0), NULL);
 	const json_t *fetch = json_object_get(kwargs, "fetch");
 	json_t *table = NULL, *response = NULL;
 	int rc;
-	(void)j;
+	(void)ud;
 	if (fetch == NULL)
 		fetch = json_array_get(args, 2);
 	if (sql == NULL)
 		return floe_error_set(FLOE_EINVAL, "adapter.execute() needs SQL text");
-	if ((rc = run_sql(d, sql, floe_jinja_truthy(fetch), &table, &response)) != 0)
+	if ((rc = run_sql(j, sql, floe_jinja_truthy(fetch), &table, &response)) != 0)
 		return rc;
 	*out = json_pack("[oo]", response, table);
 	return *out ? 0 : FLOE_ENOMEM;
@@ -577,17 +583,16 @@ static int fn_statement_run(json_t **out, floe_jinja *j, const json_t *args, con
 	const char *sql = str_or(json_array_get(args, 1), NULL);
 	json_t *table = NULL, *response = NULL;
 	int rc;
-	(void)j;
 	(void)kwargs;
 	*out = json_string("");
 	if (d->parsing || sql == NULL)
 		return 0;
-	if (dbt_engine(d) == NULL) { /* floe compile: no database, no result */
+	if (dbt_worker_of(j)->engine == NULL) { /* floe compile: no database, no result */
 		floe_log(FLOE_LOG_DEBUG, "statement %s not run: no database connection",
 		         name ? name : "");
 		return 0;
 	}
-	rc = run_sql(d, sql, floe_jinja_truthy(json_array_get(args, 2)), &table, &response);
+	rc = run_sql(j, sql, floe_jinja_truthy(json_array_get(args, 2)), &table, &response);
 	if (rc == 0 && name)
 		rc = store(d, name, response, table);
 	json_decref(table);
@@ -633,15 +638,14 @@ static int fn_run_query(json_t **out, floe_jinja *j, const json_t *args, const j
 	const char *sql = str_or(json_array_get(args, 0), NULL);
 	json_t *response = NULL;
 	int rc;
-	(void)j;
 	(void)kwargs;
-	if (d->parsing || dbt_engine(d) == NULL) {
+	if (d->parsing || dbt_worker_of(j)->engine == NULL) {
 		*out = json_null();
 		return 0;
 	}
 	if (sql == NULL)
 		return floe_error_set(FLOE_EINVAL, "run_query() needs SQL text");
-	rc = run_sql(d, sql, true, out, &response);
+	rc = run_sql(j, sql, true, out, &response);
 	json_decref(response);
 	return rc;
 }
@@ -659,6 +663,7 @@ static int fn_get_columns(json_t **out, floe_jinja *j, const json_t *args, const
                           void *ud)
 {
 	floe_dbt *d = ud;
+	dbt_worker *w = dbt_worker_of(j);
 	const json_t *rel = json_array_get(args, 0);
 	const char *text = json_is_string(rel)
 	                       ? json_string_value(rel)
@@ -666,16 +671,15 @@ static int fn_get_columns(json_t **out, floe_jinja *j, const json_t *args, const
 	floe_engine_rows *r = NULL;
 	char *sql;
 	int rc;
-	(void)j;
 	(void)kwargs;
 	*out = json_array();
 	if (*out == NULL)
 		return FLOE_ENOMEM;
-	if (d->parsing || dbt_engine(d) == NULL || text == NULL)
+	if (d->parsing || w->engine == NULL || text == NULL)
 		return 0;
 	if ((sql = floe_asprintf("DESCRIBE SELECT * FROM %s", text)) == NULL)
 		return FLOE_ENOMEM;
-	rc = floe_engine_query_rows(dbt_engine(d), sql, 0, &r);
+	rc = floe_engine_query_rows(w->engine, sql, 0, &r);
 	floe_free(sql);
 	if (rc) { /* no such relation: no columns, as dbt's adapters answer */
 		floe_log(FLOE_LOG_DEBUG, "get_columns_in_relation(%s): %s", text,
@@ -696,21 +700,21 @@ static int fn_get_columns(json_t **out, floe_jinja *j, const json_t *args, const
 
 /* the type of schema.name in this session: "table", "view" or NULL; a
  * catalog table this run has not read yet is exposed first */
-static int relation_type(floe_dbt *d, const char *schema, const char *name, const char **type)
+static int relation_type(dbt_worker *w, const char *schema, const char *name, const char **type)
 {
 	floe_engine_rows *r = NULL;
 	floe_buf b = FLOE_BUF_INIT;
 	int rc;
 	*type = NULL;
 	/* a catalog table is a table, though this run reads it through a view */
-	if ((rc = floe_catalog_table_exists(dbt_catalog(d), schema, name)) == 1) {
+	if ((rc = floe_catalog_table_exists(w->catalog, schema, name)) == 1) {
 		*type = "table";
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
 	/* a table of this run whose commit is still being made */
-	if (floe_table_is_kept(dbt_engine(d), schema, name)) {
+	if (floe_table_is_kept(w->engine, schema, name)) {
 		*type = "table";
 		return 0;
 	}
@@ -718,7 +722,7 @@ static int relation_type(floe_dbt *d, const char *schema, const char *name, cons
 	floe_buf_put_sql_string(&b, schema);
 	floe_buf_puts(&b, " AND table_name = ");
 	floe_buf_put_sql_string(&b, name);
-	rc = b.ptr ? floe_engine_query_rows(dbt_engine(d), b.ptr, 1, &r) : FLOE_ENOMEM;
+	rc = b.ptr ? floe_engine_query_rows(w->engine, b.ptr, 1, &r) : FLOE_ENOMEM;
 	if (rc == 0 && r->nrows == 1)
 		*type = r->rows[0][0] && strcmp(r->rows[0][0], "VIEW") == 0 ? "view" : "table";
 	floe_engine_rows_free(r);
@@ -732,18 +736,18 @@ static int fn_get_relation(json_t **out, floe_jinja *j, const json_t *args, cons
                            void *ud)
 {
 	floe_dbt *d = ud;
+	dbt_worker *w = dbt_worker_of(j);
 	static const char *names[] = {"database", "schema", "identifier"};
 	const char *v[3], *type = NULL;
 	int rc = 0;
-	(void)j;
 	for (size_t i = 0; i < 3; i++) {
 		const json_t *x = json_object_get(kwargs, names[i]);
 		v[i] = str_or(x ? x : json_array_get(args, i), NULL);
 	}
 	*out = json_null();
-	if (d->parsing || dbt_engine(d) == NULL || v[1] == NULL || v[2] == NULL)
+	if (d->parsing || w->engine == NULL || v[1] == NULL || v[2] == NULL)
 		return 0;
-	if ((rc = relation_type(d, v[1], v[2], &type)) != 0)
+	if ((rc = relation_type(w, v[1], v[2], &type)) != 0)
 		return rc;
 	if (type) {
 		*out = dbt_relation_value(v[0] ? v[0] : "memory", v[1], v[2], type);
@@ -759,25 +763,29 @@ static int fn_drop_relation(json_t **out, floe_jinja *j, const json_t *args, con
                             void *ud)
 {
 	floe_dbt *d = ud;
+	dbt_worker *w = dbt_worker_of(j);
 	const json_t *rel = json_array_get(args, 0);
 	const char *schema = rel_part(rel, "schema"), *name = rel_part(rel, "identifier");
 	int rc = 0;
-	(void)j;
 	(void)kwargs;
 	*out = json_null();
-	if (d->parsing || dbt_engine(d) == NULL || schema == NULL || name == NULL)
+	if (d->parsing || w->engine == NULL || schema == NULL || name == NULL)
 		return 0;
-	rc = floe_catalog_table_exists(dbt_catalog(d), schema, name);
-	if (rc == 1)
-		return floe_table_drop(dbt_engine(d), dbt_catalog(d), schema, name, false);
-	if (rc < 0)
-		return rc;
-	rc = floe_catalog_drop_view(dbt_catalog(d), schema, name);
-	if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* none in the catalog */
-		floe_error_clear();
-		rc = 0;
+	pthread_mutex_lock(&d->ddl_mu);
+	rc = floe_catalog_table_exists(w->catalog, schema, name);
+	if (rc == 1) {
+		rc = floe_table_drop(w->engine, w->catalog, schema, name, false);
+	} else if (rc == 0) {
+		rc = floe_catalog_drop_view(w->catalog, schema, name);
+		if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* none in the catalog */
+			floe_error_clear();
+			rc = 0;
+		}
+		if (rc == 0)
+			rc = floe_engine_drop_view(w->engine, schema, name);
 	}
-	return rc ? rc : floe_engine_drop_view(dbt_engine(d), schema, name);
+	pthread_mutex_unlock(&d->ddl_mu);
+	return rc;
 }
 
 /* adapter.load_relation(relation) */
@@ -824,14 +832,14 @@ static int fn_schema_exists(json_t **out, floe_jinja *j, const json_t *args, con
                             void *ud)
 {
 	floe_dbt *d = ud;
+	dbt_worker *w = dbt_worker_of(j);
 	const char *schema = str_or(json_array_get(args, 1), NULL);
 	int rc;
-	(void)j;
 	(void)kwargs;
 	*out = json_false();
-	if (d->parsing || schema == NULL || dbt_catalog(d) == NULL)
+	if (d->parsing || schema == NULL || w->catalog == NULL)
 		return 0;
-	rc = floe_catalog_namespace_exists(dbt_catalog(d), schema);
+	rc = floe_catalog_namespace_exists(w->catalog, schema);
 	if (rc < 0)
 		return rc;
 	*out = json_boolean(rc == 1);

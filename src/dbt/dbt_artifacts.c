@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbt_internal.h"
+#include "dbt_artifacts.h"
+#include "dbt_select.h"
 
 static const char *kind_name(const dbt_node *n)
 {

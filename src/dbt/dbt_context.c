@@ -11,7 +11,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "dbt_internal.h"
+#include "dbt_adapter.h"
+#include "dbt_context.h"
+#include "dbt_runtime.h"
 
 static int fn_ref(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
 {
@@ -141,10 +143,10 @@ static int fn_is_incremental(json_t **out, floe_jinja *j, const json_t *args, co
 	floe_dbt *d = ud;
 	dbt_node *n = d->current;
 	bool yes = false;
-	(void)j;
 	if (!d->parsing && n && n->kind == DBT_MODEL && strcmp(dbt_mat(n), "incremental") == 0 &&
 	    !d->opts.full_refresh && n->schema)
-		yes = floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1;
+		yes =
+		    floe_catalog_table_exists(dbt_worker_of(j)->catalog, n->schema, n->alias) == 1;
 	floe_error_clear();
 	*out = json_boolean(yes);
 	return 0;

@@ -12,45 +12,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "dbt_internal.h"
-
-/* ---- per-thread runtime: each worker has its own DuckDB connection and
- * catalog handle; Jinja and namespace creation are serialized ---- */
-
-static _Thread_local floe_engine *tl_engine;
-static _Thread_local floe_catalog *tl_catalog;
-static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
-
-floe_engine *dbt_engine(floe_dbt *d)
-{
-	return tl_engine ? tl_engine : d->engine;
-}
-floe_catalog *dbt_catalog(floe_dbt *d)
-{
-	return tl_catalog ? tl_catalog : d->catalog;
-}
-
-/* "schema"."alias" of a seed or model, quoted */
-char *dbt_relation(const dbt_node *n)
-{
-	floe_buf b = FLOE_BUF_INIT;
-	floe_buf_put_sql_ident(&b, n->schema ? n->schema : "main");
-	floe_buf_putc(&b, '.');
-	floe_buf_put_sql_ident(&b, n->alias ? n->alias : n->name);
-	return floe_buf_detach(&b, NULL);
-}
-
-const char *dbt_mat(const dbt_node *n)
-{
-	const char *m = json_string_value(json_object_get(n->config, "materialized"));
-	if (n->kind == DBT_SEED)
-		return "seed";
-	if (n->kind == DBT_TEST)
-		return "test";
-	if (n->kind == DBT_SOURCE)
-		return "source";
-	return m ? m : "view";
-}
+#include "dbt_adapter.h"
+#include "dbt_artifacts.h"
+#include "dbt_context.h"
+#include "dbt_external.h"
+#include "dbt_names.h"
+#include "dbt_runtime.h"
+#include "dbt_select.h"
 
 /* ---- generic tests as SQL returning failing rows ---- */
 
@@ -156,309 +124,6 @@ static int test_sql(floe_dbt *d, dbt_node *t, char **out)
 	return rc;
 }
 
-/* ---- execution ---- */
-
-static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
-{
-	int rc = floe_catalog_table_exists(dbt_catalog(d), ns, name);
-	if (rc <= 0)
-		return rc;
-	return floe_table_expose(dbt_engine(d), dbt_catalog(d), ns, name, -1);
-}
-
-/* A catalog view as a DuckDB view (its SQL reads its own inputs, which
- * the caller exposed first). FLOE_ENOTFOUND when there is no such view. */
-static int expose_view(floe_dbt *d, const char *ns, const char *name)
-{
-	char *sql = NULL;
-	floe_buf b = FLOE_BUF_INIT;
-	int rc = floe_catalog_load_view(dbt_catalog(d), ns, name, &sql);
-	if (rc == 0) {
-		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_putc(&b, '.');
-		floe_buf_put_sql_ident(&b, name);
-		rc = floe_buf_printf(&b, " AS %s", sql);
-		if (rc == 0)
-			rc = floe_engine_exec(dbt_engine(d), b.ptr);
-	}
-	floe_buf_free(&b);
-	floe_free(sql);
-	return rc;
-}
-
-/* Make a node this run reads but does not build readable: a table is
- * exposed from its current snapshot, a view (and an external model's view
- * over its files) is created from the catalog after its own inputs, an
- * ephemeral model's inputs are exposed (it is inlined). done[] marks what
- * was handled. */
-static int expose_node(floe_dbt *d, dbt_node *p, bool *done, int depth)
-{
-	const char *mat = dbt_mat(p);
-	bool files = strcmp(mat, "external") == 0 && !dbt_external_is_iceberg(p);
-	bool view = strcmp(mat, "view") == 0 || files, eph = strcmp(mat, "ephemeral") == 0;
-	int rc = 0;
-	if (done[p - d->nodes] || depth > 64)
-		return 0;
-	done[p - d->nodes] = true;
-	/* a view reads its inputs; an external model's view reads its files */
-	if ((view && !files) || eph)
-		for (size_t k = 0; rc == 0 && k < p->nparents; k++) {
-			dbt_node *q = &d->nodes[p->parents[k]];
-			if (!q->selected)
-				rc = expose_node(d, q, done, depth + 1);
-		}
-	if (rc || eph || p->schema == NULL)
-		return rc;
-	if (view) {
-		rc = expose_view(d, p->schema, p->alias);
-		if (rc == FLOE_ENOTFOUND || rc == FLOE_EUNSUPPORTED) { /* not built yet */
-			floe_error_clear();
-			rc = 0;
-		}
-		return rc;
-	}
-	return expose_if_exists(d, p->schema, p->alias);
-}
-
-/* Only what this run reads without building it first: inputs of selected
- * nodes that are not selected, and sources. Exposing every table of the
- * catalog costs a metadata and manifest read per table. */
-static int expose_inputs(floe_dbt *d)
-{
-	bool *done = floe_calloc(d->nnodes + 1, sizeof(bool));
-	int rc = done ? 0 : FLOE_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < d->nnodes; i++) {
-		dbt_node *n = &d->nodes[i];
-		if (!n->selected)
-			continue;
-		for (size_t k = 0; rc == 0 && k < n->nparents; k++) {
-			dbt_node *p = &d->nodes[n->parents[k]];
-			if (!p->selected)
-				rc = expose_node(d, p, done, 0);
-		}
-	}
-	floe_free(done);
-	return rc;
-}
-
-static bool plain_identifier(const char *s);
-
-/* the run's workers: --threads, else the profile's threads (1..16) */
-static int worker_count(floe_dbt *d)
-{
-	int w = d->opts.threads;
-	if (w <= 0)
-		w = (int)json_integer_value(json_object_get(d->output, "threads"));
-	return w <= 0 ? 1 : w > 16 ? 16 : w;
-}
-
-/* DuckDB's threads: the profile's settings.threads, else the cores shared
- * out among the workers, so that W workers do not each drive a pool of
- * every core (2 workers on 2 cores with one DuckDB thread each built
- * bench/jaffle.sh's project 11-21% faster than with two) */
-static int duckdb_threads(floe_dbt *d)
-{
-	const json_t *t = json_object_get(json_object_get(d->output, "settings"), "threads");
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	int64_t n = 0;
-	if (json_is_integer(t))
-		return (int)json_integer_value(t);
-	if (json_is_string(t) && floe_parse_i64(&n, json_string_value(t)) == 0 && n > 0)
-		return (int)n;
-	floe_error_clear();
-	n = (cores > 0 ? cores : 1) / worker_count(d);
-	return n < 1 ? 1 : (int)n;
-}
-
-/* The profile's DuckDB settings (dbt-duckdb's `settings:`) as SET
- * statements for every connection of the run; threads is set at open and
- * the s3_* keys belong to floe's storage, not DuckDB. NULL when none. */
-static int settings_sql(floe_dbt *d, char **out)
-{
-	const json_t *s = json_object_get(d->output, "settings");
-	floe_buf b = FLOE_BUF_INIT;
-	const char *k;
-	json_t *v;
-	int rc = 0;
-	*out = NULL;
-	json_object_foreach((json_t *)s, k, v)
-	{
-		json_t *text =
-		    json_is_string(v)    ? json_incref(v)
-		    : json_is_integer(v) ? json_sprintf("%lld", (long long)json_integer_value(v))
-		    : json_is_real(v)    ? json_sprintf("%.17g", json_real_value(v))
-		    : json_is_boolean(v) ? json_string(json_is_true(v) ? "true" : "false")
-		                         : NULL;
-		if (strcmp(k, "threads") == 0 || floe_str_starts_with(k, "s3_")) {
-			json_decref(text);
-			continue;
-		}
-		if (!plain_identifier(k) || text == NULL) {
-			json_decref(text);
-			return floe_error_set(FLOE_EINVAL,
-			                      "%s: settings key '%s' is not a DuckDB setting name",
-			                      d->profile_path, k);
-		}
-		rc = floe_buf_printf(&b, "SET %s = ", k);
-		if (rc == 0)
-			rc = floe_buf_put_sql_string(&b, json_string_value(text));
-		if (rc == 0)
-			rc = floe_buf_puts(&b, "; ");
-		json_decref(text);
-		if (rc)
-			break;
-	}
-	if (rc == 0 && b.len)
-		*out = floe_buf_detach(&b, NULL);
-	floe_buf_free(&b);
-	return rc;
-}
-
-/* a connection of the run gets the profile's settings */
-static int apply_settings(floe_dbt *d, floe_engine *e)
-{
-	char *sql = NULL;
-	int rc = settings_sql(d, &sql);
-	if (rc == 0 && sql && (rc = floe_engine_exec(e, sql)) != 0)
-		floe_error_prefix("%s: settings: ", d->profile_path);
-	floe_free(sql);
-	return rc;
-}
-
-/* DuckDB opens on its own thread while the project loads (when asked
- * early), the catalog opens and the schemas are made: the open is the
- * longest step of a run's start */
-struct engine_opening {
-	floe_engine_options eo;
-	floe_engine *engine;
-	int rc;
-	char *msg; /* the thread's error message, for the caller's thread */
-	pthread_t th;
-	bool threaded;
-};
-
-static void *open_engine(void *arg)
-{
-	engine_opening *o = arg;
-	o->rc = floe_engine_open(&o->engine, &o->eo);
-	if (o->rc)
-		o->msg = floe_strdup(floe_error_message());
-	floe_error_clear();
-	return NULL;
-}
-
-void dbt_engine_open_start(floe_dbt *d)
-{
-	engine_opening *o;
-	if (d->opening || (o = floe_calloc(1, sizeof(*o))) == NULL)
-		return; /* opening already, or out of memory (open_runtime says so) */
-	o->eo.threads = duckdb_threads(d);
-	o->threaded = pthread_create(&o->th, NULL, open_engine, o) == 0;
-	if (!o->threaded)
-		open_engine(o);
-	d->opening = o;
-}
-
-/* the opened engine, or NULL: with the error set if report */
-static floe_engine *engine_take(floe_dbt *d, bool report)
-{
-	engine_opening *o = d->opening;
-	floe_engine *e;
-	if (o == NULL)
-		return NULL;
-	if (o->threaded)
-		pthread_join(o->th, NULL);
-	e = o->engine;
-	if (o->rc && report)
-		floe_error_set(o->rc, "%s", o->msg ? o->msg : "cannot open DuckDB");
-	floe_free(o->msg);
-	floe_free(o);
-	d->opening = NULL;
-	return e;
-}
-
-void dbt_engine_opened(floe_dbt *d)
-{
-	floe_engine_free(engine_take(d, false));
-}
-
-static void create_schemas(floe_dbt *d);
-
-static int open_runtime(floe_dbt *d, bool schemas)
-{
-	const char *wh = d->opts.warehouse;
-	const char *cat = d->opts.catalog;
-	char *whpath = NULL;
-	int rc;
-	if (wh == NULL)
-		wh = json_string_value(json_object_get(d->output, "warehouse"));
-	if (cat == NULL)
-		cat = json_string_value(json_object_get(d->output, "catalog"));
-	if (wh == NULL)
-		wh = "warehouse";
-	whpath = wh[0] == '/' || strstr(wh, "://") ? floe_strdup(wh)
-	                                           : floe_asprintf("%s/%s", d->dir, wh);
-	if (whpath == NULL)
-		return FLOE_ENOMEM;
-	d->wh_path = floe_strdup(whpath);
-	d->cat_uri = cat ? floe_strdup(cat) : NULL;
-	dbt_engine_open_start(d); /* unless it already is opening */
-	rc = floe_catalog_open(&d->catalog, cat, whpath);
-	floe_free(whpath);
-	if (rc == 0 && schemas)
-		create_schemas(d);
-	if (rc) {
-		dbt_engine_opened(d);
-		return rc;
-	}
-	if ((d->engine = engine_take(d, true)) == NULL)
-		return floe_error_code() ? floe_error_code() : FLOE_ENOMEM;
-	rc = apply_settings(d, d->engine);
-	if (rc == 0)
-		rc = expose_inputs(d);
-	return rc;
-}
-
-static int ensure_namespace(floe_dbt *d, const char *ns)
-{
-	int rc;
-	pthread_mutex_lock(&run_mu);
-	rc = floe_catalog_namespace_exists(dbt_catalog(d), ns);
-	if (rc == 0)
-		rc = floe_catalog_create_namespace(dbt_catalog(d), ns, NULL);
-	if (rc == FLOE_EEXISTS) { /* another process made it meanwhile */
-		floe_error_clear();
-		rc = 0;
-	}
-	pthread_mutex_unlock(&run_mu);
-	return rc < 0 ? rc : 0;
-}
-
-/* The namespaces of the seeds and models this run writes, made before its
- * first node as dbt makes its schemas, in one catalog transaction instead
- * of one per schema inside the run. Whatever fails here is left to the
- * node that needs the namespace, which reports it (ensure_namespace). */
-static void create_schemas(floe_dbt *d)
-{
-	char **ns = floe_calloc(d->nnodes ? d->nnodes : 1, sizeof(char *));
-	size_t n = 0;
-	if (ns == NULL)
-		return;
-	for (size_t i = 0; i < d->nnodes; i++) {
-		const dbt_node *m = &d->nodes[i];
-		if (m->selected && m->schema &&
-		    (m->kind == DBT_SEED ||
-		     (m->kind == DBT_MODEL && strcmp(dbt_mat(m), "ephemeral") != 0)))
-			ns[n++] = m->schema;
-	}
-	if (n > 0 && floe_catalog_ensure_namespaces(dbt_catalog(d), ns, n) != 0)
-		floe_error_clear();
-	floe_free(ns);
-}
-
 /* read_csv of a seed: RFC 4180, the header, the configured delimiter */
 static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types)
 {
@@ -499,24 +164,14 @@ static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json
 	return rc;
 }
 
-static bool plain_identifier(const char *s)
-{
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-		return false;
-	for (s++; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
-}
-
 /* The query loading a seed (dbt-duckdb's seed: the CSV's header names the
  * columns). column_types override the sniffed types of the columns they
  * name (as in dbt, names the CSV lacks are ignored, with a warning);
  * quote_columns: false creates the columns unquoted, so a header that is
  * no plain identifier is an error, as dbt's unquoted DDL would be. */
-static int seed_query(floe_dbt *d, dbt_node *n, char **out)
+static int seed_query(dbt_worker *w, dbt_node *n, char **out)
 {
+	floe_dbt *d = w->d;
 	const json_t *types = json_object_get(n->config, "column_types");
 	bool unquoted = json_is_false(json_object_get(n->config, "quote_columns"));
 	floe_buf q = FLOE_BUF_INIT, base = FLOE_BUF_INIT;
@@ -528,8 +183,7 @@ static int seed_query(floe_dbt *d, dbt_node *n, char **out)
 	if (rc == 0 && (json_object_size(types) > 0 || unquoted)) {
 		describe =
 		    floe_asprintf("SELECT column_name FROM (DESCRIBE SELECT * FROM %s)", base.ptr);
-		rc = describe ? floe_engine_query_rows(dbt_engine(d), describe, 0, &cols)
-		              : FLOE_ENOMEM;
+		rc = describe ? floe_engine_query_rows(w->engine, describe, 0, &cols) : FLOE_ENOMEM;
 	}
 	if (rc == 0 && json_is_object(types)) {
 		const char *k;
@@ -549,7 +203,7 @@ static int seed_query(floe_dbt *d, dbt_node *n, char **out)
 		}
 	}
 	for (size_t i = 0; rc == 0 && unquoted && i < cols->nrows; i++)
-		if (!plain_identifier(cols->rows[i][0]))
+		if (!dbt_plain_identifier(cols->rows[i][0]))
 			rc = floe_error_set(
 			    FLOE_EINVAL,
 			    "%s: column '%s' needs quoting, but quote_columns is false", n->path,
@@ -560,7 +214,7 @@ static int seed_query(floe_dbt *d, dbt_node *n, char **out)
 		for (size_t i = 0; i < cols->nrows; i++)
 			floe_buf_printf(&q, "%s%s VARCHAR", i ? ", " : "", cols->rows[i][0]);
 		rc = floe_buf_puts(&q, "); DROP TABLE floe_seed_probe");
-		if (rc == 0 && (rc = floe_engine_exec(dbt_engine(d), q.ptr)) != 0)
+		if (rc == 0 && (rc = floe_engine_exec(w->engine, q.ptr)) != 0)
 			floe_error_prefix("%s: quote_columns is false: ", n->path);
 		floe_buf_reset(&q);
 	}
@@ -812,7 +466,7 @@ static void fail_node(dbt_node *n, dbt_status st)
 /* contract: {enforced: true}: the query's columns must be the declared
  * ones, in order, with the declared data_type (compared as DuckDB renders
  * the type, case-insensitively). Checked before anything is written. */
-static int check_contract(floe_dbt *d, dbt_node *n)
+static int check_contract(dbt_worker *w, dbt_node *n)
 {
 	const json_t *contract = json_object_get(n->config, "contract");
 	const json_t *cols = json_object_get(n->yaml, "columns"), *c;
@@ -826,7 +480,7 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 	sql = floe_asprintf("SELECT column_name, column_type FROM (DESCRIBE (%s\n))", n->compiled);
 	if (sql == NULL)
 		return FLOE_ENOMEM;
-	rc = floe_engine_query_rows(dbt_engine(d), sql, 0, &r);
+	rc = floe_engine_query_rows(w->engine, sql, 0, &r);
 	floe_free(sql);
 	if (rc)
 		return rc;
@@ -864,17 +518,17 @@ static int check_contract(floe_dbt *d, dbt_node *n)
 
 /* store_failures: the failing rows of a test land in an Iceberg table
  * <target schema>_dbt_test__audit.<test alias> (dbt's default schema). */
-static int store_failures(floe_dbt *d, dbt_node *n)
+static int store_failures(dbt_worker *w, dbt_node *n)
 {
+	floe_dbt *d = w->d;
 	floe_write_result res;
 	char *ns = floe_asprintf("%s_dbt_test__audit", d->target_schema);
 	int rc = ns ? 0 : FLOE_ENOMEM;
 	if (rc == 0)
-		rc = ensure_namespace(d, ns);
+		rc = dbt_ensure_namespace(w, ns);
 	if (rc == 0)
-		rc = floe_table_write(dbt_engine(d), dbt_catalog(d), ns,
-		                      n->alias ? n->alias : n->name, n->compiled,
-		                      FLOE_WRITE_REPLACE, &res);
+		rc = floe_table_write(w->engine, w->catalog, ns, n->alias ? n->alias : n->name,
+		                      n->compiled, FLOE_WRITE_REPLACE, &res);
 	floe_free(ns);
 	return rc < 0 ? rc : 0;
 }
@@ -883,7 +537,7 @@ static int store_failures(floe_dbt *d, dbt_node *n)
  * rows are appended (a new append snapshot); with unique_key the table is
  * rewritten as its rows whose key is not in the new rows plus the new rows
  * (one overwrite snapshot, history kept). */
-static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_mode *mode)
+static int incremental_query(dbt_worker *w, dbt_node *n, char **query, floe_write_mode *mode)
 {
 	const json_t *key = json_object_get(n->config, "unique_key"), *k;
 	char *rel = dbt_relation(n), *q = NULL;
@@ -892,9 +546,9 @@ static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_
 	int rc = 0;
 	if (rel == NULL)
 		return FLOE_ENOMEM;
-	pthread_mutex_lock(&run_mu);
-	rc = floe_table_expose(dbt_engine(d), dbt_catalog(d), n->schema, n->alias, -1);
-	pthread_mutex_unlock(&run_mu);
+	pthread_mutex_lock(&w->d->ddl_mu);
+	rc = floe_table_expose(w->engine, w->catalog, n->schema, n->alias, -1);
+	pthread_mutex_unlock(&w->d->ddl_mu);
 	if (rc) {
 		floe_free(rel);
 		return rc;
@@ -924,17 +578,16 @@ static int incremental_query(floe_dbt *d, dbt_node *n, char **query, floe_write_
 	}
 	floe_buf_free(&cond);
 	floe_free(rel);
-	(void)d;
 	return rc;
 }
 
-static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what);
+static int run_hooks(dbt_worker *w, dbt_node *n, const json_t *hooks, const char *what);
 static const json_t *hook_config(const dbt_node *n, const char *dash, const char *under);
 
 /* The node as a view over `sql`: a DuckDB view for this run's later
  * models, and an Iceberg view in the catalog (its SQL and schema) for
  * every later reader (view models, external files). */
-static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
+static int make_view(dbt_worker *w, dbt_node *n, const char *sql)
 {
 	char *rel = dbt_relation(n);
 	char *ddl = rel ? floe_asprintf("CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE OR REPLACE "
@@ -944,12 +597,12 @@ static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
 	floe_ice_schema *vs = NULL;
 	char *sel = NULL;
 	int next_id = 1, rc;
-	pthread_mutex_lock(&run_mu);
-	rc = ddl ? floe_engine_exec(dbt_engine(d), ddl) : FLOE_ENOMEM;
+	pthread_mutex_lock(&w->d->ddl_mu);
+	rc = ddl ? floe_engine_exec(w->engine, ddl) : FLOE_ENOMEM;
 	if (rc == 0)
-		rc = floe_engine_describe(dbt_engine(d), sql, NULL, &next_id, &vs, &sel);
+		rc = floe_engine_describe(w->engine, sql, NULL, &next_id, &vs, &sel);
 	if (rc == 0) {
-		rc = floe_catalog_replace_view(dbt_catalog(d), n->schema, n->alias, sql, vs);
+		rc = floe_catalog_replace_view(w->catalog, n->schema, n->alias, sql, vs);
 		if (rc == FLOE_EUNSUPPORTED) {
 			floe_log(FLOE_LOG_WARN, "%s: view kept for this run only: %s", n->path,
 			         floe_error_message());
@@ -957,7 +610,7 @@ static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
 			rc = 0;
 		}
 	}
-	pthread_mutex_unlock(&run_mu);
+	pthread_mutex_unlock(&w->d->ddl_mu);
 	floe_ice_schema_free(vs);
 	floe_free(sel);
 	floe_free(ddl);
@@ -967,11 +620,11 @@ static int make_view(floe_dbt *d, dbt_node *n, const char *sql)
 
 /* An existing Iceberg table keeps its location (Iceberg tables do not
  * move): say so when the config names another one. */
-static void warn_kept_location(floe_dbt *d, const dbt_node *n, const char *wanted)
+static void warn_kept_location(dbt_worker *w, const dbt_node *n, const char *wanted)
 {
 	floe_ice_metadata *m = NULL;
-	if (wanted == NULL || floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) != 1 ||
-	    floe_catalog_load_table(dbt_catalog(d), n->schema, n->alias, &m, NULL) != 0) {
+	if (wanted == NULL || floe_catalog_table_exists(w->catalog, n->schema, n->alias) != 1 ||
+	    floe_catalog_load_table(w->catalog, n->schema, n->alias, &m, NULL) != 0) {
 		floe_error_clear();
 		return;
 	}
@@ -1022,10 +675,11 @@ static bool small_inputs(floe_dbt *d, dbt_node *n)
 
 /* A test's SQL: a generic test's rendered from its macro, a singular
  * test's from its file; written to target/compiled */
-static int prepare_test(floe_dbt *d, dbt_node *n)
+static int prepare_test(dbt_worker *w, dbt_node *n)
 {
+	floe_dbt *d = w->d;
 	int rc;
-	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
+	dbt_jinja_lock(w);
 	if (strcmp(n->test_kind ? n->test_kind : "", "singular") != 0) {
 		rc = test_sql(d, n, &n->compiled);
 	} else {
@@ -1038,34 +692,34 @@ static int prepare_test(floe_dbt *d, dbt_node *n)
 		floe_free(n->compiled);
 		n->compiled = c;
 	}
-	pthread_mutex_unlock(&run_mu);
+	dbt_jinja_unlock(w);
 	if (rc == 0 && n->compiled)
 		rc = write_compiled(d, n);
 	return rc;
 }
 
 /* A test's status from its failures row; its failing rows kept when asked */
-static int finish_test(floe_dbt *d, dbt_node *n, const floe_engine_rows *r)
+static int finish_test(dbt_worker *w, dbt_node *n, const floe_engine_rows *r)
 {
 	int rc = dbt_test_outcome(n, r);
 	if (rc == 0 && n->rows > 0 &&
 	    floe_jinja_truthy(json_object_get(n->config, "store_failures")))
-		rc = store_failures(d, n);
+		rc = store_failures(w, n);
 	return rc;
 }
 
-static int run_test(floe_dbt *d, dbt_node *n)
+static int run_test(dbt_worker *w, dbt_node *n)
 {
 	char *count_sql;
 	floe_engine_rows *r = NULL;
-	int rc = prepare_test(d, n);
+	int rc = prepare_test(w, n);
 	if (rc)
 		return rc;
 	count_sql = dbt_test_count_sql(n);
-	rc = count_sql ? floe_engine_query_text(dbt_engine(d), count_sql, 1, &r) : FLOE_ENOMEM;
+	rc = count_sql ? floe_engine_query_text(w->engine, count_sql, 1, &r) : FLOE_ENOMEM;
 	floe_free(count_sql);
 	if (rc == 0)
-		rc = finish_test(d, n, r);
+		rc = finish_test(w, n, r);
 	floe_engine_rows_free(r);
 	return rc;
 }
@@ -1087,8 +741,9 @@ static bool defers_commit(floe_dbt *d, dbt_node *n)
  * write that defers it (n->defers, from defers_commit when it started):
  * the node's readers may start on its kept result while the caller
  * commits. */
-static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
+static int run_node(dbt_worker *w, dbt_node *n, floe_table_pending **pending)
 {
+	floe_dbt *d = w->d;
 	floe_write_result res;
 	char *query = NULL, *location = NULL, *view_sql = NULL;
 	const char *mat = dbt_mat(n);
@@ -1097,9 +752,9 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 	dbt_external ext;
 	int rc = 0;
 	if (n->kind == DBT_TEST)
-		return run_test(d, n);
+		return run_test(w, n);
 	memset(&ext, 0, sizeof(ext));
-	pthread_mutex_lock(&run_mu); /* Jinja is not thread-safe */
+	dbt_jinja_lock(w);
 	if (n->kind != DBT_SEED) {
 		floe_free(n->compiled);
 		n->compiled = NULL;
@@ -1110,7 +765,7 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 		rc = dbt_external_plan(d, n, &ext);
 	else if (rc == 0 && external)
 		rc = dbt_external_iceberg_location(d, n, &location);
-	pthread_mutex_unlock(&run_mu);
+	dbt_jinja_unlock(w);
 	if (rc == 0 && n->compiled)
 		rc = write_compiled(d, n);
 	if (rc) {
@@ -1118,31 +773,31 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 		floe_free(location);
 		return rc;
 	}
-	if ((rc = ensure_namespace(d, n->schema)) != 0) {
+	if ((rc = dbt_ensure_namespace(w, n->schema)) != 0) {
 		dbt_external_free(&ext);
 		floe_free(location);
 		return rc;
 	}
 	if (n->kind == DBT_SEED) {
-		rc = seed_query(d, n, &query);
+		rc = seed_query(w, n, &query);
 	} else if (strcmp(mat, "ephemeral") == 0) {
 		n->status = ST_PASS;
 		return 0;
 	} else if (strcmp(mat, "view") == 0 || files) {
 		if (hook_config(n, "pre-hook", "pre_hook"))
-			rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
+			rc = run_hooks(w, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
 		if (rc == 0 && files)
-			rc = dbt_external_write(d, n, &ext, &view_sql);
+			rc = dbt_external_write(w, n, &ext, &view_sql);
 		if (rc == 0)
-			rc = make_view(d, n, files ? view_sql : n->compiled);
+			rc = make_view(w, n, files ? view_sql : n->compiled);
 		if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
-			rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
+			rc = run_hooks(w, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 		n->status = rc ? ST_ERROR : ST_PASS;
 		dbt_external_free(&ext);
 		floe_free(view_sql);
 		return rc;
 	} else if (strcmp(mat, "table") == 0 || strcmp(mat, "incremental") == 0 || external) {
-		rc = check_contract(d, n);
+		rc = check_contract(w, n);
 		if (rc == 0 && (query = floe_strdup(n->compiled)) == NULL)
 			rc = FLOE_ENOMEM;
 	} else {
@@ -1150,21 +805,21 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 		                      "%s: materialization '%s' is not supported", n->path, mat);
 	}
 	if (rc == 0 && hook_config(n, "pre-hook", "pre_hook"))
-		rc = run_hooks(d, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
+		rc = run_hooks(w, n, hook_config(n, "pre-hook", "pre_hook"), "pre-hook");
 	if (rc == 0) {
 		floe_write_mode mode = FLOE_WRITE_REPLACE;
 		if (strcmp(mat, "incremental") == 0 && !d->opts.full_refresh &&
-		    floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1)
-			rc = incremental_query(d, n, &query, &mode);
-		warn_kept_location(d, n, location);
+		    floe_catalog_table_exists(w->catalog, n->schema, n->alias) == 1)
+			rc = incremental_query(w, n, &query, &mode);
+		warn_kept_location(w, n, location);
 		if (rc == 0) {
 			/* later nodes of this run read the result from memory */
 			floe_write_options wo = {
 			    .keep_result = n->defers || (n->readers > 0 && small_inputs(d, n)),
 			    .location = location,
 			    .pending = pending && n->defers ? pending : NULL};
-			rc = floe_table_write_with(dbt_engine(d), dbt_catalog(d), n->schema,
-			                           n->alias, query, mode, &wo, &res);
+			rc = floe_table_write_with(w->engine, w->catalog, n->schema, n->alias,
+			                           query, mode, &wo, &res);
 		}
 		if (rc == 0) {
 			n->kept = res.kept;
@@ -1177,12 +832,12 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 	if (rc == 0) {
 		/* DuckDB catalog changes (schemas, views) from two connections at
 		 * once conflict: serialize them */
-		pthread_mutex_lock(&run_mu);
-		rc = floe_table_expose(dbt_engine(d), dbt_catalog(d), n->schema, n->alias, -1);
-		pthread_mutex_unlock(&run_mu);
+		pthread_mutex_lock(&d->ddl_mu);
+		rc = floe_table_expose(w->engine, w->catalog, n->schema, n->alias, -1);
+		pthread_mutex_unlock(&d->ddl_mu);
 	}
 	if (rc == 0 && hook_config(n, "post-hook", "post_hook"))
-		rc = run_hooks(d, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
+		rc = run_hooks(w, n, hook_config(n, "post-hook", "post_hook"), "post-hook");
 	if (rc == 0) {
 		n->rows = res.rows;
 		n->status = ST_PASS;
@@ -1195,8 +850,9 @@ static int run_node(floe_dbt *d, dbt_node *n, floe_table_pending **pending)
 /* Run hooks (a string or a list of strings): rendered with the node as
  * `this`, executed in DuckDB. dbt's config key is pre-hook / post-hook
  * (pre_hook / post_hook in config() calls). */
-static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *what)
+static int run_hooks(dbt_worker *w, dbt_node *n, const json_t *hooks, const char *what)
 {
+	floe_dbt *d = w->d;
 	size_t i;
 	const json_t *h;
 	json_t *list =
@@ -1210,7 +866,7 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 			sql = json_string_value(json_object_get(h, "sql"));
 		if (sql == NULL)
 			continue;
-		pthread_mutex_lock(&run_mu);
+		dbt_jinja_lock(w);
 		if (n) { /* `this` is the node's relation object, as in dbt */
 			json_t *rel = dbt_node_relation(d, n);
 			if (rel)
@@ -1218,9 +874,9 @@ static int run_hooks(floe_dbt *d, dbt_node *n, const json_t *hooks, const char *
 			json_decref(rel);
 		}
 		rc = floe_jinja_render(d->jinja, sql, what, &b);
-		pthread_mutex_unlock(&run_mu);
+		dbt_jinja_unlock(w);
 		if (rc == 0 && b.len > 0)
-			rc = floe_engine_exec(dbt_engine(d), b.ptr);
+			rc = floe_engine_exec(w->engine, b.ptr);
 		if (rc)
 			floe_error_prefix("%s: ", what);
 		floe_buf_free(&b);
@@ -1333,10 +989,9 @@ typedef struct {
 	commit_queue *queue; /* NULL: every node commits on its worker */
 	int64_t *kept_bytes; /* of the results kept now */
 	int64_t keep_budget;
-	pthread_mutex_t *mu;
-	pthread_cond_t *cv;
-	floe_engine *eng;
-	floe_catalog *cat;
+	pthread_mutex_t *mu; /* the fields above and each node's run state */
+	pthread_cond_t *cv;  /* a node is done or readable, or the queue grew */
+	dbt_worker h;        /* this thread's connection and catalog handle */
 } worker;
 
 /* may n start while an input of it is READABLE, not DONE? */
@@ -1413,16 +1068,16 @@ static void release_inputs(worker *w, dbt_node *n)
 	each_input(w->d, n, drop_reader, &dr, 0);
 	pthread_mutex_unlock(w->mu);
 	for (size_t i = 0; i < dr.n; i++) {
-		pthread_mutex_lock(&run_mu); /* DuckDB catalog change */
-		if (floe_table_release(dbt_engine(w->d), dbt_catalog(w->d), rel[i]->schema,
-		                       rel[i]->alias) != 0) {
+		pthread_mutex_lock(&w->d->ddl_mu);
+		if (floe_table_release(w->h.engine, w->h.catalog, rel[i]->schema, rel[i]->alias) !=
+		    0) {
 			floe_log(FLOE_LOG_WARN, "%s: %s", rel[i]->unique_id, floe_error_message());
 			floe_error_clear();
 		} else {
 			floe_log(FLOE_LOG_DEBUG, "%s: result released from memory (%lld bytes)",
 			         rel[i]->unique_id, (long long)rel[i]->bytes);
 		}
-		pthread_mutex_unlock(&run_mu);
+		pthread_mutex_unlock(&w->d->ddl_mu);
 	}
 }
 
@@ -1468,7 +1123,7 @@ static void run_one(worker *w, dbt_node *n)
 	pthread_mutex_unlock(w->mu);
 	floe_log(FLOE_LOG_DEBUG, "START %s", n->unique_id);
 	if (!skip)
-		rc = run_node(d, n, w->queue ? &pending : NULL);
+		rc = run_node(&w->h, n, w->queue ? &pending : NULL);
 	if (skip)
 		n->status = ST_SKIP;
 	else if (rc != 0)
@@ -1506,7 +1161,7 @@ static void commit_one(worker *w, dbt_node *n)
 		pthread_mutex_unlock(w->mu);
 	} else if (n->pending) {
 		floe_write_result res = {0};
-		rc = floe_table_commit(dbt_catalog(d), n->pending, &res);
+		rc = floe_table_commit(w->h.catalog, n->pending, &res);
 		if (rc) {
 			pthread_mutex_lock(w->mu);
 			fail_node(n, ST_ERROR);
@@ -1515,12 +1170,12 @@ static void commit_one(worker *w, dbt_node *n)
 	}
 	if (n->pending && (failed || rc)) {
 		/* readers of this database see the table's last commit again */
-		pthread_mutex_lock(&run_mu);
-		if (floe_table_release(dbt_engine(d), dbt_catalog(d), n->schema, n->alias) != 0) {
+		pthread_mutex_lock(&d->ddl_mu);
+		if (floe_table_release(w->h.engine, w->h.catalog, n->schema, n->alias) != 0) {
 			floe_log(FLOE_LOG_WARN, "%s: %s", n->unique_id, floe_error_message());
 			floe_error_clear();
 		}
-		pthread_mutex_unlock(&run_mu);
+		pthread_mutex_unlock(&d->ddl_mu);
 		n->kept = false;
 	}
 	n->pending = NULL;
@@ -1530,8 +1185,6 @@ static void commit_one(worker *w, dbt_node *n)
 static void *commit_work(void *arg)
 {
 	worker *w = arg;
-	tl_engine = w->eng;
-	tl_catalog = w->cat;
 	pthread_mutex_lock(w->mu);
 	for (;;) {
 		dbt_node *n;
@@ -1547,8 +1200,6 @@ static void *commit_work(void *arg)
 		pthread_mutex_lock(w->mu);
 	}
 	pthread_mutex_unlock(w->mu);
-	tl_engine = NULL;
-	tl_catalog = NULL;
 	return NULL;
 }
 
@@ -1556,8 +1207,6 @@ static void *work(void *arg)
 {
 	worker *w = arg;
 	floe_dbt *d = w->d;
-	tl_engine = w->eng;
-	tl_catalog = w->cat;
 	pthread_mutex_lock(w->mu);
 	for (;;) {
 		dbt_node *next = NULL;
@@ -1591,8 +1240,6 @@ static void *work(void *arg)
 		pthread_mutex_lock(w->mu);
 	}
 	pthread_mutex_unlock(w->mu);
-	tl_engine = NULL;
-	tl_catalog = NULL;
 	return NULL;
 }
 
@@ -1600,7 +1247,7 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 {
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-	int threads = worker_count(d);
+	int threads = dbt_worker_count(d);
 	size_t done = 0, remaining = total;
 	worker w[17], *cw = NULL; /* the workers, then the committer */
 	pthread_t tid[17];
@@ -1626,18 +1273,12 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 		                .mu = &mu,
 		                .cv = &cv};
 		if (i == 0) {
-			w[i].eng = d->engine;
-			w[i].cat = d->catalog;
+			w[i].h = d->main;
 			continue;
 		}
-		rc = floe_engine_connect(&w[i].eng, d->engine);
-		if (rc == 0)
-			rc = apply_settings(d, w[i].eng);
-		if (rc == 0)
-			rc = floe_catalog_open(&w[i].cat, d->cat_uri, d->wh_path);
+		rc = dbt_worker_open(&w[i].h, d);
 		if (rc && i == threads) { /* every node commits on its worker */
 			floe_log(FLOE_LOG_DEBUG, "no committer thread: %s", floe_error_message());
-			floe_engine_free(w[i].eng);
 			floe_error_clear();
 			rc = 0;
 			break;
@@ -1645,7 +1286,6 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 		if (rc) { /* run on the workers we have */
 			floe_log(FLOE_LOG_WARN, "running on %d thread%s: %s", i, i == 1 ? "" : "s",
 			         floe_error_message());
-			floe_engine_free(w[i].eng);
 			floe_error_clear();
 			rc = 0;
 			threads = i;
@@ -1659,8 +1299,7 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	if (cw) {
 		cw->queue = &queue;
 		if (pthread_create(&tid[threads], NULL, commit_work, cw) != 0) {
-			floe_catalog_free(cw->cat);
-			floe_engine_free(cw->eng);
+			dbt_worker_close(&cw->h);
 			cw = NULL;
 		}
 	}
@@ -1676,26 +1315,15 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 		pthread_join(tid[i], NULL);
 	if (cw) {
 		pthread_join(tid[threads], NULL);
-		floe_catalog_free(cw->cat);
-		floe_engine_free(cw->eng);
+		dbt_worker_close(&cw->h);
 	}
-	for (int i = 1; i < threads; i++) {
-		floe_catalog_free(w[i].cat);
-		floe_engine_free(w[i].eng);
-	}
+	for (int i = 1; i < threads; i++)
+		dbt_worker_close(&w[i].h);
 	floe_free(queue.items);
 	floe_free(state);
 	pthread_mutex_destroy(&mu);
 	pthread_cond_destroy(&cv);
 	return rc;
-}
-
-static void *close_runtime(void *arg)
-{
-	floe_dbt *d = arg;
-	floe_engine_free(d->engine);
-	floe_catalog_free(d->catalog);
-	return NULL;
 }
 
 int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
@@ -1715,9 +1343,9 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 	if (strcmp(command, "compile") == 0) {
 		/* as dbt compile: introspective queries (star, get_column_values,
 		 * run_query) read the warehouse */
-		rc = open_runtime(d, false);
+		rc = dbt_runtime_open(d, false);
 		if (rc == 0)
-			rc = floe_table_expose_all(dbt_engine(d), dbt_catalog(d), NULL);
+			rc = floe_table_expose_all(d->main.engine, d->main.catalog, NULL);
 		for (size_t oi = 0; rc == 0 && oi < d->nnodes; oi++) {
 			dbt_node *n = &d->nodes[d->order[oi]];
 			if (n->selected && n->kind == DBT_SEED)
@@ -1748,12 +1376,12 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		floe_free(logp);
 		floe_log(FLOE_LOG_DEBUG, "floe %s in %s", command, d->dir);
 	}
-	if ((rc = open_runtime(d, true)) != 0)
+	if ((rc = dbt_runtime_open(d, true)) != 0)
 		return rc;
 	floe_log(FLOE_LOG_INFO, "Running with floe 0.1.0 on project %s, target %s", d->project_name,
 	         d->target_name);
 	if (json_object_get(d->project, "on-run-start") &&
-	    (rc = run_hooks(d, NULL, json_object_get(d->project, "on-run-start"),
+	    (rc = run_hooks(&d->main, NULL, json_object_get(d->project, "on-run-start"),
 	                    "on-run-start")) != 0)
 		return rc;
 	if ((rc = transitive_gates(d)) != 0 ||
@@ -1764,19 +1392,20 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		return rc;
 	sum->total = (int)total;
 	if (json_object_get(d->project, "on-run-end") &&
-	    run_hooks(d, NULL, json_object_get(d->project, "on-run-end"), "on-run-end") != 0) {
+	    run_hooks(&d->main, NULL, json_object_get(d->project, "on-run-end"), "on-run-end") !=
+	        0) {
 		floe_log(FLOE_LOG_ERROR, "%s", floe_error_message());
 		sum->error++;
 	}
 	/* nothing reads DuckDB or the catalog any more: they close (DuckDB
 	 * frees its memory and removes its temporary directory, SQLite
 	 * checkpoints its log) while the artifacts are written */
-	closing = pthread_create(&closer, NULL, close_runtime, d) == 0;
+	closing = pthread_create(&closer, NULL, dbt_runtime_close, d) == 0;
 	rc = dbt_write_artifacts(d, command, (double)(floe_time_mono_us() - t0) / 1e6);
 	if (closing) {
 		pthread_join(closer, NULL);
-		d->engine = NULL;
-		d->catalog = NULL;
+		d->main.engine = NULL;
+		d->main.catalog = NULL;
 	}
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
