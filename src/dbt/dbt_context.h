@@ -16,12 +16,6 @@ int dbt_render(floe_dbt *d, dbt_node *n, bool parsing, char **out);
 /* move the config keys a generic test gives among its arguments
  * (severity, where, warn_if, error_if, fail_calc, ...) into its config */
 void dbt_test_config_args(dbt_node *t);
-/* a test's failures query over its compiled SQL: failures (fail_calc,
- * count(*) by default), should_warn and should_error (warn_if / error_if,
- * != 0 by default); caller frees */
-char *dbt_test_count_sql(const dbt_node *t);
-/* the test's rows, status (severity) and message from that query's row */
-int dbt_test_outcome(dbt_node *t, const floe_engine_rows *r);
 /* the root project's macros as <project>.<macro>, as dbt allows */
 int dbt_root_namespace(floe_dbt *d);
 /* the `graph` context variable, once the nodes are loaded and resolved */

@@ -308,3 +308,18 @@ void dbt_graph_free(floe_dbt *d)
 	d->order = NULL;
 	d->nnodes = 0;
 }
+
+/* Call fn on every table node n reads: its deps, looking through
+ * ephemeral and view models (their SQL reads their own inputs). */
+void dbt_each_input(floe_dbt *d, const dbt_node *n, void (*fn)(floe_dbt *, dbt_node *, void *),
+                    void *arg, int depth)
+{
+	for (size_t i = 0; i < n->nparents; i++) {
+		dbt_node *p = &d->nodes[n->parents[i]];
+		const char *m = dbt_mat(p);
+		if ((strcmp(m, "ephemeral") == 0 || strcmp(m, "view") == 0) && depth < 64)
+			dbt_each_input(d, p, fn, arg, depth + 1);
+		else
+			fn(d, p, arg);
+	}
+}

@@ -146,6 +146,11 @@ char *dbt_relation(const dbt_node *n);
  * default) */
 const char *dbt_mat(const dbt_node *n);
 
+/* Call fn on every table node n reads: its parents, looking through
+ * ephemeral and view models (their SQL reads their own inputs). */
+void dbt_each_input(floe_dbt *d, const dbt_node *n, void (*fn)(floe_dbt *, dbt_node *, void *),
+                    void *arg, int depth);
+
 /* each node's parents as indexes (its refs, its sources, a test's target),
  * once every node is loaded */
 int dbt_graph_link(floe_dbt *d);
