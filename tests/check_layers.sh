@@ -36,5 +36,23 @@ if [ -n "$libs" ]; then
     echo "$libs"
     echo "layering: jinja includes a library other than jansson"; bad=1
 fi
+# inside dbt, the modules build on one another in this order (DESIGN.md
+# layers, at the scale of files): a module includes only the headers of
+# modules before it, so no two of them call each other
+dbt_modules=(yaml names graph external runtime relation adapter context props load select
+             artifacts tests materialize schedule)
+dbt_rank() { local i; for i in "${!dbt_modules[@]}"; do [ "${dbt_modules[$i]}" = "$1" ] && echo "$i" && return; done; echo -1; }
+for file in "$root"/src/dbt/*.[ch]; do
+    [ -e "$file" ] || continue
+    self=$(basename "$file"); self=${self%.?}; self=${self#dbt_}
+    r=$(dbt_rank "$self")
+    [ "$r" -lt 0 ] && { echo "layering: $file is no module of the dbt order in check_layers.sh"; bad=1; continue; }
+    for inc in $(sed -n 's/^#include "dbt_\([a-z_]*\)\.h".*/\1/p' "$file"); do
+        ir=$(dbt_rank "$inc")
+        if [ "$ir" -lt 0 ] || [ "$ir" -gt "$r" ]; then
+            echo "layering: $file includes dbt_$inc.h (module $self may not)"; bad=1
+        fi
+    done
+done
 [ $bad -eq 0 ] && echo "layering ok"
 exit $bad

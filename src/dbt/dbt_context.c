@@ -13,6 +13,7 @@
 
 #include "dbt_adapter.h"
 #include "dbt_context.h"
+#include "dbt_relation.h"
 #include "dbt_runtime.h"
 
 static int fn_ref(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)

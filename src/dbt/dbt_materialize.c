@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbt_adapter.h"
+#include "dbt_relation.h"
 #include "dbt_artifacts.h"
 #include "dbt_context.h"
 #include "dbt_external.h"
