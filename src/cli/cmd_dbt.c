@@ -1,7 +1,7 @@
 /*
  * The dbt verbs: floe seed | run | test | build | compile | ls | debug |
  * clean, over a dbt project (the current directory or --project-dir).
- * Progress lines come from the project layer through floe_log; exit 1 when
+ * Progress lines come from the dbt layer through floe_log; exit 1 when
  * any node errored or a test failed.
  */
 #include <stdio.h>

@@ -281,7 +281,7 @@ int dbt_ensure_namespace(dbt_worker *w, const char *ns)
 /* The namespaces of the seeds and models this run writes, made before its
  * first node as dbt makes its schemas, in one catalog transaction instead
  * of one per schema inside the run. Whatever fails here is left to the
- * node that needs the namespace, which reports it (ensure_namespace). */
+ * node that needs the namespace, which reports it (dbt_ensure_namespace). */
 static void create_schemas(floe_dbt *d)
 {
 	char **ns = floe_calloc(d->nnodes ? d->nnodes : 1, sizeof(char *));
