@@ -1,7 +1,7 @@
 /*
  * The dbt verbs: floe seed | run | test | build | compile | ls | debug |
  * clean, over a dbt project (the current directory or --project-dir).
- * Progress lines come from the project layer through floe_log; exit 1 when
+ * Progress lines come from the dbt layer through floe_log; exit 1 when
  * any node errored or a test failed.
  */
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "floe/project.h"
+#include "floe/dbt.h"
 
 /* An option given several times (--select a --select b) is one list, as
  * dbt reads repeated selection options: the values joined by spaces. */

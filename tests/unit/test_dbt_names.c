@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "project/dbt_internal.h"
+#include "dbt/dbt_names.h"
 
 typedef struct {
 	const char *project, *type, *name, *ns, *target, *kwargs;

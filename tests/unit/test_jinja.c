@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "floe/project.h"
+#include "floe/jinja.h"
 
 static floe_jinja *jj;
 

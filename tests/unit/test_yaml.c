@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "floe/project.h"
+#include "dbt/dbt_yaml.h"
 
 static void test_dbt_project_shape(void **state)
 {

@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "floe/project.h"
+#include "floe/storage.h"
+
+#include "dbt_yaml.h"
 
 #define MAX_DEPTH 100
 #define MAX_ANCHORS 1024

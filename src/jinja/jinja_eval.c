@@ -1093,6 +1093,16 @@ int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name)
 	return floe_jinja_load_package_macros(j, text, name, NULL);
 }
 
+void floe_jinja_set_context(floe_jinja *j, void *ctx)
+{
+	j->ctx = ctx;
+}
+
+void *floe_jinja_context(const floe_jinja *j)
+{
+	return j->ctx;
+}
+
 int floe_jinja_set_root(floe_jinja *j, const char *name)
 {
 	char *r = floe_strdup(name);

@@ -31,7 +31,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbt_internal.h"
+#include "dbt_external.h"
+#include "dbt_names.h"
 
 bool dbt_external_is_iceberg(const dbt_node *n)
 {
@@ -323,10 +324,10 @@ static int result_columns(floe_engine *e, const char *tmp, floe_engine_rows **co
 	return rc;
 }
 
-int dbt_external_write(floe_dbt *d, dbt_node *n, const dbt_external *x, char **view_sql)
+int dbt_external_write(dbt_worker *w, dbt_node *n, const dbt_external *x, char **view_sql)
 {
 	static const char tmp[] = "\"floe_external__dbt_tmp\"";
-	floe_engine *e = dbt_engine(d);
+	floe_engine *e = w->engine;
 	floe_engine_rows *r = NULL, *cols = NULL;
 	floe_buf b = FLOE_BUF_INIT;
 	char *dir = NULL, *slash;

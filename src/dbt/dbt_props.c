@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbt_internal.h"
+#include "dbt_context.h"
+#include "dbt_names.h"
+#include "dbt_props.h"
 
 /* dbt-core TestBuilder.CONFIG_ARGS: keys of a test entry that are config */
 static const char *const config_args[] = {

@@ -1,12 +1,15 @@
 /*
  * dbt run artifacts in target/: run_results.json (schema v6) and
- * manifest.json (schema v12) with the fields floe knows.
+ * manifest.json (schema v12) with the fields floe knows, and the compiled
+ * SQL of each node in target/compiled.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbt_internal.h"
+#include "dbt_artifacts.h"
+#include "dbt_names.h"
+#include "dbt_select.h"
 
 static const char *kind_name(const dbt_node *n)
 {
@@ -455,5 +458,33 @@ int floe_dbt_list(floe_dbt *d, const char *output, const char *output_keys, floe
 			floe_log(FLOE_LOG_WARN, "No nodes selected!");
 	}
 	floe_free(sel);
+	return rc;
+}
+
+/* target/compiled/<project>/<file>; a generic test's file is named after
+ * the test (dbt's short name) inside a folder named after its properties
+ * file, as dbt writes it */
+int dbt_write_compiled(floe_dbt *d, const dbt_node *n)
+{
+	const char *tp = json_string_value(json_object_get(d->project, "target-path"));
+	bool generic = n->kind == DBT_TEST && strcmp(n->test_kind, "singular") != 0;
+	char *rel = generic ? floe_asprintf("%s/%s/%s.sql", d->project_name, n->path,
+	                                    n->compiled_name ? n->compiled_name : n->name)
+	                    : floe_asprintf("%s/%s", d->project_name, n->path);
+	char *p = rel ? floe_asprintf("%s/%s/compiled/%s", d->dir, tp ? tp : "target", rel) : NULL;
+	int rc = p ? 0 : FLOE_ENOMEM;
+	/* the names in it were checked when the project loaded; a path of a
+	 * model folder outside the project (model-paths: ../x) still is not
+	 * written outside target/compiled */
+	if (rc == 0 && !dbt_path_inside(rel))
+		rc = floe_error_set(FLOE_EINVAL,
+		                    "%s: the compiled file %s would lie outside %s/compiled (a "
+		                    "model, test or analysis path with '..')",
+		                    n->path, rel, tp ? tp : "target");
+	if (rc == 0)
+		rc = floe_storage_update(p, n->compiled ? n->compiled : "",
+		                         n->compiled ? strlen(n->compiled) : 0);
+	floe_free(p);
+	floe_free(rel);
 	return rc;
 }

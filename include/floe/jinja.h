@@ -1,42 +1,26 @@
 /*
- * floe project layer: what a dbt-style project needs before anything runs.
- *
- * - YAML (dbt_project.yml, profiles.yml, schema files) read with libyaml
- *   into jansson values
- * - a Jinja interpreter for the subset dbt projects use: {{ }}, {% %}, {# #},
- *   whitespace control, if/elif/else, for with loop, set (incl. block set),
- *   macro with defaults, keyword, *list and **dict arguments, call/caller,
- *   do, filters and tests, macros grouped by package, the Python methods
- *   and modules (re, datetime) dbt packages use, and functions the caller
- *   registers (ref, source, config, var ...)
+ * floe jinja layer: a Jinja interpreter for the subset dbt projects use:
+ * {{ }}, {% %}, {# #}, whitespace control, if/elif/else, for with loop, set
+ * (incl. block set), macro with defaults, keyword, *list and **dict
+ * arguments, call/caller, do, filters and tests, macros grouped by package,
+ * the Python methods and modules (re, datetime) dbt packages use, and
+ * functions the embedder registers (dbt's ref, source, config, var ...).
  *
  * Values are jansson values (null, bool, integer, real, string, array,
  * object); callables are objects carrying an internal marker key, and
  * Python objects are objects with hidden keys (FLOE_JINJA_CLASS below).
- * Built on base and jansson; the dbt graph and runner come on top of this.
+ * Built on base and jansson; it knows nothing of dbt or DuckDB.
+ *
+ * Threads: an interpreter is not thread-safe; one thread at a time may use
+ * it (and the values it returns are the caller's).
  */
-#ifndef FLOE_PROJECT_H
-#define FLOE_PROJECT_H
+#ifndef FLOE_JINJA_H
+#define FLOE_JINJA_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
-#include "floe/engine.h"
-
-/* ======================= YAML ======================= */
-
-/*
- * Parse one YAML document into JSON: mappings become objects (keys must be
- * scalars), sequences arrays, plain scalars are typed as YAML 1.1 core does
- * for what dbt files use (true/false/yes/no/on/off, null/~/empty, integers,
- * floats), quoted scalars stay strings. Anchors and aliases are resolved.
- * An empty document is JSON null. Errors are FLOE_EINVAL naming
- * `name:line:column` and what libyaml expected. New reference in *out.
- */
-int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name);
-/* Read and parse a file (FLOE_ENOTFOUND when absent). */
-int floe_yaml_load(json_t **out, const char *path);
-
-/* ======================= Jinja ======================= */
+#include "floe/base.h"
 
 typedef struct floe_jinja floe_jinja;
 
@@ -54,6 +38,15 @@ typedef int (*floe_jinja_fn)(json_t **result, floe_jinja *j, const json_t *args,
  * return). Free with floe_jinja_free. */
 int floe_jinja_new(floe_jinja **out);
 void floe_jinja_free(floe_jinja *j);
+/*
+ * The embedder's context of the evaluation at hand (dbt: the worker that
+ * renders, with its database connection), for the functions it registered:
+ * they read it with floe_jinja_context. Borrowed: the interpreter never
+ * frees it; NULL until set.
+ */
+void floe_jinja_set_context(floe_jinja *j, void *ctx);
+void *floe_jinja_context(const floe_jinja *j);
+
 /* Register a global function (replaces an existing one of that name). The
  * name may be dotted ("adapter.dispatch", "api.Relation.create") to live
  * inside nested objects. */
@@ -139,67 +132,5 @@ const json_t *floe_jinja_docs(const floe_jinja *j);
 
 /* Truthiness as Jinja defines it (undefined/null/false/0/""/[]/{} false). */
 bool floe_jinja_truthy(const json_t *v);
-
-/* ======================= dbt projects ======================= */
-
-typedef struct floe_dbt floe_dbt;
-
-typedef struct {
-	const char *project_dir;  /* NULL = current directory */
-	const char *profiles_dir; /* NULL = project dir, then ~/.dbt */
-	const char *target;       /* NULL = the profile's default */
-	const char *vars;         /* YAML/JSON mapping given with --vars, or NULL */
-	const char *select;       /* dbt selection syntax, or NULL for all */
-	const char *exclude;
-	int threads; /* 0 = the profile's */
-	bool full_refresh;
-	const char *warehouse; /* overrides the profile's warehouse */
-	const char *catalog;   /* overrides the profile's catalog */
-	const char *selector;  /* a selectors.yml selector, or NULL */
-	/* --resource-type / --exclude-resource-type: names separated by
-	 * spaces or commas (model, seed, test, source, analysis, default,
-	 * all), or NULL */
-	const char *resource_types;
-	const char *exclude_resource_types;
-	const char *indirect_selection; /* eager (NULL), cautious, buildable, empty */
-	/* start opening DuckDB on its own thread as soon as the profile is
-	 * read, for a command that runs nodes (build, run, seed, test): the
-	 * open then overlaps loading the project */
-	bool open_engine_early;
-} floe_dbt_options;
-
-/* Load a project: dbt_project.yml, profiles.yml, macros, seeds, models,
- * schema files and tests; render every node once to collect ref/source/
- * config, resolve schemas and aliases (the project's generate_schema_name
- * when it has one), and check the graph (missing refs, cycles) before
- * anything runs. Errors name the file (and line for YAML/Jinja). */
-int floe_dbt_load(floe_dbt **out, const floe_dbt_options *opts);
-void floe_dbt_free(floe_dbt *d);
-
-typedef struct {
-	int pass, warn, error, skip, total;
-} floe_dbt_summary;
-
-/* floe deps: install the packages.yml entries given as `local:` into
- * dbt_packages/; hub and git packages are an error saying they need the
- * network. *installed counts what was copied. */
-int floe_dbt_deps(const char *project_dir, int *installed);
-
-/* Run "seed", "run", "test", "build" or "compile" over the selected
- * nodes in dependency order, printing dbt-style progress lines through
- * floe_log. A failing node is ERROR and its descendants SKIP; every table
- * keeps its last good snapshot. Writes target/run_results.json and
- * target/manifest.json. Returns 0 when the command ran (check the summary
- * for failures), negative when it could not run. */
-int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *summary);
-
-/* floe ls as dbt ls: the selected nodes sorted by unique id, one line
- * each, appended to out. output: "selector" (NULL; the fqn joined by dots,
- * source:<package>.<source>.<table> for sources), "name", "path" (the file
- * it is defined in) or "json" (one object per line with dbt's keys, or
- * with output_keys, names separated by spaces or commas, dotted ones
- * reaching into config). *count is the number of lines. */
-int floe_dbt_list(floe_dbt *d, const char *output, const char *output_keys, floe_buf *out,
-                  size_t *count);
 
 #endif

@@ -11,7 +11,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "dbt_internal.h"
+#include "dbt_adapter.h"
+#include "dbt_context.h"
+#include "dbt_relation.h"
+#include "dbt_runtime.h"
 
 static int fn_ref(json_t **out, floe_jinja *j, const json_t *args, const json_t *kwargs, void *ud)
 {
@@ -141,10 +144,10 @@ static int fn_is_incremental(json_t **out, floe_jinja *j, const json_t *args, co
 	floe_dbt *d = ud;
 	dbt_node *n = d->current;
 	bool yes = false;
-	(void)j;
 	if (!d->parsing && n && n->kind == DBT_MODEL && strcmp(dbt_mat(n), "incremental") == 0 &&
 	    !d->opts.full_refresh && n->schema)
-		yes = floe_catalog_table_exists(dbt_catalog(d), n->schema, n->alias) == 1;
+		yes =
+		    floe_catalog_table_exists(dbt_worker_of(j)->catalog, n->schema, n->alias) == 1;
 	floe_error_clear();
 	*out = json_boolean(yes);
 	return 0;
@@ -591,60 +594,6 @@ void dbt_test_config_args(dbt_node *t)
 			json_object_set(t->config, keys[i], v);
 		json_object_del(t->test_args, keys[i]);
 	}
-}
-
-/* dbt's test query: failures by fail_calc (count(*) by default) over the
- * failing rows (at most `limit`), compared with warn_if and error_if (!= 0
- * by default) */
-char *dbt_test_count_sql(const dbt_node *t)
-{
-	const char *calc = json_string_value(json_object_get(t->config, "fail_calc"));
-	const char *warn_if = json_string_value(json_object_get(t->config, "warn_if"));
-	const char *error_if = json_string_value(json_object_get(t->config, "error_if"));
-	const json_t *limit = json_object_get(t->config, "limit");
-	char *f = floe_asprintf("coalesce(%s, 0)", calc ? calc : "count(*)"), *sql;
-	char lim[48] = "";
-	if (f == NULL)
-		return NULL;
-	if (json_is_integer(limit))
-		snprintf(lim, sizeof(lim), " limit %lld", (long long)json_integer_value(limit));
-	/* the aggregate once, its conditions on the result (the three-times
-	 * form dbt writes is slower in DuckDB) */
-	sql = floe_asprintf("select failures, failures %s as should_warn, failures %s as "
-	                    "should_error from (select %s as failures from (%s\n%s) as dbt_test) "
-	                    "as dbt_internal_test",
-	                    warn_if ? warn_if : "!= 0", error_if ? error_if : "!= 0", f,
-	                    t->compiled, lim);
-	floe_free(f);
-	return sql;
-}
-
-int dbt_test_outcome(dbt_node *t, const floe_engine_rows *r)
-{
-	const char *sev = json_string_value(json_object_get(t->config, "severity"));
-	const char *warn_if = json_string_value(json_object_get(t->config, "warn_if"));
-	const char *error_if = json_string_value(json_object_get(t->config, "error_if"));
-	bool warn_only = sev && strcasecmp(sev, "warn") == 0, should_warn, should_error;
-	char **row = r && r->nrows == 1 && r->ncols == 3 ? r->rows[0] : NULL;
-	if (row == NULL)
-		return floe_error_set(FLOE_EENGINE, "%s: the test query gave no failure count",
-		                      t->path);
-	t->rows = row[0] ? strtoll(row[0], NULL, 10) : 0;
-	should_warn = row[1] && strcmp(row[1], "true") == 0;
-	should_error = row[2] && strcmp(row[2], "true") == 0;
-	t->status = !warn_only && should_error ? ST_FAIL : should_warn ? ST_WARN : ST_PASS;
-	floe_free(t->message);
-	t->message = NULL;
-	if (t->status != ST_PASS) {
-		t->message =
-		    floe_asprintf("Got %lld result%s, configured to %s if %s", (long long)t->rows,
-		                  t->rows == 1 ? "" : "s", t->status == ST_WARN ? "warn" : "fail",
-		                  t->status == ST_WARN ? (warn_if ? warn_if : "!= 0")
-		                                       : (error_if ? error_if : "!= 0"));
-		if (t->message == NULL)
-			return FLOE_ENOMEM;
-	}
-	return 0;
 }
 
 int dbt_set_command(floe_dbt *d, const char *command)

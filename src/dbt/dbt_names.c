@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbt_internal.h"
+#include "dbt_names.h"
 
 /* Python's repr(float): the shortest digits that round-trip, in fixed
  * notation when the decimal exponent is in (-4, 16], else as 1e+16. */
@@ -438,4 +438,15 @@ int dbt_check_subdir(const char *file, const char *field, const char *value)
 	                      "%s: %s '%s' must be a folder inside the project (a relative path "
 	                      "without '..')",
 	                      file, field, value ? value : "");
+}
+
+bool dbt_plain_identifier(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
 }

@@ -25,7 +25,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dbt_internal.h"
+#include "dbt_names.h"
+#include "dbt_select.h"
+#include "dbt_yaml.h"
 
 #define MAX_SPEC_DEPTH 32
 

@@ -6,7 +6,7 @@
 #ifndef FLOE_JINJA_INTERNAL_H
 #define FLOE_JINJA_INTERNAL_H
 
-#include "floe/project.h"
+#include "floe/jinja.h"
 
 #define JJ_MAX_ARGS 64
 #define JJ_MAX_SCOPES 256
@@ -158,6 +158,7 @@ struct floe_jinja {
 	bool returned;
 	jj_caller callers[JJ_MAX_DEPTH];
 	int ncallers;
+	void *ctx; /* the embedder's (floe_jinja_set_context) */
 };
 
 /* callables: objects carrying the marker key */
