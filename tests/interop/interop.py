@@ -60,7 +60,7 @@ class Suite:
             fn(*args)
             err = None
         except Exception as e:  # every failure of a peer is a finding
-            err = "%s: %s" % (type(e).__name__, e)
+            err = describe(e)
             if not isinstance(e, Mismatch) and os.environ.get("INTEROP_TRACE"):
                 traceback.print_exc()
         want = self.expected.get(name)
@@ -89,6 +89,20 @@ class Suite:
                                                      time.time() - self.started))
         print("%d passed, %d failed" % (self.passed + self.xfailed, self.failed))
         sys.exit(1 if self.failed else 0)
+
+
+def describe(e):
+    """An exception in one line (a Mismatch keeps its lines); for a Java
+    exception through Py4J, its root cause."""
+    if isinstance(e, Mismatch):
+        return "Mismatch: %s" % e
+    je = getattr(e, "java_exception", None)
+    if je is not None:
+        while je.getCause() is not None:
+            je = je.getCause()
+        return "%s: %s" % (type(e).__name__, je.toString())
+    lines = str(e).strip().splitlines()
+    return "%s: %s" % (type(e).__name__, lines[0] if lines else "")
 
 
 def clip(s, n):
