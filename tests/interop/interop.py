@@ -360,3 +360,32 @@ def snapshots_check(wh, table, peer_snapshots):
     want = sorted(((h["snapshot_id"], h["parent_id"], h["operation"]) for h in wh.history(table)),
                   key=repr)
     expect_equal("snapshots (id, parent, operation)", want, sorted(peer_snapshots, key=repr))
+
+
+def filter_cases(wh, table):
+    """Filters a reader may answer by pruning data files (and row groups)
+    with floe's bounds and null counts: for each top-level primitive column,
+    `= its smallest value`, `= its largest value` and `IS NULL`, selecting
+    that column only. Returns [(field, case, value, schema of the column,
+    floe's matching rows)], value None for IS NULL; a wrong bound or count
+    makes a pruning reader lose rows."""
+    schema = wh.schema_of(table)
+    raw = arrow_rows(wh.rows(table))
+    cases = []
+    for i, f in enumerate(schema["fields"]):
+        if isinstance(f["type"], dict):
+            continue
+        vals = [r[i] for r in raw if r[i] is not None
+                and not (isinstance(r[i], float) and math.isnan(r[i]))]
+        for case, v in (("min", min(vals, default=None)), ("max", max(vals, default=None)),
+                        ("null", None)):
+            if case != "null" and (v is None or (isinstance(v, (str, bytes)) and len(v) > 1000)):
+                continue
+            want = [(canon(r[i], f["type"]),) for r in raw
+                    if (r[i] is None if v is None else r[i] is not None and r[i] == v)]
+            cases.append((f, case, v, {"fields": [f]}, want))
+    return cases
+
+
+def filter_label(field, case):
+    return "where %s %s" % (field["name"], "is null" if case == "null" else "= " + case)

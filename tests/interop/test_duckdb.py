@@ -14,7 +14,7 @@ import sysconfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop import (Mismatch, Suite, arrow_rows, build_fixtures, canon_rows,  # noqa: E402
                      compare_rows, data_files_check, expect_equal, file_path,
-                     floe_canon)
+                     filter_cases, filter_label, floe_canon, quote_ident)
 
 import duckdb  # noqa: E402
 
@@ -110,6 +110,18 @@ def check_table(suite, con, wh, label, name):
             raise Mismatch("not a data file: %r" % [r[1] for r in live])
         data_files_check(wh, name, [(r[2], r[3], os.path.getsize(file_path(r[2]))) for r in live])
     suite.check(label + ": files", files)
+
+    if label.startswith("main/"):
+        for field, case, value, schema, want in filter_cases(wh, name):
+            def filtered(col=quote_ident(field["name"]), value=value, schema=schema, want=want):
+                if value is None:
+                    got = con.execute("SELECT %s FROM iceberg_scan(%s) WHERE %s IS NULL"
+                                      % (col, meta, col))
+                else:
+                    got = con.execute("SELECT %s FROM iceberg_scan(%s) WHERE %s = ?"
+                                      % (col, meta, col), [value])
+                compare_rows(want, canon_rows(arrow_rows(got.fetch_arrow_table()), schema), schema)
+            suite.check("%s: %s" % (label, filter_label(field, case)), filtered)
 
     for i, h in enumerate(hist, 1):
         def at_snapshot(sid=h["snapshot_id"]):
