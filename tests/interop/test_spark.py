@@ -10,7 +10,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop import (Mismatch, Suite, build_fixtures, canon_rows, compare_rows,  # noqa: E402
-                     data_files_check, expect_equal, floe_canon, snapshots_check)
+                     data_files_check, expect_equal, filter_cases, filter_label, floe_canon,
+                     snapshots_check)
 
 # check name -> text the peer's failure contains. A listed check that passes
 # fails the run, so this is exactly what does not interoperate today.
@@ -23,6 +24,25 @@ EXPECTED_FAILURES = {
     "main/ty.times: files": "Spark does not support time fields",
     "main/ty.times: readable_metrics": "Spark does not support time fields",
     "main/ty.times: snapshot 1 rows": "Spark does not support time fields",
+    "main/ty.times: where id = min": "Spark does not support time fields",
+    "main/ty.times: where id = max": "Spark does not support time fields",
+    "main/ty.times: where id is null": "Spark does not support time fields",
+    "main/ty.times: where tm = min": "Spark does not support time fields",
+    "main/ty.times: where tm = max": "Spark does not support time fields",
+    "main/ty.times: where tm is null": "Spark does not support time fields",
+    # floe vs Iceberg Java: rows lost. floe writes a uuid column's bounds in
+    # the RFC 4122/9562 order (unsigned bytes, as PyIceberg and DuckDB
+    # compare; spec App. D gives the 16-byte big-endian form, no order), so
+    # this file's bounds are 00000000-... and ffffffff-.... Iceberg Java
+    # 1.12.0 compares uuids as java.util.UUID, with signed longs
+    # (Comparators.forType(uuid); apache/iceberg#14216, open), so it reads
+    # lower > upper and prunes the file for every `u = x`: Spark returns no
+    # rows (the Iceberg API's planFiles() plans 0 files). Any floe file whose
+    # uuids straddle 80000000-... (random v4 uuids almost always do) loses
+    # its rows to Java filters. A writer-side fix: omit a uuid bound unless
+    # the signed and the unsigned order give the same min and max.
+    "main/ty.matrix: where u = min": "rows differ in columns ['u']: floe 1 rows, peer 0",
+    "main/ty.matrix: where u = max": "rows differ in columns ['u']: floe 1 rows, peer 0",
     # Iceberg Java bug, not floe's (apache/iceberg#13077): readable_metrics
     # decodes a uuid column's bounds into java.util.UUID (so floe's 16-byte
     # bounds decode as they should) and Spark then reads the uuid column's
@@ -96,6 +116,32 @@ def spark_type(t):
     raise ValueError(t)
 
 
+def spark_literal(v, t):
+    """A Spark SQL literal of Spark's type for Iceberg type t."""
+    if t == "boolean":
+        return "true" if v else "false"
+    if t in ("int", "long"):
+        return "CAST('%d' AS %s)" % (v, spark_type(t))
+    if t in ("float", "double"):
+        text = {float("inf"): "Infinity", float("-inf"): "-Infinity"}.get(v, repr(v))
+        return "CAST('%s' AS %s)" % (text, spark_type(t))
+    if t.startswith("decimal"):
+        return "CAST('%s' AS %s)" % (v, spark_type(t))
+    if t in ("string", "uuid"):
+        return "CAST(X'%s' AS STRING)" % str(v).encode().hex()
+    if t == "binary":
+        return "X'%s'" % bytes(v).hex()
+    if t == "date":
+        return "DATE '%s'" % v.isoformat()
+    if t == "timestamp":
+        return "TIMESTAMP_NTZ '%s'" % v.isoformat(sep=" ")
+    if t == "time":  # Spark has no time type: the table does not load
+        return "'%s'" % v.isoformat()
+    if t == "timestamptz":  # the session time zone is UTC
+        return "TIMESTAMP '%s'" % v.replace(tzinfo=None).isoformat(sep=" ")
+    raise ValueError(t)
+
+
 def q(*parts):
     return ".".join("`" + p.replace("`", "``") + "`" for p in parts)
 
@@ -164,6 +210,16 @@ def check_table(suite, spark, wh, wname, name):
         # Iceberg Java decodes every lower/upper bound of every data file
         spark.sql("SELECT readable_metrics FROM %s" % (ident + ".`files`")).collect()
     suite.check(label + ": readable_metrics", readable_metrics)
+
+    if wname == "main":
+        for field, case, value, schema, want in filter_cases(wh, name):
+            def filtered(col=q(field["name"]), t=field["type"], value=value, schema=schema,
+                         want=want):
+                cond = "%s IS NULL" % col if value is None else "%s = %s" % (
+                    col, spark_literal(value, t))
+                got = spark.sql("SELECT %s FROM %s WHERE %s" % (col, ident, cond)).collect()
+                compare_rows(want, canon_rows([tuple(r) for r in got], schema), schema)
+            suite.check("%s: %s" % (label, filter_label(field, case)), filtered)
 
     for i, h in enumerate(hist, 1):
         def at_snapshot(sid=h["snapshot_id"]):
