@@ -101,8 +101,8 @@ def describe(e):
         while je.getCause() is not None:
             je = je.getCause()
         return "%s: %s" % (type(e).__name__, je.toString())
-    lines = str(e).strip().splitlines()
-    return "%s: %s" % (type(e).__name__, lines[0] if lines else "")
+    lines = [l.strip() for l in str(e).strip().splitlines()]
+    return "%s: %s" % (type(e).__name__, " ".join(lines[:4]))
 
 
 def clip(s, n):
@@ -183,6 +183,20 @@ def file_path(uri):
     return uri[len("file://"):] if uri.startswith("file://") else uri
 
 
+# A dbt project with a table and a view over it, built into `main`.
+VIEWS_PROJECT = {
+    "dbt_project.yml": "name: views\nversion: '1.0.0'\nconfig-version: 2\nprofile: views\n",
+    "profiles.yml": "views:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+                    "      path: target/views.duckdb\n      schema: vw\n      threads: 1\n",
+    "models/base.sql": "{{ config(materialized='table') }}\n"
+                       "select 1 as id, 'a' as name union all select 2, 'b'\n",
+    "models/upper_names.sql": "{{ config(materialized='view') }}\n"
+                              "select id, upper(name) as name from {{ ref('base') }}\n",
+}
+# The views floe wrote into `main`: name -> [(column, Iceberg type)]
+VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
+
+
 def build_fixtures():
     """Fresh warehouses filled by the real floe: `main` (the Jaffle raw data
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
@@ -209,6 +223,14 @@ def build_fixtures():
     main.floe("properties", "ev.big", "--set", "write.target-file-size-bytes=200000")
     main.floe("sql", "INSERT INTO ev.big SELECT i, md5(i::VARCHAR) || repeat('p', i % 50) "
               "FROM range(1000, 300000) t(i)")
+
+    # a dbt view model: an Iceberg view (iceberg_type VIEW) in the catalog
+    views = os.path.join(tmp, "views_project")
+    os.makedirs(os.path.join(views, "models"))
+    for f, text in VIEWS_PROJECT.items():
+        with open(os.path.join(views, f), "w") as out:
+            out.write(text)
+    Warehouse(main.path, cwd=views).floe("build")
 
     proj = os.path.join(tmp, "jaffle_shop")
     shutil.copytree(os.path.join(SOURCE_DIR, "examples", "jaffle_shop"), proj,
