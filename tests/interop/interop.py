@@ -115,15 +115,18 @@ def clip(s, n):
 class Warehouse:
     """A warehouse floe wrote; what floe says about its tables."""
 
-    def __init__(self, path, cwd=None):
+    def __init__(self, path, cwd=None, fs=False):
         self.path = path
         self.cwd = cwd or path
-        self.catalog = os.path.join(path, "catalog.db")
+        self.fs = fs  # floe's hadoop-style catalog, else its SQLite (JDBC) one
+        self.catalog = None if fs else os.path.join(path, "catalog.db")
         self._rows = {}
 
     def floe(self, *args):
         env = dict(os.environ)
         env.pop("FLOE_CATALOG", None)
+        if self.fs:
+            env["FLOE_CATALOG"] = "fs:"
         env["FLOE_WAREHOUSE"] = self.path
         env["NO_COLOR"] = "1"
         p = subprocess.run([FLOE, *args], cwd=self.cwd, env=env, capture_output=True, text=True)
@@ -154,7 +157,7 @@ class Warehouse:
         key = (table, snapshot_id)
         if key not in self._rows:
             out = os.path.join(self.path, ".export-%d.parquet" % len(self._rows))
-            ns, name = table.split(".", 1)
+            ns, name = table.rsplit(".", 1)
             args = ["query"]
             if snapshot_id is not None:
                 args += ["--as-of-snapshot", str(snapshot_id)]
@@ -200,8 +203,9 @@ VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
 def build_fixtures():
     """Fresh warehouses filled by the real floe: `main` (the Jaffle raw data
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
-    names, a table without snapshot) and `jaffle` (examples/jaffle_shop built
-    with `floe build`), in a temporary directory removed at exit unless
+    names, a nested namespace, a table without snapshot, a dbt view), `jaffle`
+    (examples/jaffle_shop built with `floe build`) and `fs` (a few tables in
+    floe's hadoop-style catalog), in a temporary directory removed at exit unless
     INTEROP_KEEP is set. Returns (tmpdir, {name: Warehouse})."""
     if not FLOE:
         sys.exit("FLOE must point at the floe binary")
@@ -224,6 +228,12 @@ def build_fixtures():
     main.floe("sql", "INSERT INTO ev.big SELECT i, md5(i::VARCHAR) || repeat('p', i % 50) "
               "FROM range(1000, 300000) t(i)")
 
+    # a table in a nested namespace
+    main.floe("namespace", "create", "deep")
+    main.floe("namespace", "create", "deep.er")
+    main.floe("sql", "CREATE TABLE deep.er.t AS SELECT 1 AS id, 'one' AS s")
+    main.floe("sql", "INSERT INTO deep.er.t SELECT 2, 'two'")
+
     # a dbt view model: an Iceberg view (iceberg_type VIEW) in the catalog
     views = os.path.join(tmp, "views_project")
     os.makedirs(os.path.join(views, "models"))
@@ -238,7 +248,11 @@ def build_fixtures():
     jaffle = Warehouse(os.path.join(proj, "warehouse"), cwd=proj)
     jaffle.floe("generate", "jaffle", "--scale", "1", "--out", os.path.join(proj, "seeds"))
     jaffle.floe("build")
-    return tmp, {"main": main, "jaffle": jaffle}
+
+    fs = Warehouse(os.path.join(tmp, "fs_warehouse"), cwd=tmp, fs=True)
+    os.makedirs(fs.path)
+    fs.floe("sql", "--file", os.path.join(HERE, "fixtures_fs.sql"))
+    return tmp, {"main": main, "jaffle": jaffle, "fs": fs}
 
 
 # --- comparing values -------------------------------------------------------

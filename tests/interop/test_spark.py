@@ -97,9 +97,12 @@ def floe_catalog(spark, wh):
     s = spark.newSession()
     c = "spark.sql.catalog.floe"
     s.conf.set(c, "org.apache.iceberg.spark.SparkCatalog")
+    s.conf.set(c + ".warehouse", wh.path)
+    if wh.fs:  # floe's hadoop-style catalog: Iceberg's HadoopCatalog
+        s.conf.set(c + ".type", "hadoop")
+        return s
     s.conf.set(c + ".type", "jdbc")
     s.conf.set(c + ".uri", "jdbc:sqlite:" + wh.catalog)
-    s.conf.set(c + ".warehouse", wh.path)
     # floe's iceberg_tables has the iceberg_type column (schema V1)
     s.conf.set(c + ".jdbc.schema-version", "V1")
     return s
@@ -165,9 +168,13 @@ def main():
 
         def list_tables():
             got = []
-            for (ns,) in spark.sql("SHOW NAMESPACES IN floe").collect():
+            todo = [r[0] for r in spark.sql("SHOW NAMESPACES IN floe").collect()]
+            while todo:
+                ns = todo.pop()
+                parts = ns.split(".")
+                todo += [r[0] for r in spark.sql("SHOW NAMESPACES IN %s" % q("floe", *parts)).collect()]
                 got += ["%s.%s" % (ns, r.tableName)
-                        for r in spark.sql("SHOW TABLES IN %s" % q("floe", ns)).collect()]
+                        for r in spark.sql("SHOW TABLES IN %s" % q("floe", *parts)).collect()]
             expect_equal("tables", tables, sorted(got))
         suite.check("%s: list tables" % wname, list_tables)
 
@@ -204,7 +211,7 @@ def check_views(suite, spark, wh):
 
 def check_table(suite, spark, wh, wname, name):
     label = "%s/%s" % (wname, name)
-    ident = q("floe", *name.split(".", 1))
+    ident = q("floe", *name.split("."))
 
     def columns():
         schema = wh.schema_of(name)
