@@ -106,3 +106,16 @@ CREATE OR REPLACE TABLE ev.replaced AS SELECT id, n::BIGINT * 1000000000000 AS n
 -- a replace with no rows: the current snapshot has no data files
 CREATE TABLE ev.emptied AS SELECT 1 AS a;
 CREATE OR REPLACE TABLE ev.emptied AS SELECT 1 AS a WHERE false;
+
+-- strings and binaries at the edges of bound truncation (16 code points or
+-- bytes), one row per data file so each value is its file's bounds
+CREATE TABLE ty.strings AS SELECT 1 AS id, repeat('a', 20) AS s, repeat('\x01', 20)::BLOB AS b;
+INSERT INTO ty.strings SELECT 2, repeat('x', 15) || chr(1114111) || 'yz', repeat('\xFF', 17)::BLOB;
+INSERT INTO ty.strings SELECT 3, repeat(chr(1114111), 17), ('\x00' || repeat('\xFF', 16))::BLOB;
+INSERT INTO ty.strings SELECT 4, repeat('b', 15) || chr(55295) || 'q', repeat('\x7F', 16)::BLOB;
+INSERT INTO ty.strings SELECT 5, repeat('é', 20), repeat('\x80', 17)::BLOB;
+INSERT INTO ty.strings SELECT 6, repeat('日本語', 6), ''::BLOB;
+INSERT INTO ty.strings SELECT 7, repeat('🎉', 17), '\xFE\xFF'::BLOB;
+INSERT INTO ty.strings SELECT 8, repeat('c', 16), repeat('\x02', 16)::BLOB;
+INSERT INTO ty.strings SELECT 9, '', NULL;
+INSERT INTO ty.strings SELECT 10, NULL, '\x00'::BLOB;
