@@ -151,16 +151,19 @@ class Warehouse:
     def history(self, table):
         return json.loads(self.floe("history", table, "--json"))
 
-    def rows(self, table, snapshot_id=None):
-        """floe's rows of the table (at a snapshot): a pyarrow Table read from
-        a Parquet export that floe's DuckDB writes."""
-        key = (table, snapshot_id)
+    def rows(self, table, snapshot_id=None, as_of=None):
+        """floe's rows of the table (at a snapshot, or as of a time given as
+        'YYYY-MM-DD HH:MM:SS.fff' UTC): a pyarrow Table read from a Parquet
+        export that floe's DuckDB writes."""
+        key = (table, snapshot_id, as_of)
         if key not in self._rows:
             out = os.path.join(self.path, ".export-%d.parquet" % len(self._rows))
             ns, name = table.rsplit(".", 1)
             args = ["query"]
             if snapshot_id is not None:
                 args += ["--as-of-snapshot", str(snapshot_id)]
+            if as_of is not None:
+                args += ["--as-of", as_of]
             args.append("COPY (SELECT * FROM %s.%s) TO '%s' (FORMAT parquet)"
                         % (quote_ident(ns), quote_ident(name), out))
             self.floe(*args)
@@ -186,7 +189,7 @@ def file_path(uri):
     return uri[len("file://"):] if uri.startswith("file://") else uri
 
 
-# A dbt project with a table and a view over it, built into `main`.
+# A dbt project with a table and a view over it (warehouse `views`).
 VIEWS_PROJECT = {
     "dbt_project.yml": "name: views\nversion: '1.0.0'\nconfig-version: 2\nprofile: views\n",
     "profiles.yml": "views:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
@@ -196,16 +199,16 @@ VIEWS_PROJECT = {
     "models/upper_names.sql": "{{ config(materialized='view') }}\n"
                               "select id, upper(name) as name from {{ ref('base') }}\n",
 }
-# The views floe wrote into `main`: name -> [(column, Iceberg type)]
+# The views floe wrote into `views`: name -> [(column, Iceberg type)]
 VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
 
 
 def build_fixtures():
     """Fresh warehouses filled by the real floe: `main` (the Jaffle raw data
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
-    names, a nested namespace, a table without snapshot, a dbt view), `jaffle`
-    (examples/jaffle_shop built with `floe build`) and `fs` (a few tables in
-    floe's hadoop-style catalog), in a temporary directory removed at exit unless
+    names, a nested namespace, a table without snapshot), `jaffle`
+    (examples/jaffle_shop built with `floe build`), `views` (a dbt project
+    with a view model) and `fs` (a few tables in floe's hadoop-style catalog), in a temporary directory removed at exit unless
     INTEROP_KEEP is set. Returns (tmpdir, {name: Warehouse})."""
     if not FLOE:
         sys.exit("FLOE must point at the floe binary")
@@ -234,13 +237,16 @@ def build_fixtures():
     main.floe("sql", "CREATE TABLE deep.er.t AS SELECT 1 AS id, 'one' AS s")
     main.floe("sql", "INSERT INTO deep.er.t SELECT 2, 'two'")
 
-    # a dbt view model: an Iceberg view (iceberg_type VIEW) in the catalog
-    views = os.path.join(tmp, "views_project")
-    os.makedirs(os.path.join(views, "models"))
+    # a dbt view model: an Iceberg view (iceberg_type VIEW) in the catalog,
+    # in a warehouse of its own: `floe query --as-of` a time before the view's
+    # table existed fails in a catalog that has the view
+    proj = os.path.join(tmp, "views_project")
+    os.makedirs(os.path.join(proj, "models"))
     for f, text in VIEWS_PROJECT.items():
-        with open(os.path.join(views, f), "w") as out:
+        with open(os.path.join(proj, f), "w") as out:
             out.write(text)
-    Warehouse(main.path, cwd=views).floe("build")
+    views = Warehouse(os.path.join(proj, "warehouse"), cwd=proj)
+    views.floe("build")
 
     proj = os.path.join(tmp, "jaffle_shop")
     shutil.copytree(os.path.join(SOURCE_DIR, "examples", "jaffle_shop"), proj,
@@ -252,7 +258,7 @@ def build_fixtures():
     fs = Warehouse(os.path.join(tmp, "fs_warehouse"), cwd=tmp, fs=True)
     os.makedirs(fs.path)
     fs.floe("sql", "--file", os.path.join(HERE, "fixtures_fs.sql"))
-    return tmp, {"main": main, "jaffle": jaffle, "fs": fs}
+    return tmp, {"main": main, "jaffle": jaffle, "views": views, "fs": fs}
 
 
 # --- comparing values -------------------------------------------------------
@@ -368,9 +374,11 @@ def expect_equal(what, want, got):
         raise Mismatch("%s: floe %s, peer %s" % (what, clip(want, 800), clip(got, 800)))
 
 
-def floe_canon(wh, table, snapshot_id=None):
+def floe_canon(wh, table, snapshot_id=None, as_of=None):
+    """floe's rows in canonical form, and the schema they have: that of the
+    snapshot (for as_of, snapshot_id names the snapshot it should pick)."""
     schema = wh.schema_of(table, snapshot_id)
-    t = wh.rows(table, snapshot_id)
+    t = wh.rows(table, None if as_of else snapshot_id, as_of)
     expect_equal("floe's export columns", [f["name"] for f in schema["fields"]], t.column_names)
     return canon_rows(arrow_rows(t), schema), schema
 
@@ -433,3 +441,18 @@ def filter_cases(wh, table):
 
 def filter_label(field, case):
     return "where %s %s" % (field["name"], "is null" if case == "null" else "= " + case)
+
+
+def as_of_times(wh, table):
+    """For a table with more than one snapshot: [(ordinal, snapshot id,
+    epoch ms, 'YYYY-MM-DD HH:MM:SS.fff')] at each snapshot's own timestamp,
+    at which time travel by time must pick that snapshot."""
+    hist = wh.history(table)
+    if len(hist) < 2:
+        return []
+    out = []
+    for i, h in enumerate(hist, 1):
+        ms = h["timestamp_ms"]
+        t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+        out.append((i, h["snapshot_id"], ms, t.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]))
+    return out

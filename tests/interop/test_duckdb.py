@@ -14,7 +14,7 @@ import sysconfig
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop import (Mismatch, Suite, arrow_rows, build_fixtures, canon_rows,  # noqa: E402
                      compare_rows, data_files_check, expect_equal, file_path,
-                     filter_cases, filter_label, floe_canon, quote_ident)
+                     filter_cases, filter_label, floe_canon, quote_ident, as_of_times)
 
 import duckdb  # noqa: E402
 
@@ -141,6 +141,14 @@ def check_table(suite, con, wh, label, name):
             compare_rows(want, canon_rows(arrow_rows(got), schema), schema,
                          "rows at snapshot %d" % sid)
         suite.check("%s: snapshot %d rows" % (label, i), at_snapshot)
+
+    for i, sid, ms, text in as_of_times(wh, name):
+        def as_of(sid=sid, text=text):
+            want, schema = floe_canon(wh, name, sid, as_of=text)
+            got = con.execute("SELECT * FROM iceberg_scan(%s, snapshot_from_timestamp => "
+                              "TIMESTAMP '%s')" % (meta, text)).fetch_arrow_table()
+            compare_rows(want, canon_rows(arrow_rows(got), schema), schema, "rows as of " + text)
+        suite.check("%s: as of snapshot %d's time" % (label, i), as_of)
 
 
 if __name__ == "__main__":

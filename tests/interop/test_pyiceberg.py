@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop  # noqa: E402
 from interop import (Mismatch, Suite, arrow_rows, build_fixtures, canon_rows,  # noqa: E402
                      compare_rows, data_files_check, expect_equal, filter_cases,
-                     filter_label, floe_canon, snapshots_check)
+                     filter_label, floe_canon, snapshots_check, as_of_times)
 
 from pyiceberg.catalog.sql import SqlCatalog  # noqa: E402
 from pyiceberg.expressions import EqualTo, IsNull  # noqa: E402
@@ -140,6 +140,15 @@ def check_table(suite, wh, load_table, label, name):
             compare_rows(want, canon_rows(arrow_rows(got), schema), schema,
                          "rows at snapshot %d" % sid)
         suite.check("%s: snapshot %d rows" % (label, i), at_snapshot)
+
+    for i, sid, ms, text in as_of_times(wh, name):
+        def as_of(sid=sid, ms=ms, text=text):
+            want, schema = floe_canon(wh, name, sid, as_of=text)
+            snap = t.snapshot_as_of_timestamp(ms)
+            expect_equal("snapshot as of %s" % text, sid, snap and snap.snapshot_id)
+            got = t.scan(snapshot_id=snap.snapshot_id).to_arrow()
+            compare_rows(want, canon_rows(arrow_rows(got), schema), schema, "rows as of " + text)
+        suite.check("%s: as of snapshot %d's time" % (label, i), as_of)
 
 
 if __name__ == "__main__":

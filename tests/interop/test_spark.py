@@ -11,7 +11,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interop import (Mismatch, Suite, build_fixtures, canon_rows, compare_rows,  # noqa: E402
                      data_files_check, expect_equal, filter_cases, filter_label, floe_canon,
-                     snapshots_check, VIEWS)
+                     snapshots_check, VIEWS, as_of_times)
 
 # check name -> text the peer's failure contains. A listed check that passes
 # fails the run, so this is exactly what does not interoperate today.
@@ -47,7 +47,7 @@ EXPECTED_FAILURES = {
     # "vw"."base" as string literals. Listing and schema pass. Spark would
     # need a representation it parses (dialect spark, backticks or plain
     # identifiers); by the view spec a reader may refuse another dialect.
-    "main/vw.upper_names: view query":
+    "views/vw.upper_names: view query":
         "[INVALID_VIEW_TEXT] The view `floe`.`vw`.`upper_names` cannot be displayed due to "
         "invalid view text: select id, upper(name) as name from \"vw\".\"base\"",
     "main/ty.matrix: where u = min": "rows differ in columns ['u']: floe 1 rows, peer 0",
@@ -180,7 +180,7 @@ def main():
 
         for name in tables:
             check_table(suite, spark, wh, wname, name)
-        if wname == "main":
+        if wname == "views":
             check_views(suite, spark, wh)
     base.stop()
     suite.finish()
@@ -196,17 +196,17 @@ def check_views(suite, spark, wh):
         def listed():
             got = [r.viewName for r in spark.sql("SHOW VIEWS IN %s" % q("floe", ns)).collect()]
             expect_equal("views in " + ns, [view], sorted(got))
-        suite.check("main/%s: listed as a view" % name, listed)
+        suite.check("views/%s: listed as a view" % name, listed)
 
         def schema():
             got = spark.sql("DESCRIBE %s" % ident).collect()
             expect_equal("view columns", [(c, spark_type(t)) for c, t in cols],
                          [(r.col_name, r.data_type) for r in got])
-        suite.check("main/%s: view schema" % name, schema)
+        suite.check("views/%s: view schema" % name, schema)
 
         def query():
             spark.sql("SELECT * FROM %s" % ident).collect()
-        suite.check("main/%s: view query" % name, query)
+        suite.check("views/%s: view query" % name, query)
 
 
 def check_table(suite, spark, wh, wname, name):
@@ -270,6 +270,14 @@ def check_table(suite, spark, wh, wname, name):
             compare_rows(want, canon_rows([tuple(r) for r in df.collect()], schema), schema,
                          "rows at snapshot %d" % sid)
         suite.check("%s: snapshot %d rows" % (label, i), at_snapshot)
+
+    for i, sid, ms, text in as_of_times(wh, name):
+        def as_of(sid=sid, text=text):
+            want, schema = floe_canon(wh, name, sid, as_of=text)
+            got = spark.sql("SELECT * FROM %s TIMESTAMP AS OF '%s'" % (ident, text)).collect()
+            compare_rows(want, canon_rows([tuple(r) for r in got], schema), schema,
+                         "rows as of " + text)
+        suite.check("%s: as of snapshot %d's time" % (label, i), as_of)
 
 
 if __name__ == "__main__":
