@@ -3,7 +3,9 @@
 Each test builds fresh warehouses with the real floe binary (build_fixtures),
 has one reference implementation (a "peer") read every table, and compares
 what the peer sees with what floe says: rows (exact, order-insensitive),
-column names and types, snapshots, data files, time travel.
+column names and types, snapshots, data files, time travel (by snapshot and
+by time), and rows under filters a reader may answer by pruning files with
+floe's bounds and null counts.
 
 A check that fails because of a known disagreement is listed in the test's
 EXPECTED_FAILURES with the text the failure must contain: it then counts as
