@@ -191,15 +191,27 @@ def file_path(uri):
     return uri[len("file://"):] if uri.startswith("file://") else uri
 
 
-# A dbt project with a table and a view over it (warehouse `views`).
+# A dbt project with a table, a view over it and incremental models
+# (warehouse `views`).
 VIEWS_PROJECT = {
     "dbt_project.yml": "name: views\nversion: '1.0.0'\nconfig-version: 2\nprofile: views\n",
     "profiles.yml": "views:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
                     "      path: target/views.duckdb\n      schema: vw\n      threads: 1\n",
+    # built after `appended` (it reads it), so the view over it is younger
+    # than appended's first snapshot
     "models/base.sql": "{{ config(materialized='table') }}\n"
-                       "select 1 as id, 'a' as name union all select 2, 'b'\n",
+                       "select * from (select 1 as id, 'a' as name union all select 2, 'b')\n"
+                       "where (select count(*) from {{ ref('appended') }}) >= 0\n",
     "models/upper_names.sql": "{{ config(materialized='view') }}\n"
                               "select id, upper(name) as name from {{ ref('base') }}\n",
+    # built twice: the second run replaces key 2 and adds key 3 (an
+    # overwrite snapshot) and the append-only model gains rows
+    "models/merged.sql": "{{ config(materialized='incremental', unique_key='id') }}\n"
+                         "select i as id, 'round {{ var('round') }}' as v\n"
+                         "from range(1, {{ var('round') }} + 2) t(i)\n"
+                         "{% if is_incremental() %} where i >= {{ var('round') }} {% endif %}\n",
+    "models/appended.sql": "{{ config(materialized='incremental') }}\n"
+                           "select {{ var('round') }} as round, i as n from range(3) t(i)\n",
 }
 # The views floe wrote into `views`: name -> [(column, Iceberg type)]
 VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
@@ -210,7 +222,7 @@ def build_fixtures():
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
     names, a nested namespace, a table without snapshot), `jaffle`
     (examples/jaffle_shop built with `floe build`), `views` (a dbt project
-    with a view model) and `fs` (a few tables in floe's hadoop-style catalog), in a temporary directory removed at exit unless
+    with a view and incremental models, built twice) and `fs` (a few tables in floe's hadoop-style catalog), in a temporary directory removed at exit unless
     INTEROP_KEEP is set. Returns (tmpdir, {name: Warehouse})."""
     if not FLOE:
         sys.exit("FLOE must point at the floe binary")
@@ -248,7 +260,8 @@ def build_fixtures():
         with open(os.path.join(proj, f), "w") as out:
             out.write(text)
     views = Warehouse(os.path.join(proj, "warehouse"), cwd=proj)
-    views.floe("build")
+    views.floe("build", "--vars", "{round: 1}")
+    views.floe("build", "--vars", "{round: 2}")
 
     proj = os.path.join(tmp, "jaffle_shop")
     shutil.copytree(os.path.join(SOURCE_DIR, "examples", "jaffle_shop"), proj,
