@@ -1,8 +1,10 @@
 """floe -> DuckDB's iceberg extension: iceberg_scan of each table's current
 metadata file must return floe's rows, under the same column names and the
 DuckDB types of the Iceberg types; iceberg_snapshots and iceberg_metadata
-must list floe's snapshots and data files; snapshot_from_id gives floe's
---as-of-snapshot rows.
+must list floe's snapshots and data files; snapshot_from_id and
+snapshot_from_timestamp give floe's --as-of-snapshot and --as-of rows;
+filters it may answer by pruning with floe's bounds keep every row; an fs
+catalog table also reads by its location (version-hint.text).
 
 The extensions come from the pinned duckdb-ext-* wheels, whose files sit in
 DuckDB's extension directory layout; they load with signature checking on."""

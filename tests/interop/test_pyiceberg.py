@@ -1,12 +1,14 @@
 """floe -> PyIceberg: PyIceberg's SqlCatalog opens floe's SQLite catalog
-(the Iceberg JDBC layout) and must see every table floe wrote with the same
-schema, rows, snapshots, data files and time travel."""
+(the Iceberg JDBC layout; a StaticTable reads floe's fs catalog tables) and
+must see every table floe wrote with the same schema, rows, snapshots
+(inspect.snapshots), data files (plan_files, inspect.files), time travel
+(snapshot_id, snapshot_as_of_timestamp) and rows under row filters it
+answers by pruning with floe's bounds and null counts."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import interop  # noqa: E402
 from interop import (Mismatch, Suite, arrow_rows, build_fixtures, canon_rows,  # noqa: E402
                      compare_rows, data_files_check, expect_equal, filter_cases,
                      filter_label, floe_canon, snapshots_check, as_of_times)
