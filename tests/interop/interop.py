@@ -206,10 +206,12 @@ VIEWS_PROJECT = {
                               "select id, upper(name) as name from {{ ref('base') }}\n",
     # built twice: the second run replaces key 2 and adds key 3 (an
     # overwrite snapshot) and the append-only model gains rows
+    # built after `base` (it reads it): only `appended` is older than the view
     "models/merged.sql": "{{ config(materialized='incremental', unique_key='id') }}\n"
                          "select i as id, 'round {{ var('round') }}' as v\n"
                          "from range(1, {{ var('round') }} + 2) t(i)\n"
-                         "{% if is_incremental() %} where i >= {{ var('round') }} {% endif %}\n",
+                         "where (select count(*) from {{ ref('base') }}) >= 0\n"
+                         "{% if is_incremental() %} and i >= {{ var('round') }} {% endif %}\n",
     "models/appended.sql": "{{ config(materialized='incremental') }}\n"
                            "select {{ var('round') }} as round, i as n from range(3) t(i)\n",
 }
