@@ -40,6 +40,16 @@ struct floe_engine {
 };
 
 duckdb_connection floe_engine_connection(floe_engine *e);
+
+/*
+ * Check the value of a table property floe reads (write.target-file-size-
+ * bytes, write.metadata.previous-versions-max, commit.retry.*): an integer
+ * within the property's bounds, else FLOE_EINVAL naming the property and
+ * the bounds; other properties are not checked. Defined in
+ * src/iceberg/updates.c, which checks set-properties with it; its
+ * declaration belongs in floe/iceberg.h.
+ */
+int floe_ice_property_check(const char *key, const char *value);
 /* FLOE_EENGINE with DuckDB's message, prefixed by what. */
 int floe_engine_error(const char *what, const char *msg);
 /* The view "<ns>"."<name>" AS select (its schema created if missing). */
