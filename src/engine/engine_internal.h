@@ -20,6 +20,13 @@ typedef struct {
 	char *body; /* SELECT <casts> FROM "floe_results"."<ns>.<name>" */
 } floe_kept_result;
 
+/* An exposed table's local directory ("/.../ns/t/"), to name the table in
+ * DuckDB errors that name one of its files. */
+typedef struct {
+	char *ident; /* "ns.t" */
+	char *dir;
+} floe_table_dir;
+
 typedef struct {
 	pthread_mutex_t mu;
 	floe_kept_result *items;
@@ -27,6 +34,8 @@ typedef struct {
 	bool schema_made; /* "floe_results" exists in DuckDB */
 	char **schemas;   /* schemas this database's views were made in */
 	size_t nschemas;
+	floe_table_dir *tables; /* tables this database's views read */
+	size_t ntables;
 } floe_kept_set;
 
 struct floe_engine {
@@ -55,6 +64,15 @@ int floe_engine_error(const char *what, const char *msg);
 /* The view "<ns>"."<name>" AS select (its schema created if missing). */
 int floe_engine_register_select(floe_engine *e, const char *ns, const char *name,
                                 const char *select);
+/* The view "<ns>"."<name>" that raises `message` in every statement that
+ * reads it (a table macro floe_unreadable."<ns>.<name>" calling error()
+ * while the view is bound): what an unreadable table or view becomes, so
+ * that it fails only the statements that use it. */
+int floe_engine_register_error(floe_engine *e, const char *ns, const char *name,
+                               const char *message);
+/* Remember that table ns.name lives at location (a URI), so that DuckDB
+ * errors naming one of its files name the table too. */
+int floe_engine_note_table(floe_engine *e, const char *ns, const char *name, const char *location);
 /* Run one query; on failure the result is destroyed and the error set. */
 int floe_engine_query(floe_engine *e, const char *sql, duckdb_result *res);
 

@@ -984,6 +984,8 @@ static int expose_at(floe_engine *e, const char *ns, const char *name, const flo
 		else
 			rc = floe_engine_register_table(e, ns, name, schema, files, n);
 	}
+	if (rc == 0)
+		rc = floe_engine_note_table(e, ns, name, floe_ice_metadata_location(m));
 	floe_ice_data_files_free(files, n);
 	floe_ice_schema_free(schema);
 	return rc;
@@ -1009,72 +1011,122 @@ int floe_table_expose(floe_engine *e, floe_catalog *c, const char *ns, const cha
 	return rc;
 }
 
+/*
+ * A table or view that cannot be read becomes a view that raises why when
+ * a statement uses it, so that it fails only those statements (what is
+ * "table ns.t cannot be read: ..."). Out of memory fails the command
+ * instead: floe's own error, not what DuckDB would say of a missing view.
+ */
+static int expose_broken(floe_engine *e, const char *ns, const char *name, const char *what)
+{
+	char *msg;
+	int rc = floe_error_code();
+	if (rc == FLOE_ENOMEM)
+		return rc;
+	msg = floe_asprintf("%s %s.%s cannot be read: %s", what, ns, name, floe_error_message());
+	if (msg == NULL)
+		return FLOE_ENOMEM;
+	floe_log(FLOE_LOG_DEBUG, "%s", msg);
+	floe_error_clear();
+	rc = floe_engine_register_error(e, ns, name, msg);
+	floe_free(msg);
+	return rc;
+}
+
+/* catalog views to create once every table is exposed */
 typedef struct {
-	char **sql; /* "CREATE SCHEMA ...; CREATE OR REPLACE VIEW ..." per view */
+	char *ns, *name, *body;
+} pending_view;
+
+typedef struct {
+	pending_view *v;
 	size_t n;
 } view_list;
 
-static int collect_views(floe_catalog *c, const char *ns, view_list *vl)
+static void view_list_dispose(view_list *vl)
+{
+	for (size_t i = 0; i < vl->n; i++) {
+		floe_free(vl->v[i].ns);
+		floe_free(vl->v[i].name);
+		floe_free(vl->v[i].body);
+	}
+	floe_free(vl->v);
+}
+
+/* The views of ns, each body checked to be one SELECT: a view that cannot
+ * be loaded or whose body is anything else is an error view at once. */
+static int collect_views(floe_engine *e, floe_catalog *c, const char *ns, view_list *vl)
 {
 	char **names = NULL;
 	size_t n = 0;
 	int rc = floe_catalog_list_views(c, ns, &names, &n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char *body = NULL, **g;
-		floe_buf b = FLOE_BUF_INIT;
-		if ((rc = floe_catalog_load_view(c, ns, names[i], &body)) != 0)
-			break;
-		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_putc(&b, '.');
-		floe_buf_put_sql_ident(&b, names[i]);
-		floe_buf_printf(&b, " AS %s", body);
-		floe_free(body);
-		g = floe_realloc(vl->sql, (vl->n + 1) * sizeof(char *));
+		char *body = NULL;
+		pending_view *g;
+		rc = floe_catalog_load_view(c, ns, names[i], &body);
+		if (rc == 0)
+			rc = floe_engine_check_select(e, body);
+		if (rc) {
+			floe_free(body);
+			rc = expose_broken(e, ns, names[i], "catalog view");
+			continue;
+		}
+		g = floe_realloc(vl->v, (vl->n + 1) * sizeof(*g));
 		if (g == NULL) {
-			floe_buf_free(&b);
+			floe_free(body);
 			rc = FLOE_ENOMEM;
 			break;
 		}
-		vl->sql = g;
-		vl->sql[vl->n++] = floe_buf_detach(&b, NULL);
+		vl->v = g;
+		g[vl->n] = (pending_view){floe_strdup(ns), floe_strdup(names[i]), body};
+		if (g[vl->n].ns == NULL || g[vl->n].name == NULL)
+			rc = FLOE_ENOMEM;
+		vl->n++;
 	}
 	floe_catalog_strings_free(names, n);
 	return rc;
 }
 
-/* Views may read other views: create them in passes until none is left
- * or a pass makes no progress (then the first failure is reported). */
+/* Views may read other views: create them in passes until none is left or
+ * a pass makes no progress; those left (reading something missing) become
+ * error views. */
 static int create_views(floe_engine *e, view_list *vl)
 {
 	size_t left = vl->n;
-	int rc = 0;
-	while (left > 0 && rc == 0) {
-		size_t made = 0;
+	bool progress = true;
+	int rc;
+	while (left > 0 && progress) {
+		progress = false;
 		for (size_t i = 0; i < vl->n; i++) {
-			if (vl->sql[i] == NULL)
+			pending_view *v = &vl->v[i];
+			if (v->body == NULL)
 				continue;
-			if (floe_engine_exec(e, vl->sql[i]) == 0) {
-				floe_free(vl->sql[i]);
-				vl->sql[i] = NULL;
-				made++;
-				left--;
+			rc = floe_engine_register_select(e, v->ns, v->name, v->body);
+			if (rc == FLOE_ENOMEM)
+				return rc;
+			if (rc) {
+				floe_error_clear();
+				continue;
 			}
-		}
-		if (made == 0) {
-			for (size_t i = 0; i < vl->n && rc == 0; i++)
-				if (vl->sql[i])
-					rc = floe_engine_exec(e, vl->sql[i]);
-			if (rc)
-				floe_error_prefix("a catalog view cannot be created: ");
-			break;
+			floe_free(v->body);
+			v->body = NULL;
+			left--;
+			progress = true;
 		}
 	}
-	return rc;
+	for (size_t i = 0; i < vl->n; i++) {
+		pending_view *v = &vl->v[i];
+		/* once more, for its error */
+		if (v->body == NULL || floe_engine_register_select(e, v->ns, v->name, v->body) == 0)
+			continue;
+		if ((rc = expose_broken(e, v->ns, v->name, "catalog view")) != 0)
+			return rc;
+	}
+	return 0;
 }
-/* Expose the tables of ns and recurse into its children. */
+
+/* Expose the tables of ns and recurse into its children. A table that
+ * cannot be read becomes an error view. */
 static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
                             const floe_as_of *as_of, bool *snapshot_found, view_list *vl)
 {
@@ -1091,6 +1143,7 @@ static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
 				snap = as_of->snapshot_id;
 				*snapshot_found = true;
 			}
+			floe_error_clear();
 		} else if (rc == 0 && as_of && as_of->as_of_ms >= 0) {
 			rc = floe_ice_metadata_snapshot_as_of(m, as_of->as_of_ms, &snap);
 			if (rc == FLOE_ENOTFOUND) { /* the table did not exist yet */
@@ -1103,11 +1156,11 @@ static int expose_namespace(floe_engine *e, floe_catalog *c, const char *ns,
 		if (rc == 0)
 			rc = expose_at(e, ns, tables[i], m, snap);
 		if (rc)
-			floe_error_prefix("table %s.%s: ", ns, tables[i]);
+			rc = expose_broken(e, ns, tables[i], "table");
 		floe_ice_metadata_free(m);
 	}
 	if (rc == 0)
-		rc = collect_views(c, ns, vl);
+		rc = collect_views(e, c, ns, vl);
 	if (rc == 0)
 		rc = floe_catalog_list_namespaces(c, ns, &children, &nc);
 	for (size_t i = 0; rc == 0 && i < nc; i++)
@@ -1128,9 +1181,7 @@ int floe_table_expose_all(floe_engine *e, floe_catalog *c, const floe_as_of *as_
 		rc = expose_namespace(e, c, top[i], as_of, &found, &vl);
 	if (rc == 0)
 		rc = create_views(e, &vl);
-	for (size_t i = 0; i < vl.n; i++)
-		floe_free(vl.sql[i]);
-	floe_free(vl.sql);
+	view_list_dispose(&vl);
 	floe_catalog_strings_free(top, n);
 	if (rc == 0 && as_of && as_of->snapshot_id >= 0 && !found)
 		rc = floe_error_set(FLOE_ENOTFOUND, "snapshot %lld not found in any table",
