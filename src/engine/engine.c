@@ -186,6 +186,12 @@ void floe_engine_free(floe_engine *e)
 			floe_free(e->kept->tables[i].dir);
 		}
 		floe_free(e->kept->tables);
+		for (size_t i = 0; i < e->kept->nmemos; i++) {
+			floe_free(e->kept->memos[i].ident);
+			floe_free(e->kept->memos[i].uuid);
+			floe_ice_data_files_free(e->kept->memos[i].files, e->kept->memos[i].n);
+		}
+		floe_free(e->kept->memos);
 		pthread_mutex_destroy(&e->kept->mu);
 		floe_free(e->kept);
 	}

@@ -27,6 +27,15 @@ typedef struct {
 	char *dir;
 } floe_table_dir;
 
+/* The live data files of a table's snapshot, as last exposed: exposing
+ * the table again after appends reads only the manifests they added. */
+typedef struct {
+	char *ident, *uuid;
+	int64_t snapshot_id;
+	floe_ice_data_file *files; /* paths and counts; no column stats */
+	size_t n;
+} floe_scan_memo;
+
 typedef struct {
 	pthread_mutex_t mu;
 	floe_kept_result *items;
@@ -36,6 +45,8 @@ typedef struct {
 	size_t nschemas;
 	floe_table_dir *tables; /* tables this database's views read */
 	size_t ntables;
+	floe_scan_memo *memos; /* one per table exposed at its current snapshot */
+	size_t nmemos;
 } floe_kept_set;
 
 struct floe_engine {

@@ -958,6 +958,175 @@ static bool names_stable(const floe_ice_metadata *m, bool *evolved)
 	return ok;
 }
 
+/* ---- scans that remember: a table exposed again after appends ---- */
+
+/* files[0..n) without their column stats, appended to *out (NULL on out of
+ * memory, with *out freed) */
+static int files_append(floe_ice_data_file **out, size_t *nout, const floe_ice_data_file *files,
+                        size_t n)
+{
+	floe_ice_data_file *g = floe_realloc(*out, (*nout + n + 1) * sizeof(*g));
+	if (g == NULL)
+		return FLOE_ENOMEM;
+	*out = g;
+	for (size_t i = 0; i < n; i++) {
+		floe_ice_data_file *d = &g[*nout];
+		memset(d, 0, sizeof(*d));
+		d->content = files[i].content;
+		d->record_count = files[i].record_count;
+		d->file_size = files[i].file_size;
+		if ((d->path = floe_strdup(files[i].path)) == NULL)
+			return FLOE_ENOMEM;
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* Snapshots after `since` up to `sid`, all appends (else 0 of them): the
+ * ids go to chain[], at most max. */
+static size_t append_chain(const floe_ice_metadata *m, int64_t since, int64_t sid, int64_t *chain,
+                           size_t max)
+{
+	size_t n = 0;
+	while (sid != since) {
+		floe_ice_snapshot s;
+		if (n == max || sid < 0 || floe_ice_metadata_snapshot_by_id(m, sid, &s) != 0 ||
+		    !floe_str_eq(s.operation, "append")) {
+			floe_error_clear();
+			return 0;
+		}
+		chain[n++] = sid;
+		sid = s.parent_id;
+	}
+	return n;
+}
+
+static bool in_chain(const int64_t *chain, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (chain[i] == id)
+			return true;
+	return false;
+}
+
+/* Live files that the snapshots of chain added, from the manifests they
+ * wrote (ADDED entries, and EXISTING ones of their files should a writer
+ * have merged manifests), appended to *out. */
+static int added_files(floe_ice_data_file **out, size_t *n, const char *manifest_list,
+                       const int64_t *chain, size_t nchain)
+{
+	floe_ice_manifest_file *mfs = NULL;
+	size_t nmf = 0;
+	floe_buf b = FLOE_BUF_INIT;
+	int rc = floe_storage_read(&b, manifest_list, 0);
+	if (rc == 0)
+		rc = floe_ice_manifest_list_decode(&mfs, &nmf, b.ptr, b.len, manifest_list);
+	floe_buf_free(&b);
+	for (size_t i = 0; rc == 0 && i < nmf; i++) {
+		floe_ice_manifest_entry *ents = NULL;
+		size_t ne = 0;
+		if (mfs[i].content != 0 || !in_chain(chain, nchain, mfs[i].added_snapshot_id))
+			continue;
+		if ((rc = floe_storage_read(&b, mfs[i].path, 0)) == 0)
+			rc = floe_ice_manifest_decode(&ents, &ne, b.ptr, b.len, mfs[i].path,
+			                              &mfs[i]);
+		floe_buf_free(&b);
+		for (size_t k = 0; rc == 0 && k < ne; k++)
+			if (ents[k].status != 2 && ents[k].file.content == 0 &&
+			    in_chain(chain, nchain, ents[k].snapshot_id))
+				rc = files_append(out, n, &ents[k].file, 1);
+		floe_ice_manifest_entries_free(ents, ne);
+	}
+	floe_ice_manifest_files_free(mfs, nmf);
+	return rc;
+}
+
+#define MEMO_CHAIN_MAX 256
+
+/*
+ * The live files of m's current snapshot: the memo of the table's last
+ * exposure plus what the appends since added (the manifest list and the
+ * manifests those appends wrote, not every manifest), or a full scan when
+ * there is no memo or anything but appends happened since. A script that
+ * writes a table and reads it again, or many writers appending to one
+ * table, then read a few manifests per statement instead of all of them.
+ */
+static int scan_current(floe_engine *e, const char *ident, const floe_ice_metadata *m,
+                        floe_ice_data_file **files, size_t *n)
+{
+	floe_kept_set *k = e->kept;
+	int64_t sid = floe_ice_metadata_current_snapshot_id(m), since = -1;
+	int64_t chain[MEMO_CHAIN_MAX];
+	floe_ice_data_file *got = NULL, *memo = NULL;
+	size_t ngot = 0, nmemo = 0, nchain = 0, i;
+	floe_ice_snapshot snap;
+	int rc = 0;
+	*files = NULL;
+	*n = 0;
+	if (sid < 0)
+		return 0;
+	pthread_mutex_lock(&k->mu);
+	for (i = 0; i < k->nmemos; i++)
+		if (strcmp(k->memos[i].ident, ident) == 0)
+			break;
+	if (i < k->nmemos && floe_str_eq(k->memos[i].uuid, floe_ice_metadata_uuid(m))) {
+		since = k->memos[i].snapshot_id;
+		nchain = since == sid ? 0 : append_chain(m, since, sid, chain, MEMO_CHAIN_MAX);
+		if (since == sid || nchain > 0)
+			rc = files_append(&got, &ngot, k->memos[i].files, k->memos[i].n);
+	}
+	pthread_mutex_unlock(&k->mu);
+	if (rc == 0 && (since == sid || nchain > 0)) {
+		if (nchain > 0 && (rc = floe_ice_metadata_snapshot_by_id(m, sid, &snap)) == 0)
+			rc = added_files(&got, &ngot, snap.manifest_list, chain, nchain);
+	} else if (rc == 0) {
+		floe_ice_data_files_free(got, ngot);
+		got = NULL;
+		ngot = 0;
+		if ((rc = floe_ice_scan_files(&got, &ngot, m, -1)) != 0)
+			got = NULL, ngot = 0;
+	}
+	if (rc) {
+		floe_ice_data_files_free(got, ngot);
+		return rc;
+	}
+	/* remember it (a memo that cannot be kept only costs a full scan) */
+	if (files_append(&memo, &nmemo, got, ngot) == 0) {
+		char *id = floe_strdup(ident), *uuid = floe_strdup(floe_ice_metadata_uuid(m));
+		pthread_mutex_lock(&k->mu);
+		for (i = 0; i < k->nmemos; i++)
+			if (strcmp(k->memos[i].ident, ident) == 0)
+				break;
+		if (i == k->nmemos && id && uuid) {
+			floe_scan_memo *g = floe_realloc(k->memos, (k->nmemos + 1) * sizeof(*g));
+			if (g) {
+				k->memos = g;
+				g[k->nmemos++] = (floe_scan_memo){id, NULL, -1, NULL, 0};
+				id = NULL;
+			}
+		}
+		if (i < k->nmemos && uuid) {
+			floe_free(k->memos[i].uuid);
+			floe_ice_data_files_free(k->memos[i].files, k->memos[i].n);
+			k->memos[i].uuid = uuid;
+			k->memos[i].snapshot_id = sid;
+			k->memos[i].files = memo;
+			k->memos[i].n = nmemo;
+			uuid = NULL;
+			memo = NULL;
+			nmemo = 0;
+		}
+		pthread_mutex_unlock(&k->mu);
+		floe_free(id);
+		floe_free(uuid);
+	}
+	floe_ice_data_files_free(memo, nmemo);
+	floe_error_clear();
+	*files = got;
+	*n = ngot;
+	return 0;
+}
+
 static int expose_at(floe_engine *e, const char *ns, const char *name, const floe_ice_metadata *m,
                      int64_t snapshot_id)
 {
@@ -974,8 +1143,13 @@ static int expose_at(floe_engine *e, const char *ns, const char *name, const flo
 	rc = floe_ice_metadata_schema(m, schema_id, &schema);
 	if (rc == FLOE_ENOTFOUND && schema_id >= 0)
 		rc = floe_ice_metadata_schema(m, -1, &schema);
-	if (rc == 0)
+	if (rc == 0 && snapshot_id < 0) {
+		char *ident = floe_asprintf("%s.%s", ns, name);
+		rc = ident ? scan_current(e, ident, m, &files, &n) : FLOE_ENOMEM;
+		floe_free(ident);
+	} else if (rc == 0) {
 		rc = floe_ice_scan_files(&files, &n, m, snapshot_id);
+	}
 	if (rc == 0) {
 		bool evolved = false;
 		if (names_stable(m, &evolved))
