@@ -399,10 +399,9 @@ static int commit_files(floe_catalog *c, const char *ns, const char *name, floe_
 		    floe_time_mono_us() >= deadline) {
 			rc = floe_error_set(
 			    FLOE_ECONFLICT,
-			    "table %s.%s: gave up after %d conflicting concurrent "
-			    "commits in %.1f s (commit.retry.total-timeout-ms %lld, "
-			    "commit.retry.num-retries %lld)",
-			    ns, name, attempt, (double)(floe_time_mono_us() - t0) / 1e6,
+			    "gave up after %d conflicting concurrent commits in %.1f s "
+			    "(commit.retry.total-timeout-ms %lld, commit.retry.num-retries %lld)",
+			    attempt, (double)(floe_time_mono_us() - t0) / 1e6,
 			    (long long)pol.total_timeout_ms, (long long)pol.num_retries);
 			break;
 		}
