@@ -115,6 +115,19 @@ int floe_engine_register_table_by_name(floe_engine *e, const char *ns, const cha
                                        const floe_ice_schema *schema,
                                        const floe_ice_data_file *files, size_t n, bool evolved);
 
+/*
+ * Is sql exactly one SELECT (WITH ... SELECT, VALUES, FROM-first, set
+ * operations, parenthesised)? Parsed only, never bound or run: 0, or
+ * FLOE_EINVAL saying why not. A catalog view's body is checked with it
+ * before DuckDB sees it, since every reader would run what it holds.
+ */
+int floe_engine_check_select(floe_engine *e, const char *sql);
+
+/* Create (or replace) the view "<ns>"."<name>" AS body, a catalog view's
+ * SQL: FLOE_EINVAL (nothing run) unless body is one SELECT. The DuckDB
+ * schema "<ns>" is created when missing. */
+int floe_engine_create_view(floe_engine *e, const char *ns, const char *name, const char *body);
+
 /* Drop the view "<ns>"."<name>" of this engine's database, if it has one. */
 int floe_engine_drop_view(floe_engine *e, const char *ns, const char *name);
 
@@ -178,8 +191,12 @@ typedef struct floe_table_pending floe_table_pending;
  * (append, or overwrite for REPLACE of an existing table; the schema is
  * evolved to the query's when it changes). Data files go under
  * <table location>/data/. A failure at any step commits nothing and removes
- * the files this call wrote; a commit conflict is retried on the new
- * version up to 10 times with backoff, then FLOE_ECONFLICT.
+ * the files this call wrote (a commit whose outcome cannot be told keeps
+ * them, and says so). A lost race is retried on the new version with
+ * full-jitter backoff within the table's commit.retry.* budget (60 s by
+ * default; FLOE_COMMIT_TIMEOUT_MS overrides the total), then FLOE_ECONFLICT;
+ * a table dropped and re-created, or whose current schema changed to one
+ * the files do not follow, is FLOE_ECONFLICT at once.
  */
 int floe_table_write(floe_engine *e, floe_catalog *c, const char *ns, const char *name,
                      const char *query, floe_write_mode mode, floe_write_result *res);
@@ -236,8 +253,12 @@ typedef struct {
  * Register every table of the catalog (all namespaces, nested ones as
  * "a.b") as a view: the current snapshot, or per `as_of` the given snapshot
  * (for the table that has it) / the snapshot current at a time (tables
- * created later are left out). FLOE_ENOTFOUND when as_of names a snapshot
- * no table has. as_of may be NULL.
+ * created later are left out), then every catalog view whose SQL is one
+ * SELECT. A table or view that cannot be read (metadata missing or
+ * corrupt, a data file missing, a view body that is not one SELECT) becomes
+ * a view raising why in the statements that read it; the others work.
+ * FLOE_ENOTFOUND when as_of names a snapshot no table has. as_of may be
+ * NULL.
  */
 int floe_table_expose_all(floe_engine *e, floe_catalog *c, const floe_as_of *as_of);
 

@@ -12,7 +12,9 @@
 
 #include "catalog_internal.h"
 
-#define MAX_SWAP_ATTEMPTS 20
+/* the swap loop's default budget and longest wait (floe_catalog_commit_table) */
+#define SWAP_TIMEOUT_MS 60000
+#define SWAP_MAX_WAIT_US 100000
 
 /* One rule for every name a verb, DuckDB and the files must all reach:
  * levels of [A-Za-z0-9_-], dots only between the levels of a namespace (a
@@ -499,22 +501,53 @@ int floe_catalog_create_table(floe_catalog *c, const char *ns, const char *name,
 	return 0;
 }
 
-static void short_sleep(int attempt)
+/* Full-jitter exponential backoff between compare-and-swap tries: a random
+ * wait up to 1 ms * 2^tries, at most SWAP_MAX_WAIT_US and never past the
+ * deadline. */
+static void short_sleep(int attempt, int64_t deadline_us)
 {
-	int64_t ms = 1 + (int64_t)(floe_random_u64() % (uint64_t)(2 + attempt * 5));
-	floe_sleep_us(ms * 1000);
+	int64_t cap = 1000, left = deadline_us - floe_time_mono_us();
+	for (int i = 1; i < attempt && cap < SWAP_MAX_WAIT_US; i++)
+		cap *= 2;
+	if (cap > SWAP_MAX_WAIT_US)
+		cap = SWAP_MAX_WAIT_US;
+	if (cap > left)
+		cap = left;
+	if (cap > 0)
+		floe_sleep_us((int64_t)(floe_random_u64() % (uint64_t)(cap + 1)));
 }
 
+/*
+ * A lost swap whose requirements still hold is retried here, on the new
+ * version, until the table's commit.retry.total-timeout-ms (or
+ * FLOE_COMMIT_TIMEOUT_MS; SWAP_TIMEOUT_MS when neither is a valid number)
+ * has passed since the first try: under many writers a count of tries runs
+ * out while each try is quick.
+ */
 int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
                               const json_t *requirements, const json_t *updates,
                               floe_ice_metadata **meta, char **metadata_location)
 {
-	int rc = 0;
-	for (int attempt = 1; attempt <= MAX_SWAP_ATTEMPTS; attempt++) {
+	int64_t t0 = floe_time_mono_us(), deadline = -1;
+	int rc = 0, attempt;
+	for (attempt = 1;; attempt++) {
 		floe_ice_metadata *base = NULL, *next = NULL;
 		floe_buf b = FLOE_BUF_INIT;
 		char *old = NULL, *loc = NULL;
 		rc = load(c, ns, name, &base, &old);
+		if (rc == 0 && deadline < 0) {
+			const char *env = getenv("FLOE_COMMIT_TIMEOUT_MS");
+			const char *v =
+			    env && *env
+			        ? env
+			        : floe_ice_metadata_property(base, "commit.retry.total-timeout-ms");
+			int64_t ms = SWAP_TIMEOUT_MS;
+			if (v && (floe_parse_i64(&ms, v) != 0 || ms < 0)) {
+				floe_error_clear();
+				ms = SWAP_TIMEOUT_MS;
+			}
+			deadline = t0 + ms * 1000;
+		}
 		if (rc == 0)
 			rc = floe_ice_requirements_check(base, requirements);
 		if (rc == 0)
@@ -542,10 +575,13 @@ int floe_catalog_commit_table(floe_catalog *c, const char *ns, const char *name,
 		floe_free(loc);
 		if (rc != CATALOG_LOST_SWAP)
 			return floe_error_prefix("commit to %s.%s: ", ns, name);
-		short_sleep(attempt);
+		if (floe_time_mono_us() >= deadline)
+			break;
+		short_sleep(attempt, deadline);
 	}
-	return floe_error_set(FLOE_ECONFLICT, "commit to %s.%s: lost %d compare-and-swap races", ns,
-	                      name, MAX_SWAP_ATTEMPTS);
+	return floe_error_set(FLOE_ECONFLICT,
+	                      "commit to %s.%s: lost %d compare-and-swap races in %.1f s", ns, name,
+	                      attempt, (double)(floe_time_mono_us() - t0) / 1e6);
 }
 
 int floe_catalog_check_location(floe_catalog *c, const char *ns, const char *name,
@@ -558,6 +594,10 @@ int floe_catalog_check_location(floe_catalog *c, const char *ns, const char *nam
  * drops as any other). A purge reads what it can before the row goes, and
  * drops only the version it read (a commit that lands meanwhile is read
  * again), so that it deletes what the dropped version reaches. */
+/* a purge that keeps losing its conditional drop to writers drops
+ * unconditionally after this many tries */
+#define PURGE_DROP_ATTEMPTS 20
+
 int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge)
 {
 	floe_ice_metadata *m = NULL;
@@ -585,7 +625,7 @@ int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, b
 			         floe_error_message());
 			floe_error_clear();
 		}
-		rc = c->ops->tbl_drop(c, ns, name, attempt < MAX_SWAP_ATTEMPTS ? loc : NULL);
+		rc = c->ops->tbl_drop(c, ns, name, attempt < PURGE_DROP_ATTEMPTS ? loc : NULL);
 		if (rc != CATALOG_LOST_SWAP)
 			break;
 		floe_ice_metadata_free(m);

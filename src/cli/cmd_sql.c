@@ -391,16 +391,23 @@ static int print_query(floe_cli *cli, floe_engine *eng, const char *sql, size_t 
 
 /* Tables written by earlier statements of a script are re-exposed lazily,
  * before the next statement runs: a failure there then fails a statement that
- * has not done anything yet, never one whose commit already landed. */
+ * has not done anything yet, never one whose commit already landed. Nor can
+ * remembering which tables those are fail after a commit: when the list is
+ * full (or memory ran out) every table is exposed again instead. */
 static char *stale[64];
 static size_t nstale;
+static bool stale_all;
 
-static int mark_stale(const char *ns, const char *name)
+static void mark_stale(const char *ns, const char *name)
 {
-	if (nstale == sizeof(stale) / sizeof(stale[0]))
-		return floe_error_set(FLOE_EINVAL, "too many tables written in one script");
-	stale[nstale] = floe_asprintf("%s.%s", ns, name);
-	return stale[nstale] ? (nstale++, 0) : FLOE_ENOMEM;
+	char *s =
+	    nstale < sizeof(stale) / sizeof(stale[0]) ? floe_asprintf("%s.%s", ns, name) : NULL;
+	if (s == NULL) {
+		floe_error_clear();
+		stale_all = true;
+		return;
+	}
+	stale[nstale++] = s;
 }
 
 static void clear_stale(void)
@@ -408,11 +415,16 @@ static void clear_stale(void)
 	for (size_t i = 0; i < nstale; i++)
 		floe_free(stale[i]);
 	nstale = 0;
+	stale_all = false;
 }
 
 static int refresh_stale(floe_catalog *cat, floe_engine *eng)
 {
 	int rc = 0;
+	if (stale_all) {
+		clear_stale();
+		return floe_table_expose_all(eng, cat, NULL);
+	}
 	for (size_t i = 0; rc == 0 && i < nstale; i++) {
 		char *ns = NULL, *name = NULL;
 		rc = floe_catalog_split_ident(stale[i], &ns, &name);
@@ -432,7 +444,14 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 	int64_t t0 = floe_time_mono_us();
 	char *query = NULL;
 	int rc = 0;
+	/* a head cut short by a failed allocation would send a catalog write
+	 * to DuckDB as a local statement */
+	floe_error_clear();
 	parse_head(&h, sql);
+	if (floe_error_code() == FLOE_ENOMEM) {
+		head_dispose(&h);
+		return FLOE_ENOMEM;
+	}
 	if ((h.kind == H_CTAS || h.kind == H_CREATE_COLS || h.kind == H_CREATE_BAD ||
 	     h.kind == H_INSERT || h.kind == H_DROP) &&
 	    h.ns == NULL)
@@ -450,7 +469,7 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 		else if (rc == 0)
 			report_write("replaced", h.ns, h.name, &res, t0);
 		if (rc == 0 && !res.skipped)
-			rc = mark_stale(h.ns, h.name);
+			mark_stale(h.ns, h.name);
 		break;
 	case H_CREATE_BAD:
 		rc = floe_error_set(FLOE_EUNSUPPORTED,
@@ -468,7 +487,7 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 		if (rc == 0)
 			report_write(h.or_replace ? "replaced" : "created", h.ns, h.name, &res, t0);
 		if (rc == 0 && !res.skipped)
-			rc = mark_stale(h.ns, h.name);
+			mark_stale(h.ns, h.name);
 		break;
 	case H_INSERT:
 		if (h.columns != NULL)
@@ -479,7 +498,7 @@ static int run_statement(floe_cli *cli, floe_catalog *cat, floe_engine *eng, con
 		if (rc == 0)
 			report_write("inserted into", h.ns, h.name, &res, t0);
 		if (rc == 0)
-			rc = mark_stale(h.ns, h.name);
+			mark_stale(h.ns, h.name);
 		break;
 	case H_DROP:
 		rc = floe_table_drop(eng, cat, h.ns, h.name, false);

@@ -23,6 +23,61 @@ duckdb_connection floe_engine_connection(floe_engine *e)
 	return e->con;
 }
 
+/* ---- which table a DuckDB error is about ---- */
+
+int floe_engine_note_table(floe_engine *e, const char *ns, const char *name, const char *location)
+{
+	floe_kept_set *k = e->kept;
+	char *dir = floe_storage_local_path(location), *ident = NULL, *d = NULL;
+	int rc = 0;
+	size_t i;
+	if (dir == NULL || (d = floe_asprintf("%s/", dir)) == NULL ||
+	    (ident = floe_asprintf("%s.%s", ns, name)) == NULL)
+		rc = FLOE_ENOMEM;
+	pthread_mutex_lock(&k->mu);
+	for (i = 0; rc == 0 && i < k->ntables; i++)
+		if (strcmp(k->tables[i].ident, ident) == 0)
+			break;
+	if (rc == 0 && i < k->ntables) {
+		floe_free(k->tables[i].dir);
+		k->tables[i].dir = d;
+		d = NULL;
+	} else if (rc == 0) {
+		floe_table_dir *g = floe_realloc(k->tables, (k->ntables + 1) * sizeof(*g));
+		if (g == NULL) {
+			rc = FLOE_ENOMEM;
+		} else {
+			k->tables = g;
+			k->tables[k->ntables++] = (floe_table_dir){ident, d};
+			ident = d = NULL;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	floe_free(ident);
+	floe_free(d);
+	floe_free(dir);
+	return rc;
+}
+
+/* DuckDB's error, with the table named when the message names a file in
+ * one that this database exposes (a data file missing or corrupt). */
+static int engine_error(floe_engine *e, const char *what, const char *msg)
+{
+	floe_kept_set *k = e->kept;
+	const char *ident = NULL;
+	int rc = floe_engine_error(what, msg);
+	if (msg == NULL || k == NULL)
+		return rc;
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < k->ntables && ident == NULL; i++)
+		if (strstr(msg, k->tables[i].dir) != NULL)
+			ident = k->tables[i].ident;
+	if (ident)
+		floe_error_set(rc, "table %s: %s%s", ident, what ? what : "", msg);
+	pthread_mutex_unlock(&k->mu);
+	return rc;
+}
+
 int floe_engine_open(floe_engine **out, const floe_engine_options *opts)
 {
 	floe_engine *e = floe_calloc(1, sizeof(*e));
@@ -126,6 +181,17 @@ void floe_engine_free(floe_engine *e)
 		for (size_t i = 0; i < e->kept->nschemas; i++)
 			floe_free(e->kept->schemas[i]);
 		floe_free(e->kept->schemas);
+		for (size_t i = 0; i < e->kept->ntables; i++) {
+			floe_free(e->kept->tables[i].ident);
+			floe_free(e->kept->tables[i].dir);
+		}
+		floe_free(e->kept->tables);
+		for (size_t i = 0; i < e->kept->nmemos; i++) {
+			floe_free(e->kept->memos[i].ident);
+			floe_free(e->kept->memos[i].uuid);
+			floe_ice_data_files_free(e->kept->memos[i].files, e->kept->memos[i].n);
+		}
+		floe_free(e->kept->memos);
 		pthread_mutex_destroy(&e->kept->mu);
 		floe_free(e->kept);
 	}
@@ -154,9 +220,9 @@ int floe_engine_exec(floe_engine *e, const char *sql)
 			snprintf(prefix, sizeof(prefix),
 			         "statement %llu: ", (unsigned long long)i + 1);
 		if (duckdb_prepare_extracted_statement(e->con, ex, i, &ps) == DuckDBError) {
-			rc = floe_engine_error(prefix, duckdb_prepare_error(ps));
+			rc = engine_error(e, prefix, duckdb_prepare_error(ps));
 		} else if (duckdb_execute_prepared(ps, &res) == DuckDBError) {
-			rc = floe_engine_error(prefix, duckdb_result_error(&res));
+			rc = engine_error(e, prefix, duckdb_result_error(&res));
 			duckdb_destroy_result(&res);
 		} else {
 			duckdb_destroy_result(&res);
@@ -170,7 +236,7 @@ int floe_engine_exec(floe_engine *e, const char *sql)
 int floe_engine_query(floe_engine *e, const char *sql, duckdb_result *res)
 {
 	if (duckdb_query(e->con, sql, res) == DuckDBError) {
-		int rc = floe_engine_error("", duckdb_result_error(res));
+		int rc = engine_error(e, "", duckdb_result_error(res));
 		duckdb_destroy_result(res);
 		return rc;
 	}
@@ -327,7 +393,7 @@ int floe_engine_query_rows(floe_engine *e, const char *sql, size_t max_rows, flo
 		return FLOE_ENOMEM;
 	/* For SELECT-like statements DuckDB itself renders every value as text. */
 	if (duckdb_prepare(e->con, sql, &ps) == DuckDBError) {
-		rc = floe_engine_error("", duckdb_prepare_error(ps));
+		rc = engine_error(e, "", duckdb_prepare_error(ps));
 		duckdb_destroy_prepare(&ps);
 		floe_engine_rows_free(r);
 		return rc;
@@ -448,5 +514,41 @@ int floe_engine_query_json(floe_engine *e, const char *sql, floe_buf *out)
 	if (rc == 0)
 		rc = floe_buf_putc(out, ']');
 	duckdb_destroy_result(&res);
+	return rc;
+}
+
+/* ---- view bodies ---- */
+
+int floe_engine_check_select(floe_engine *e, const char *sql)
+{
+	duckdb_extracted_statements ex = NULL;
+	idx_t n = duckdb_extract_statements(e->con, sql, &ex);
+	floe_engine_rows *r = NULL;
+	floe_buf q = FLOE_BUF_INIT;
+	int rc = 0;
+	if (n != 1) {
+		const char *msg = n == 0 ? duckdb_extract_statements_error(ex) : NULL;
+		rc = msg ? floe_error_set(FLOE_EINVAL, "it does not parse: %s", msg)
+		         : floe_error_set(FLOE_EINVAL, "it is %llu statements, not one SELECT",
+		                          (unsigned long long)n);
+	}
+	duckdb_destroy_extracted(&ex);
+	if (rc)
+		return rc;
+	/* json_serialize_sql parses without binding and takes SELECTs only
+	 * (WITH, VALUES, FROM-first, set operations, parentheses) */
+	rc = floe_buf_puts(&q, "SELECT j->>'error', json_array_length(j->'statements') FROM "
+	                       "(SELECT json_serialize_sql(");
+	if (rc == 0)
+		rc = floe_buf_put_sql_string(&q, sql);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, ")::JSON AS j)");
+	if (rc == 0)
+		rc = floe_engine_query_text(e, q.ptr, 1, &r);
+	if (rc == 0 && (r->nrows != 1 || r->ncols != 2 || !floe_str_eq(r->rows[0][0], "false") ||
+	                !floe_str_eq(r->rows[0][1], "1")))
+		rc = floe_error_set(FLOE_EINVAL, "it is not one SELECT statement");
+	floe_engine_rows_free(r);
+	floe_buf_free(&q);
 	return rc;
 }

@@ -20,6 +20,22 @@ typedef struct {
 	char *body; /* SELECT <casts> FROM "floe_results"."<ns>.<name>" */
 } floe_kept_result;
 
+/* An exposed table's local directory ("/.../ns/t/"), to name the table in
+ * DuckDB errors that name one of its files. */
+typedef struct {
+	char *ident; /* "ns.t" */
+	char *dir;
+} floe_table_dir;
+
+/* The live data files of a table's snapshot, as last exposed: exposing
+ * the table again after appends reads only the manifests they added. */
+typedef struct {
+	char *ident, *uuid;
+	int64_t snapshot_id;
+	floe_ice_data_file *files; /* paths and counts; no column stats */
+	size_t n;
+} floe_scan_memo;
+
 typedef struct {
 	pthread_mutex_t mu;
 	floe_kept_result *items;
@@ -27,6 +43,10 @@ typedef struct {
 	bool schema_made; /* "floe_results" exists in DuckDB */
 	char **schemas;   /* schemas this database's views were made in */
 	size_t nschemas;
+	floe_table_dir *tables; /* tables this database's views read */
+	size_t ntables;
+	floe_scan_memo *memos; /* one per table exposed at its current snapshot */
+	size_t nmemos;
 } floe_kept_set;
 
 struct floe_engine {
@@ -40,11 +60,30 @@ struct floe_engine {
 };
 
 duckdb_connection floe_engine_connection(floe_engine *e);
+
+/*
+ * Check the value of a table property floe reads (write.target-file-size-
+ * bytes, write.metadata.previous-versions-max, commit.retry.*): an integer
+ * within the property's bounds, else FLOE_EINVAL naming the property and
+ * the bounds; other properties are not checked. Defined in
+ * src/iceberg/updates.c, which checks set-properties with it; its
+ * declaration belongs in floe/iceberg.h.
+ */
+int floe_ice_property_check(const char *key, const char *value);
 /* FLOE_EENGINE with DuckDB's message, prefixed by what. */
 int floe_engine_error(const char *what, const char *msg);
 /* The view "<ns>"."<name>" AS select (its schema created if missing). */
 int floe_engine_register_select(floe_engine *e, const char *ns, const char *name,
                                 const char *select);
+/* The view "<ns>"."<name>" that raises `message` in every statement that
+ * reads it (a table macro floe_unreadable."<ns>.<name>" calling error()
+ * while the view is bound): what an unreadable table or view becomes, so
+ * that it fails only the statements that use it. */
+int floe_engine_register_error(floe_engine *e, const char *ns, const char *name,
+                               const char *message);
+/* Remember that table ns.name lives at location (a URI), so that DuckDB
+ * errors naming one of its files name the table too. */
+int floe_engine_note_table(floe_engine *e, const char *ns, const char *name, const char *location);
 /* Run one query; on failure the result is destroyed and the error set. */
 int floe_engine_query(floe_engine *e, const char *sql, duckdb_result *res);
 

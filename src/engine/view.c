@@ -119,10 +119,72 @@ int floe_engine_register_select(floe_engine *e, const char *ns, const char *name
 	}
 	if (rc == 0)
 		schema_remember(e, ns);
-	if (rc)
-		floe_error_prefix("cannot expose table %s.%s: ", ns, name);
 	floe_buf_free(&b);
 	return rc;
+}
+
+/* floe_unreadable."<ns>.<name>"(msg := <message>): a table macro */
+static int put_error_macro(floe_buf *b, const char *ns, const char *name, const char *message)
+{
+	char *key = floe_asprintf("%s.%s", ns, name);
+	int rc = key ? floe_buf_puts(b, "CREATE OR REPLACE MACRO floe_unreadable.") : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(b, key);
+	if (rc == 0)
+		rc = floe_buf_puts(b, "(msg := ");
+	if (rc == 0)
+		rc = message ? floe_buf_put_sql_string(b, message) : floe_buf_puts(b, "NULL");
+	if (rc == 0)
+		rc = floe_buf_puts(b, message ? ") AS TABLE SELECT * FROM range(error(msg)::BIGINT)"
+		                              : ") AS TABLE SELECT 1 AS \"error\"");
+	floe_free(key);
+	return rc;
+}
+
+/*
+ * The view reads a table macro that raises the message while the view is
+ * bound: every statement that reads the view fails with it, whichever
+ * columns it names (count(*) and LIMIT 0 included), and no other
+ * statement does. DuckDB binds a view when it is made and a macro with
+ * parameters only when it is called, so the view is made over a harmless
+ * macro that is then replaced.
+ */
+int floe_engine_register_error(floe_engine *e, const char *ns, const char *name,
+                               const char *message)
+{
+	floe_buf b = FLOE_BUF_INIT;
+	char *key = floe_asprintf("%s.%s", ns, name);
+	int rc =
+	    key ? floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS floe_unreadable; ") : FLOE_ENOMEM;
+	if (rc == 0)
+		rc = put_error_macro(&b, ns, name, NULL);
+	if (rc == 0)
+		rc = floe_engine_exec(e, b.ptr);
+	floe_buf_reset(&b);
+	if (rc == 0)
+		rc = floe_buf_puts(&b, "SELECT * FROM floe_unreadable.");
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(&b, key);
+	if (rc == 0)
+		rc = floe_buf_puts(&b, "()");
+	if (rc == 0)
+		rc = floe_engine_register_select(e, ns, name, b.ptr);
+	floe_buf_reset(&b);
+	if (rc == 0)
+		rc = put_error_macro(&b, ns, name, message);
+	if (rc == 0)
+		rc = floe_engine_exec(e, b.ptr);
+	floe_buf_free(&b);
+	floe_free(key);
+	return rc;
+}
+
+int floe_engine_create_view(floe_engine *e, const char *ns, const char *name, const char *body)
+{
+	int rc = floe_engine_check_select(e, body);
+	if (rc)
+		return floe_error_prefix("view %s.%s: ", ns, name);
+	return floe_engine_register_select(e, ns, name, body);
 }
 
 int floe_engine_register_table(floe_engine *e, const char *ns, const char *name,

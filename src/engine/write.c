@@ -343,15 +343,18 @@ static int read_column_stats(floe_ice_column_stats *s, const leaf *lf, duckdb_ve
 	s->column_size = s->value_count = s->null_count = s->nan_count = -1;
 	for (idx_t k = off; rc == 0 && k < off + len; k++) {
 		char *name = str_at(keys, k), *val;
-		if (name == NULL)
-			return FLOE_ENOMEM;
+		if (name == NULL) {
+			rc = FLOE_ENOMEM;
+			break;
+		}
 		if (!duckdb_validity_row_is_valid(vvalid, k)) {
 			floe_free(name);
 			continue;
 		}
 		if ((val = str_at(vals, k)) == NULL) {
 			floe_free(name);
-			return FLOE_ENOMEM;
+			rc = FLOE_ENOMEM;
+			break;
 		}
 		if (strcmp(name, "column_size_bytes") == 0) {
 			s->column_size = strtoll(val, NULL, 10);
@@ -374,7 +377,7 @@ static int read_column_stats(floe_ice_column_stats *s, const leaf *lf, duckdb_ve
 		floe_free(name);
 		floe_free(val);
 	}
-	if (!lf->repeated) {
+	if (rc == 0 && !lf->repeated) {
 		s->value_count = rows;
 		if ((lf->type->kind == FLOE_ICE_FLOAT || lf->type->kind == FLOE_ICE_DOUBLE) &&
 		    nan_known && !has_nan)

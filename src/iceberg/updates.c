@@ -11,6 +11,58 @@
 #include "floe/iceberg.h"
 #include "iceberg_internal.h"
 
+int floe_ice_property_check(const char *key, const char *value);
+
+/* jansson's mutations fail only when memory runs out (or when given the
+ * NULL of a constructor that did): every one fails the update. */
+static int oom(void)
+{
+	return floe_error_set(FLOE_ENOMEM, "out of memory");
+}
+
+static int put(json_t *obj, const char *key, json_t *v)
+{
+	return json_object_set_new(obj, key, v) == 0 ? 0 : oom();
+}
+
+static int push(json_t *a, json_t *v)
+{
+	return json_array_append_new(a, v) == 0 ? 0 : oom();
+}
+
+/* ---- table properties floe reads ---- */
+
+static const struct {
+	const char *key;
+	int64_t min, max;
+} checked_props[] = {
+    /* Parquet files roll at row group ends: a byte up to a terabyte */
+    {"write.target-file-size-bytes", 1, 1LL << 40},
+    {"write.metadata.previous-versions-max", 1, 1000000},
+    {"commit.retry.num-retries", 0, 1000000},
+    {"commit.retry.min-wait-ms", 0, 3600000},
+    {"commit.retry.max-wait-ms", 0, 3600000},
+    {"commit.retry.total-timeout-ms", 0, 86400000},
+};
+
+int floe_ice_property_check(const char *key, const char *value)
+{
+	for (size_t i = 0; i < sizeof(checked_props) / sizeof(checked_props[0]); i++) {
+		int64_t v;
+		if (strcmp(key, checked_props[i].key) != 0)
+			continue;
+		if (value == NULL || floe_parse_i64(&v, value) != 0 || v < checked_props[i].min ||
+		    v > checked_props[i].max)
+			return floe_error_set(FLOE_EINVAL,
+			                      "table property %s must be an integer from %lld to "
+			                      "%lld, not '%s'",
+			                      key, (long long)checked_props[i].min,
+			                      (long long)checked_props[i].max, value ? value : "");
+		return 0;
+	}
+	return 0;
+}
+
 static const json_t *ref_of(const json_t *root, const char *name)
 {
 	return json_object_get(json_object_get(root, "refs"), name);
@@ -126,12 +178,15 @@ typedef struct {
 	bool snapshots_removed;
 } apply_ctx;
 
+/* The array root[key], made when missing; NULL (error set) when out of
+ * memory. */
 static json_t *arr(json_t *root, const char *key)
 {
 	json_t *a = json_object_get(root, key);
 	if (!json_is_array(a)) {
 		a = json_array();
-		json_object_set_new(root, key, a);
+		if (put(root, key, a) != 0)
+			return NULL;
 	}
 	return a;
 }
@@ -168,6 +223,8 @@ static int add_versioned(apply_ctx *c, const char *list_key, const char *id_key,
 	json_t *a = arr(c->root, list_key), *copy;
 	size_t i;
 	const json_t *e;
+	if (a == NULL)
+		return FLOE_ENOMEM;
 	if (!json_is_object(obj))
 		return floe_error_set(FLOE_EINVAL, "update needs a %s object", id_key);
 	json_array_foreach(a, i, e)
@@ -181,11 +238,13 @@ static int add_versioned(apply_ctx *c, const char *list_key, const char *id_key,
 	}
 	copy = json_deep_copy(obj);
 	if (copy == NULL)
-		return floe_error_set(FLOE_ENOMEM, "out of memory");
+		return oom();
 	*id_out = max_id_in(a, id_key) + 1;
-	json_object_set_new(copy, id_key, json_integer(*id_out));
-	json_array_append_new(a, copy);
-	return 0;
+	if (put(copy, id_key, json_integer(*id_out)) != 0) {
+		json_decref(copy);
+		return FLOE_ENOMEM;
+	}
+	return push(a, copy);
 }
 
 static int apply_schema(apply_ctx *c, const json_t *u)
@@ -204,7 +263,7 @@ static int apply_schema(apply_ctx *c, const json_t *u)
 		return rc;
 	c->last_schema = id;
 	if (last > json_integer_value(json_object_get(c->root, "last-column-id")))
-		json_object_set_new(c->root, "last-column-id", json_integer(last));
+		return put(c->root, "last-column-id", json_integer(last));
 	return 0;
 }
 
@@ -217,8 +276,7 @@ static int set_current(apply_ctx *c, const json_t *u, const char *u_key, const c
 	if (id < 0 || find_in(json_object_get(c->root, list_key), id_key, id) == NULL)
 		return floe_error_set(FLOE_EINVAL, "%s: no %s with id %lld", u_key, list_key,
 		                      (long long)id);
-	json_object_set_new(c->root, meta_key, json_integer(id));
-	return 0;
+	return put(c->root, meta_key, json_integer(id));
 }
 
 static int add_snapshot(apply_ctx *c, const json_t *u)
@@ -241,9 +299,10 @@ static int add_snapshot(apply_ctx *c, const json_t *u)
 		                      "add-snapshot: sequence number %lld is not above the "
 		                      "table's last sequence number %lld",
 		                      (long long)seq, (long long)last);
-	json_array_append_new(arr(c->root, "snapshots"), json_deep_copy(s));
+	if (push(arr(c->root, "snapshots"), json_deep_copy(s)) != 0)
+		return FLOE_ENOMEM;
 	if (seq > last)
-		json_object_set_new(c->root, "last-sequence-number", json_integer(seq));
+		return put(c->root, "last-sequence-number", json_integer(seq));
 	return 0;
 }
 
@@ -261,27 +320,32 @@ static int set_ref(apply_ctx *c, const json_t *u)
 	if (snap == NULL)
 		return floe_error_set(FLOE_EINVAL, "set-snapshot-ref: snapshot %lld does not exist",
 		                      (long long)id);
-	if (!json_is_object(refs)) {
-		refs = json_object();
-		json_object_set_new(c->root, "refs", refs);
+	if (!json_is_object(refs) && put(c->root, "refs", refs = json_object()) != 0)
+		return FLOE_ENOMEM;
+	if ((ref = json_object()) == NULL)
+		return oom();
+	if (put(ref, "snapshot-id", json_integer(id)) != 0 ||
+	    put(ref, "type", json_string(type)) != 0) {
+		json_decref(ref);
+		return FLOE_ENOMEM;
 	}
-	ref = json_object();
-	json_object_set_new(ref, "snapshot-id", json_integer(id));
-	json_object_set_new(ref, "type", json_string(type));
 	json_object_foreach((json_t *)u, k, v)
 	{
 		if (strcmp(k, "action") && strcmp(k, "ref-name") && strcmp(k, "snapshot-id") &&
-		    strcmp(k, "type"))
-			json_object_set(ref, k, v);
+		    strcmp(k, "type") && json_object_set(ref, k, v) != 0) {
+			json_decref(ref);
+			return oom();
+		}
 	}
-	json_object_set_new(refs, name, ref);
+	if (put(refs, name, ref) != 0)
+		return FLOE_ENOMEM;
 	if (strcmp(name, "main") == 0) {
-		json_object_set_new(c->root, "current-snapshot-id", json_integer(id));
-		json_array_append_new(
-		    arr(c->root, "snapshot-log"),
-		    json_pack("{s:I,s:I}", "timestamp-ms",
-		              json_integer_value(json_object_get(snap, "timestamp-ms")),
-		              "snapshot-id", id));
+		if (put(c->root, "current-snapshot-id", json_integer(id)) != 0 ||
+		    push(arr(c->root, "snapshot-log"),
+		         json_pack("{s:I,s:I}", "timestamp-ms",
+		                   json_integer_value(json_object_get(snap, "timestamp-ms")),
+		                   "snapshot-id", id)) != 0)
+			return FLOE_ENOMEM;
 		c->main_moved = true;
 	}
 	return 0;
@@ -293,6 +357,8 @@ static int remove_snapshots(apply_ctx *c, const json_t *u)
 	json_t *snaps = arr(c->root, "snapshots"), *refs = json_object_get(c->root, "refs");
 	size_t i;
 	const json_t *idv;
+	if (snaps == NULL)
+		return FLOE_ENOMEM;
 	json_array_foreach(ids, i, idv)
 	{
 		json_int_t id = json_integer_value(idv);
@@ -346,7 +412,7 @@ static int apply_one(apply_ctx *c, const json_t *u)
 		const char *uuid = json_string_value(json_object_get(u, "uuid"));
 		if (uuid == NULL)
 			return floe_error_set(FLOE_EINVAL, "assign-uuid without uuid");
-		json_object_set_new(root, "table-uuid", json_string(uuid));
+		return put(root, "table-uuid", json_string(uuid));
 	} else if (strcmp(action, "upgrade-format-version") == 0) {
 		json_int_t v = json_integer_value(json_object_get(u, "format-version"));
 		if (v < 1 || v > 2)
@@ -354,7 +420,7 @@ static int apply_one(apply_ctx *c, const json_t *u)
 			                      "format version %lld is not supported", (long long)v);
 		if (v < json_integer_value(json_object_get(root, "format-version")))
 			return floe_error_set(FLOE_EINVAL, "cannot downgrade the format version");
-		json_object_set_new(root, "format-version", json_integer(v));
+		return put(root, "format-version", json_integer(v));
 	} else if (strcmp(action, "add-schema") == 0) {
 		return apply_schema(c, u);
 	} else if (strcmp(action, "set-current-schema") == 0) {
@@ -370,8 +436,9 @@ static int apply_one(apply_ctx *c, const json_t *u)
 		json_array_foreach(json_object_get(spec, "fields"), i, f)
 		{
 			json_int_t fid = json_integer_value(json_object_get(f, "field-id"));
-			if (fid > json_integer_value(json_object_get(root, "last-partition-id")))
-				json_object_set_new(root, "last-partition-id", json_integer(fid));
+			if (fid > json_integer_value(json_object_get(root, "last-partition-id")) &&
+			    put(root, "last-partition-id", json_integer(fid)) != 0)
+				return FLOE_ENOMEM;
 		}
 	} else if (strcmp(action, "set-default-spec") == 0) {
 		return set_current(c, u, "spec-id", "partition-specs", "spec-id", "default-spec-id",
@@ -400,18 +467,28 @@ static int apply_one(apply_ctx *c, const json_t *u)
 		const char *loc = json_string_value(json_object_get(u, "location"));
 		if (loc == NULL)
 			return floe_error_set(FLOE_EINVAL, "set-location without location");
-		json_object_set_new(root, "location", json_string(loc));
+		return put(root, "location", json_string(loc));
 	} else if (strcmp(action, "set-properties") == 0) {
 		const json_t *upd = json_object_get(u, "updates");
 		json_t *props = json_object_get(root, "properties");
+		const char *k;
+		json_t *v;
 		if (!json_is_object(upd))
 			return floe_error_set(FLOE_EINVAL,
 			                      "set-properties needs an updates object");
-		if (!json_is_object(props)) {
-			props = json_object();
-			json_object_set_new(root, "properties", props);
+		/* properties are strings (spec); those floe reads must make sense */
+		json_object_foreach((json_t *)upd, k, v)
+		{
+			if (!json_is_string(v))
+				return floe_error_set(FLOE_EINVAL,
+				                      "table property %s must be a string", k);
+			if ((rc = floe_ice_property_check(k, json_string_value(v))) != 0)
+				return rc;
 		}
-		json_object_update(props, (json_t *)upd);
+		if (!json_is_object(props) && put(root, "properties", props = json_object()) != 0)
+			return FLOE_ENOMEM;
+		if (json_object_update(props, (json_t *)upd) != 0)
+			return oom();
 	} else if (strcmp(action, "remove-properties") == 0) {
 		size_t i;
 		const json_t *k;
@@ -434,16 +511,20 @@ static json_t *empty_v2(void)
 	                 "properties");
 }
 
-static void trim_metadata_log(json_t *root)
+static int trim_metadata_log(json_t *root)
 {
-	const char *maxs = json_string_value(json_object_get(
-	    json_object_get(root, "properties"), "write.metadata.previous-versions-max"));
+	const char *key = "write.metadata.previous-versions-max";
+	const json_t *maxv = json_object_get(json_object_get(root, "properties"), key);
 	int64_t max = 100;
 	json_t *log = json_object_get(root, "metadata-log");
-	if (maxs && (floe_parse_i64(&max, maxs) != 0 || max < 1))
-		max = 100;
+	int rc;
+	if (maxv && (rc = floe_ice_property_check(key, json_string_value(maxv))) != 0)
+		return rc;
+	if (maxv)
+		floe_parse_i64(&max, json_string_value(maxv));
 	while (json_array_size(log) > (size_t)max)
 		json_array_remove(log, 0);
+	return 0;
 }
 
 int floe_ice_updates_apply(floe_ice_metadata **out, const floe_ice_metadata *base,
@@ -479,15 +560,18 @@ int floe_ice_updates_apply(floe_ice_metadata **out, const floe_ice_metadata *bas
 			goto done;
 		}
 	}
-	if (base && base_location)
-		json_array_append_new(arr(c.root, "metadata-log"),
-		                      json_pack("{s:I,s:s}", "timestamp-ms",
-		                                (json_int_t)floe_ice_metadata_last_updated_ms(base),
-		                                "metadata-file", base_location));
-	trim_metadata_log(c.root);
+	if (base && base_location &&
+	    (rc = push(arr(c.root, "metadata-log"),
+	               json_pack("{s:I,s:s}", "timestamp-ms",
+	                         (json_int_t)floe_ice_metadata_last_updated_ms(base),
+	                         "metadata-file", base_location))) != 0)
+		goto done;
+	if ((rc = trim_metadata_log(c.root)) != 0)
+		goto done;
 	if (base && now_ms < floe_ice_metadata_last_updated_ms(base))
 		now_ms = floe_ice_metadata_last_updated_ms(base);
-	json_object_set_new(c.root, "last-updated-ms", json_integer(now_ms));
+	if ((rc = put(c.root, "last-updated-ms", json_integer(now_ms))) != 0)
+		goto done;
 	rc = floe_ice_metadata_validate(c.root, "new table metadata");
 	if (rc)
 		rc = floe_error_set(FLOE_EINVAL, "%s", floe_error_message());
@@ -508,7 +592,10 @@ json_t *floe_ice_create_updates(const char *location, const floe_ice_schema *sch
 	json_t *sj = floe_ice_schema_to_json(schema), *ups;
 	if (sj == NULL)
 		return NULL;
-	json_object_set_new(sj, "schema-id", json_integer(0));
+	if (put(sj, "schema-id", json_integer(0)) != 0) {
+		json_decref(sj);
+		return NULL;
+	}
 	floe_uuid_v4(u);
 	floe_uuid_format(u, uuid);
 	ups = json_pack("[{s:s,s:s},{s:s,s:i},{s:s,s:o,s:i},{s:s,s:i},"
@@ -520,10 +607,13 @@ json_t *floe_ice_create_updates(const char *location, const floe_ice_schema *sch
 	                "set-default-spec", "spec-id", -1, "action", "add-sort-order", "sort-order",
 	                "order-id", 0, "fields", "action", "set-default-sort-order",
 	                "sort-order-id", -1, "action", "set-location", "location", location);
-	if (ups && properties && json_object_size(properties) > 0)
-		json_array_append_new(
-		    ups, json_pack("{s:s,s:O}", "action", "set-properties", "updates", properties));
+	if (ups && properties && json_object_size(properties) > 0 &&
+	    push(ups, json_pack("{s:s,s:O}", "action", "set-properties", "updates", properties)) !=
+	        0) {
+		json_decref(ups);
+		return NULL;
+	}
 	if (ups == NULL)
-		floe_error_set(FLOE_ENOMEM, "out of memory");
+		oom();
 	return ups;
 }

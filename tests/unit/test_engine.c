@@ -553,6 +553,71 @@ static void test_query_json(void **state)
 	assert_non_null(strstr(floe_error_message(), "statement 2"));
 }
 
+/* A catalog view's body must be one SELECT (of any shape); anything else
+ * is refused before DuckDB runs it. */
+static void test_check_select(void **state)
+{
+	static const char *ok[] = {"SELECT 1",
+	                           "SELECT 1;",
+	                           "VALUES (1), (2)",
+	                           "(SELECT 1)",
+	                           "WITH a AS (SELECT 1 AS x) SELECT * FROM a",
+	                           "SELECT 1 UNION ALL SELECT 2",
+	                           "FROM range(3)",
+	                           "SELECT * FROM no_such_table -- bound only when used"};
+	static const char *bad[] = {"SELECT 1; SELECT 2",
+	                            "SELECT 1; COPY (SELECT 1) TO 'x.csv'",
+	                            "COPY (SELECT 1) TO 'x.csv'",
+	                            "CREATE TABLE t AS SELECT 1",
+	                            "INSERT INTO t VALUES (1)",
+	                            "SELECT (",
+	                            "",
+	                            "ATTACH 'x.db'"};
+	char *v;
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (floe_engine_check_select(eng, ok[i]) != 0)
+			fail_msg("%s: %s", ok[i], floe_error_message());
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (floe_engine_check_select(eng, bad[i]) != FLOE_EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+	assert_int_equal(floe_engine_create_view(eng, "vs", "bad", "SELECT 1; DROP TABLE x"),
+	                 FLOE_EINVAL);
+	assert_non_null(strstr(floe_error_message(), "view vs.bad"));
+	assert_int_equal(floe_engine_create_view(eng, "vs", "good", "VALUES (7)"), 0);
+	v = scalar("SELECT * FROM vs.good");
+	assert_string_equal(v, "7");
+	floe_free(v);
+}
+
+/* An unreadable table's view fails every statement that reads it, with its
+ * message, whatever it selects; other statements are not affected. */
+static void test_error_view(void **state)
+{
+	static const char *uses[] = {"SELECT * FROM ev.t", "SELECT count(*) FROM ev.t",
+	                             "SELECT x FROM ev.t", "SELECT 1 FROM ev.t LIMIT 0",
+	                             "SELECT 1 WHERE EXISTS (SELECT 1 FROM ev.t)"};
+	floe_engine_rows *r = NULL;
+	char *v;
+	(void)state;
+	assert_int_equal(
+	    floe_engine_register_error(eng, "ev", "t", "table ev.t cannot be read: it's gone"), 0);
+	for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++) {
+		if (floe_engine_query_rows(eng, uses[i], 0, &r) == 0)
+			fail_msg("no error: %s", uses[i]);
+		assert_non_null(
+		    strstr(floe_error_message(), "table ev.t cannot be read: it's gone"));
+	}
+	v = scalar("SELECT 42");
+	assert_string_equal(v, "42");
+	floe_free(v);
+	/* exposed again once it can be read */
+	assert_int_equal(floe_engine_register_select(eng, "ev", "t", "SELECT 5 AS x"), 0);
+	v = scalar("SELECT x FROM ev.t");
+	assert_string_equal(v, "5");
+	floe_free(v);
+}
+
 /* A kept result: the query runs once into DuckDB, the table's view reads
  * it with the Iceberg types until release, a failing rewrite keeps the last
  * good one, and a write that keeps nothing forgets the old one. */
@@ -713,6 +778,8 @@ int main(void)
 	    cmocka_unit_test(test_failed_write_leaves_nothing),
 	    cmocka_unit_test(test_write_at_location),
 	    cmocka_unit_test(test_query_json),
+	    cmocka_unit_test(test_check_select),
+	    cmocka_unit_test(test_error_view),
 	    cmocka_unit_test(test_kept_result),
 	    cmocka_unit_test(test_pending_write),
 	};
