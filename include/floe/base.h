@@ -109,6 +109,16 @@ int floe_buf_put_sql_string(floe_buf *b, const char *s);
 /* Append s as a SQL identifier ("..." with quotes doubled). */
 int floe_buf_put_sql_ident(floe_buf *b, const char *s);
 
+/* ---- JSON output (jansson) ---- */
+typedef struct json_t json_t;
+/* json_dump_callback into out (appended): 0, or an error with out as it
+ * was. Unlike jansson's json_dumps, a failed allocation anywhere fails the
+ * dump (jansson ignores a failed write of an object key and goes on,
+ * producing invalid JSON). Use it for every JSON that is published. */
+int floe_json_dump(floe_buf *out, const json_t *j, size_t flags);
+/* The same as a string the caller frees with floe_free; NULL + error. */
+char *floe_json_dumps(const json_t *j, size_t flags);
+
 /* ---- arena: many small allocations freed at once (h2o's habit) ---- */
 typedef struct floe_arena_chunk floe_arena_chunk;
 typedef struct {

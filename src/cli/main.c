@@ -296,6 +296,7 @@ int main(int argc, char **argv)
 	const cli_cmd *cmd = NULL;
 	const char *v;
 	int rc, verb_at = 0;
+	floe_base_init();
 
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] != '-') {

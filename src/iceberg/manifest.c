@@ -308,7 +308,7 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 {
 	floe_avro_writer *w = NULL;
 	json_t *sj = floe_ice_schema_to_json(schema);
-	char *stext = sj ? json_dumps(sj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *stext = sj ? floe_json_dumps(sj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	char sid[16];
 	int rc;
 	json_decref(sj);
@@ -319,7 +319,7 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 	/* spec "Manifests": one manifest holds data files or delete files */
 	for (size_t i = 0; i < n; i++)
 		if ((entries[i].file.content != 0) != deletes) {
-			free(stext);
+			floe_free(stext);
 			return floe_error_set(
 			    FLOE_EINVAL, "a manifest holds data files or delete files, not both");
 		}
@@ -338,7 +338,7 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 		rc = floe_avro_writer_meta(w, "content", deletes ? "deletes" : "data");
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = put_entry(w, &entries[i]);
-	free(stext);
+	floe_free(stext);
 	if (rc) {
 		floe_avro_writer_free(w);
 		return rc;

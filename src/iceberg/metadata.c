@@ -214,13 +214,9 @@ int floe_ice_metadata_parse(floe_ice_metadata **out, const char *text, size_t le
 
 int floe_ice_metadata_serialize(const floe_ice_metadata *m, floe_buf *out)
 {
-	char *s = json_dumps(m->root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	int rc;
-	if (s == NULL)
-		return floe_error_set(FLOE_ENOMEM, "cannot serialize table metadata");
-	rc = floe_buf_puts(out, s);
-	free(s);
-	return rc;
+	if (floe_json_dump(out, m->root, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+		return floe_error_prefix("cannot serialize table metadata: ");
+	return 0;
 }
 
 floe_ice_metadata *floe_ice_metadata_clone(const floe_ice_metadata *m)
