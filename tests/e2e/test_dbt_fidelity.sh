@@ -83,7 +83,7 @@ rm "$P/models/exports/bad_format.sql"
 # seed configs: +delimiter, +column_types, +schema, +alias, +tags,
 # +quote_columns, +enabled (dbt_project.yml and properties files)
 assert_eq "seed schema, alias, delimiter, column_types" "01,placed,1;02,shipped,2;10,returned,3" "$(floe query --json "SELECT string_agg(code || ',' || label || ',' || rank, ';' ORDER BY code) AS v FROM main_lookups.statuses" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].v))')"
-assert_eq "column_types type" "VARCHAR BIGINT" "$(floe query --json "SELECT typeof(code) || ' ' || typeof(rank) AS t FROM main_lookups.statuses LIMIT 1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].t))')"
+assert_eq "column_types type" "VARCHAR INTEGER" "$(floe query --json "SELECT typeof(code) || ' ' || typeof(rank) AS t FROM main_lookups.statuses LIMIT 1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].t))')"
 assert_eq "seed tags" "fidelity.lookups.status_codes" "$(ls_of -s tag:lookup)"
 assert_eq "quote_columns: true keeps the header" "order,group,SignupDate" "$(floe show main.people_quoted --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).schema.fields.map(f=>f.name).join(",")))')"
 assert_eq "disabled seed not listed" "" "$(floe ls -s disabled_seed 2>/dev/null)"
