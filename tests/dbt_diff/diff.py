@@ -89,7 +89,7 @@ def prepare(spec, work, floe):
         base = os.path.join(work, side)
         proj = os.path.join(base, "project")
         shutil.copytree(src, proj, symlinks=True,
-                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages",
+                        ignore=shutil.ignore_patterns("target", "logs",
                                                       "warehouse", "*.duckdb"))
         if spec.get("overlay"):
             shutil.copytree(os.path.join(ROOT, spec["overlay"]), proj, dirs_exist_ok=True)
@@ -318,13 +318,20 @@ def read_json(path):
         return None
 
 
+def artifacts(diff, category, name, pd, pf):
+    """Both sides' target/<name>, or None (a difference when one has it)."""
+    a = read_json(os.path.join(pd, "target", name))
+    b = read_json(os.path.join(pf, "target", name))
+    if (a is None) != (b is None):
+        diff.add(category, name, "only %s writes it" % ("dbt" if b is None else "floe"))
+    return None if a is None or b is None else (a, b)
+
+
 def compare_run_results(diff, pd, pf):
-    a = read_json(os.path.join(pd, "target", "run_results.json"))
-    b = read_json(os.path.join(pf, "target", "run_results.json"))
-    if a is None or b is None:
-        if (a is None) != (b is None):
-            diff.add("result", "run_results.json", "only %s writes it" % ("dbt" if b is None else "floe"))
+    both = artifacts(diff, "result", "run_results.json", pd, pf)
+    if both is None:
         return
+    a, b = both
     ra = {r["unique_id"]: (r.get("status"), r.get("failures")) for r in a.get("results", [])}
     rb = {r["unique_id"]: (r.get("status"), r.get("failures")) for r in b.get("results", [])}
     for k in sorted(set(ra) | set(rb)):
@@ -345,12 +352,10 @@ def nodes_of(m):
 
 
 def compare_manifest(diff, pd, pf):
-    a = read_json(os.path.join(pd, "target", "manifest.json"))
-    b = read_json(os.path.join(pf, "target", "manifest.json"))
-    if a is None or b is None:
-        if (a is None) != (b is None):
-            diff.add("manifest", "manifest.json", "only %s writes it" % ("dbt" if b is None else "floe"))
+    both = artifacts(diff, "manifest", "manifest.json", pd, pf)
+    if both is None:
         return
+    a, b = both
     na, nb = nodes_of(a), nodes_of(b)
     only = {}
     for k in sorted(set(na) | set(nb)):
