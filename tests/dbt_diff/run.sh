@@ -5,4 +5,4 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=$(sh "$root/scripts/setup-dbt.sh" | tail -n 1)
-exec "$venv/bin/python" "$root/tests/dbt_diff/diff.py" --floe "${FLOE:?FLOE must point at floe}" "$@"
+exec "$venv/bin/python" -B "$root/tests/dbt_diff/diff.py" --floe "${FLOE:?FLOE must point at floe}" "$@"
