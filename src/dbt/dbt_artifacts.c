@@ -90,6 +90,21 @@ static char *dbt_path(const dbt_node *n)
 
 /* A manifest node with the fields of dbt's manifest v12 schema that floe
  * knows (docs.getdbt.com "Manifest JSON file"). */
+/* a node's config as dbt's config classes hold it: tags a list, a
+ * contract with alias_types (true unless set) */
+static json_t *as_dbt_config(json_t *c)
+{
+	if (c && json_is_string(json_object_get(c, "tags")))
+		json_object_set_new(c, "tags", json_pack("[O]", json_object_get(c, "tags")));
+	if (c && json_is_object(json_object_get(c, "contract")) &&
+	    !json_object_get(json_object_get(c, "contract"), "alias_types")) {
+		json_t *contract = json_deep_copy(json_object_get(c, "contract"));
+		json_object_set_new(contract, "alias_types", json_true());
+		json_object_set_new(c, "contract", contract);
+	}
+	return c;
+}
+
 static json_t *manifest_node(floe_dbt *d, const dbt_node *n, json_t *dep_ids)
 {
 	json_t *o = json_object(), *refs = json_array(), *srcs = json_array(), *meta, *docs;
@@ -135,7 +150,7 @@ static json_t *manifest_node(floe_dbt *d, const dbt_node *n, json_t *dep_ids)
 	json_object_set_new(o, "fqn", json_incref(n->fqn));
 	json_object_set_new(o, "alias", json_string(n->alias ? n->alias : n->name));
 	json_object_set_new(o, "checksum", json_pack("{s:s,s:s}", "name", "none", "checksum", ""));
-	json_object_set_new(o, "config", json_deep_copy(n->config));
+	json_object_set_new(o, "config", as_dbt_config(json_deep_copy(n->config)));
 	json_object_set_new(o, "tags", tag_list(json_object_get(n->config, "tags"), NULL));
 	json_object_set_new(o, "description",
 	                    string_or(json_object_get(n->yaml, "description"), ""));
@@ -258,15 +273,19 @@ int dbt_write_artifacts(floe_dbt *d, const char *command, double elapsed)
 		json_object_set_new(nodes, n->unique_id, manifest_node(d, n, dep_ids));
 		json_decref(dep_ids);
 		rel = n->schema && n->kind != DBT_TEST ? dbt_relation(n) : NULL;
+		/* failures: the failing rows of a test that ran, null otherwise */
+		bool counted =
+		    n->kind == DBT_TEST &&
+		    (n->status == ST_PASS || n->status == ST_WARN || n->status == ST_FAIL);
 		if (n->selected)
 			json_array_append_new(
 			    results,
-			    json_pack("{s:s,s:[],s:s,s:f,s:{},s:s?,s:I,s:s,s:b,s:s?,s:s?}",
+			    json_pack("{s:s,s:[],s:s,s:f,s:{},s:s?,s:o,s:s,s:b,s:s?,s:s?}",
 			              "status", n->status ? status : "skipped", "timing",
 			              "thread_id", "Thread-1", "execution_time", n->seconds,
 			              "adapter_response", "message", n->message, "failures",
-			              (json_int_t)(n->kind == DBT_TEST ? n->rows : 0), "unique_id",
-			              n->unique_id, "compiled", n->compiled != NULL,
+			              counted ? json_integer((json_int_t)n->rows) : json_null(),
+			              "unique_id", n->unique_id, "compiled", n->compiled != NULL,
 			              "compiled_code", n->compiled, "relation_name", rel));
 		floe_free(rel);
 	}
@@ -333,7 +352,7 @@ static json_t *full_config(const dbt_node *n)
 		json_object_set_new(c, "severity", json_string("ERROR"));
 	if (c)
 		json_object_update(c, n->config);
-	return c;
+	return as_dbt_config(c);
 }
 
 static int cmp_node_id(const void *a, const void *b)

@@ -245,10 +245,16 @@ static int visit(floe_dbt *d, size_t i, int *state, size_t *order, size_t *k)
 	{
 		dbt_node *target = dbt_find(d, (dbt_kind)-1, json_string_value(dep));
 		int rc;
-		if (target == NULL)
-			return floe_error_set(FLOE_EINVAL,
-			                      "%s: %s depends on '%s', which was not found",
-			                      n->path, n->unique_id, json_string_value(dep));
+		if (target == NULL) {
+			/* dbt's words: "Model 'model.p.x' (models/x.sql) depends on ..." */
+			const char *kind = dbt_kind_name(n->kind);
+			return floe_error_set(
+			    FLOE_EINVAL,
+			    "Compilation Error: %c%s '%s' (%s) depends on a node named '%s' which "
+			    "was not found",
+			    kind[0] - 'a' + 'A', kind + 1, n->unique_id, n->path,
+			    json_string_value(dep));
+		}
 		if ((rc = visit(d, (size_t)(target - d->nodes), state, order, k)) != 0)
 			return rc;
 	}

@@ -25,8 +25,11 @@ static const json_t *hook_config(const dbt_node *n, const char *dash, const char
 	return h ? h : json_object_get(n->config, under);
 }
 
-/* read_csv of a seed: RFC 4180, the header, the configured delimiter */
-static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types)
+/* read_csv of a seed: RFC 4180, the header, the configured delimiter;
+ * types (an object of column name -> type) for the columns it names, or
+ * every column as VARCHAR when all_varchar */
+static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json_t *types,
+                         bool all_varchar)
 {
 	const char *delim = json_string_value(json_object_get(n->config, "delimiter"));
 	char *abs = floe_asprintf("%s/%s", d->dir, n->path);
@@ -45,19 +48,25 @@ static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json
 		    q, ", header = true, skip = 0, quote = '\"', escape = '\"', delim = ");
 	if (rc == 0)
 		rc = floe_buf_put_sql_string(q, delim ? delim : ",");
+	if (rc == 0 && all_varchar)
+		rc = floe_buf_puts(q, ", all_varchar = true");
 	if (rc == 0 && json_object_size(types) > 0) {
 		rc = floe_buf_puts(q, ", types = {");
 		json_object_foreach((json_t *)types, k, v)
 		{
-			if (!first)
-				floe_buf_puts(q, ", ");
+			if (rc == 0 && !first)
+				rc = floe_buf_puts(q, ", ");
 			first = false;
-			floe_buf_put_sql_string(q, k);
-			floe_buf_puts(q, ": ");
-			floe_buf_put_sql_string(q, json_string_value(v) ? json_string_value(v)
-			                                                : "VARCHAR");
+			if (rc == 0)
+				rc = floe_buf_put_sql_string(q, k);
+			if (rc == 0)
+				rc = floe_buf_puts(q, ": ");
+			if (rc == 0)
+				rc = floe_buf_put_sql_string(
+				    q, json_string_value(v) ? json_string_value(v) : "VARCHAR");
 		}
-		floe_buf_puts(q, "}");
+		if (rc == 0)
+			rc = floe_buf_puts(q, "}");
 	}
 	if (rc == 0)
 		rc = floe_buf_puts(q, ")");
@@ -65,44 +74,257 @@ static int seed_read_csv(floe_buf *q, floe_dbt *d, const dbt_node *n, const json
 	return rc;
 }
 
+/*
+ * Seed column types as dbt infers them: agate's TypeTester over every row
+ * with dbt's testers in dbt's order (dbt_common.clients.agate_helper:
+ * Integer, which never accepts a CSV string; Number; Date "%Y-%m-%d";
+ * DateTime "%Y-%m-%d %H:%M:%S"; ISODateTime; Boolean "true"/"false";
+ * Text), each accepting '' and 'null' (any case, after strip) as null;
+ * the first tester every value of the column passes wins. The adapter
+ * turns the agate type into a column type (convert_number_type: float8
+ * when a value has decimal places after Decimal.normalize(), else
+ * integer). Here every tester is a SQL predicate over the CSV read as
+ * VARCHAR, all columns in one aggregate query:
+ *  - Number: Python's Decimal syntax (digits with an optional fraction and
+ *    exponent, inf, nan) after agate's strip of '%', a leading '-', the
+ *    currency symbols and the ',' group separators (dbt then fails to load
+ *    "1,000" or "$5" into the integer column, as floe's read does);
+ *  - Date/DateTime: the regular expressions of Python's strptime for those
+ *    formats (one-digit months, days and times accepted) and a real date;
+ *  - ISODateTime: isodate's calendar dates (YYYY-MM-DD, YYYYMMDD) with 'T'
+ *    and a time (hh[:mm[:ss]][.f]) and zone; isodate's week and ordinal
+ *    dates become VARCHAR here (dbt's COPY would not read them as
+ *    timestamps either);
+ *  - Boolean: after removing ','.
+ * DuckDB then reads the CSV with those types for every column, as
+ * dbt-duckdb's COPY FROM fills the table it created with them.
+ */
+#define SEED_WS "[[:space:]]"
+#define SEED_CURRENCY                                                                              \
+	"[\u060b$\u0192\u17db\u00a5\u20a1\u20b1\u00a3\u20ac\u00a2\ufdfc\u20aa\u20a9\u20ad\u20ae"   \
+	"\u20a6\u0e3f\u20a4\u20ab]"
+#define SEED_NUMBER_RE                                                                             \
+	"(?i)%*-?" SEED_CURRENCY "*" SEED_WS                                                       \
+	"*[+-]?(([0-9,]*[0-9][0-9,]*(\\.[0-9,]*)?|,*\\.[0-9,]*[0-9]"                               \
+	"[0-9,]*)(e[+-]?,*[0-9][0-9,]*)?|inf|infinity|s?nan[0-9]*)" SEED_WS "*" SEED_CURRENCY      \
+	"*%*"
+#define SEED_DATE_RE "[0-9]{4}-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])"
+#define SEED_YMD(src, re)                                                                          \
+	"(TRY(make_date(TRY_CAST(regexp_extract(" src ", '" re "', 1) AS INTEGER), "               \
+	"TRY_CAST(regexp_extract(" src ", '" re "', 2) AS INTEGER), "                              \
+	"TRY_CAST(trim(regexp_extract(" src ", '" re "', 3)) AS INTEGER))) IS NOT NULL AND "       \
+	"TRY_CAST(regexp_extract(" src ", '" re "', 1) AS INTEGER) >= 1)"
+
+enum { SEED_TESTS = 6 };
+
+/* the aggregates testing column i: @s stands for s<i> (the value stripped
+ * of whitespace), @r for r<i> (as read), @n / @e / @m for n_s<i>, e_s<i>
+ * and m_s<i> (the number with the group separators removed, its exponent
+ * and its mantissa's digits) */
+static const char seed_tests_template[] =
+    /* Number */
+    "coalesce(bool_and(@s IS NULL OR lower(@s) IN ('', 'null') OR "
+    "regexp_full_match(@s, '" SEED_NUMBER_RE "')), true), "
+    /* a Number with decimal places (Decimal.normalize() drops trailing
+     * zeros; zero, inf and nan have none) */
+    "coalesce(bool_or(regexp_full_match(@s, '" SEED_NUMBER_RE "') AND "
+    "ltrim(@m, '0') <> '' AND length(split_part(@n, '.', 2)) - "
+    "coalesce(TRY_CAST(substr(@e, 2) AS BIGINT), 0) - "
+    "(length(@m) - length(rtrim(@m, '0'))) > 0), false), "
+    /* Date */
+    "coalesce(bool_and(@s IS NULL OR lower(@s) IN ('', 'null') OR "
+    "(regexp_full_match(@s, '" SEED_DATE_RE "') AND " SEED_YMD(
+        "@s",
+        "^([0-9]+)-([0-9]+)-( ?[0-9]+)") ")), true), "
+                                         /* DateTime */
+                                         "coalesce(bool_and(@s IS NULL OR lower(@s) IN ('', "
+                                         "'null') OR "
+                                         "(regexp_full_match(@s, '" SEED_DATE_RE SEED_WS
+                                         "+(2[0-3]|[01][0-9]|[0-9]):([0-5][0-9]|[0-9]):([0-5][0-9]|"
+                                         "[0-9])') AND " SEED_YMD(
+                                             "@s",
+                                             "^([0-9]+)-([0-9]+)-( ?[0-9]+)") ")), true), "
+                                                                              /* ISODateTime */
+                                                                              "coalesce(bool_and(@"
+                                                                              "s IS NULL OR "
+                                                                              "lower(@s) IN ('', "
+                                                                              "'null') OR "
+                                                                              "(regexp_full_match(@"
+                                                                              "s, "
+                                                                              "'([0-9]{4}-[0-9]{2}-"
+                                                                              "[0-9]{2}|[0-9]{8})T("
+                                                                              "[01][0-9]|2[0-3])"
+                                                                              "(:?[0-5][0-9](:?[0-"
+                                                                              "5][0-9])?)?([.,][0-"
+                                                                              "9]+)?(Z|[+-][0-9]{2}"
+                                                                              "(:?[0-9]{2})?)?') "
+                                                                              "AND " SEED_YMD(
+                                                                                  "@s",
+                                                                                  "^([0-9]{4})-?(["
+                                                                                  "0-9]{2})-?([0-9]"
+                                                                                  "{2})T") ")), "
+                                                                                           "true), "
+                                                                                           /* Boolean
+                                                                                            */
+                                                                                           "coalesc"
+                                                                                           "e(bool_"
+                                                                                           "and(@r "
+                                                                                           "IS "
+                                                                                           "NULL "
+                                                                                           "OR "
+                                                                                           "lower("
+                                                                                           "trim("
+                                                                                           "replace"
+                                                                                           "(@r, "
+                                                                                           "',', "
+                                                                                           "''))) "
+                                                                                           "IN "
+                                                                                           "('', "
+                                                                                           "'null',"
+                                                                                           " 'true'"
+                                                                                           ", "
+                                                                                           "'false'"
+                                                                                           ")), "
+                                                                                           "true)";
+
+static int seed_tests_sql(floe_buf *q, size_t i)
+{
+	int rc = 0;
+	for (const char *p = seed_tests_template; rc == 0 && *p; p++) {
+		if (*p != '@') {
+			rc = floe_buf_putc(q, *p);
+			continue;
+		}
+		p++;
+		if (*p == 's' || *p == 'r')
+			rc = floe_buf_printf(q, "%c%zu", *p, i);
+		else
+			rc = floe_buf_printf(q, "%c_s%zu", *p, i);
+	}
+	return rc;
+}
+
+/* the per-row values column col (number i) is tested on: s<i>, stripped
+ * of whitespace as agate strips, and r<i>, as read */
+static int seed_row_sql(floe_buf *q, size_t i, const char *col)
+{
+	int rc = floe_buf_puts(q, i ? ", regexp_replace(" : "regexp_replace(");
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(q, col);
+	if (rc == 0)
+		rc = floe_buf_printf(q, ", '^" SEED_WS "+|" SEED_WS "+$', '', 'g') AS s%zu, ", i);
+	if (rc == 0)
+		rc = floe_buf_put_sql_ident(q, col);
+	if (rc == 0)
+		rc = floe_buf_printf(q, " AS r%zu", i);
+	return rc;
+}
+
+static int seed_infer_types(dbt_worker *w, dbt_node *n, const floe_engine_rows *cols,
+                            const json_t *overrides, json_t *types)
+{
+	floe_buf q = FLOE_BUF_INIT;
+	floe_engine_rows *res = NULL;
+	size_t ncols = cols->nrows;
+	int rc = floe_buf_puts(&q, "SELECT ");
+	for (size_t i = 0; rc == 0 && i < ncols; i++) {
+		rc = floe_buf_puts(&q, i ? ", " : "");
+		if (rc == 0)
+			rc = seed_tests_sql(&q, i);
+	}
+	if (rc == 0)
+		rc = floe_buf_puts(&q, " FROM (SELECT *");
+	for (size_t i = 0; rc == 0 && i < ncols; i++)
+		rc = floe_buf_printf(&q, ", replace(n_s%zu, '.', '') AS m_s%zu", i, i);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, " FROM (SELECT *");
+	for (size_t i = 0; rc == 0 && i < ncols; i++)
+		rc = floe_buf_printf(&q,
+		                     ", regexp_extract(replace(s%zu, ',', ''), "
+		                     "'([0-9]+\\.?[0-9]*|\\.[0-9]+)(e[+-]?[0-9]+)?', "
+		                     "1) AS n_s%zu, regexp_extract(lower(replace(s%zu, ',', '')), "
+		                     "'([0-9]+\\.?[0-9]*|\\.[0-9]+)(e[+-]?[0-9]+)?', 2) AS e_s%zu",
+		                     i, i, i, i);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, " FROM (SELECT ");
+	for (size_t i = 0; rc == 0 && i < ncols; i++)
+		rc = seed_row_sql(&q, i, cols->rows[i][0]);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, " FROM ");
+	if (rc == 0)
+		rc = seed_read_csv(&q, w->d, n, NULL, true);
+	if (rc == 0)
+		rc = floe_buf_puts(&q, ")))");
+	if (rc == 0)
+		rc = floe_engine_query_rows(w->engine, q.ptr, 1, &res);
+	if (rc != 0)
+		floe_error_prefix("%s: inferring the seed's column types: ", n->path);
+	for (size_t i = 0; rc == 0 && i < ncols; i++) {
+		const char *name = cols->rows[i][0];
+		char **t = res->rows[0] + i * SEED_TESTS;
+		const char *type;
+		json_t *over = json_object_get(overrides, name);
+		if (over) {
+			rc = json_object_set(types, name, over) ? FLOE_ENOMEM : 0;
+			continue;
+		}
+		if (floe_str_eq(t[0], "true"))
+			type = floe_str_eq(t[1], "true") ? "DOUBLE" : "INTEGER";
+		else if (floe_str_eq(t[2], "true"))
+			type = "DATE";
+		else if (floe_str_eq(t[3], "true") || floe_str_eq(t[4], "true"))
+			type = "TIMESTAMP";
+		else if (floe_str_eq(t[5], "true"))
+			type = "BOOLEAN";
+		else
+			type = "VARCHAR";
+		rc = json_object_set_new(types, name, json_string(type)) ? FLOE_ENOMEM : 0;
+	}
+	floe_engine_rows_free(res);
+	floe_buf_free(&q);
+	return rc;
+}
+
 /* The query loading a seed (dbt-duckdb's seed: the CSV's header names the
- * columns). column_types override the sniffed types of the columns they
- * name (as in dbt, names the CSV lacks are ignored, with a warning);
- * quote_columns: false creates the columns unquoted, so a header that is
- * no plain identifier is an error, as dbt's unquoted DDL would be. */
+ * columns, typed as dbt infers them, see above). column_types override
+ * the inferred types of the columns they name (as in dbt, names the CSV
+ * lacks are ignored, with a warning); quote_columns: false creates the
+ * columns unquoted, so a header that is no plain identifier is an error,
+ * as dbt's unquoted DDL would be. */
 static int seed_query(dbt_worker *w, dbt_node *n, char **out)
 {
 	floe_dbt *d = w->d;
-	const json_t *types = json_object_get(n->config, "column_types");
+	const json_t *overrides = json_object_get(n->config, "column_types");
 	bool unquoted = json_is_false(json_object_get(n->config, "quote_columns"));
 	floe_buf q = FLOE_BUF_INIT, base = FLOE_BUF_INIT;
 	floe_engine_rows *cols = NULL;
-	json_t *known = json_object();
+	json_t *types = json_object();
 	char *describe = NULL;
-	int rc = known ? seed_read_csv(&base, d, n, NULL) : FLOE_ENOMEM;
+	int rc = types ? seed_read_csv(&base, d, n, NULL, true) : FLOE_ENOMEM;
 	*out = NULL;
-	if (rc == 0 && (json_object_size(types) > 0 || unquoted)) {
+	if (rc == 0) {
 		describe =
 		    floe_asprintf("SELECT column_name FROM (DESCRIBE SELECT * FROM %s)", base.ptr);
 		rc = describe ? floe_engine_query_rows(w->engine, describe, 0, &cols) : FLOE_ENOMEM;
 	}
-	if (rc == 0 && json_is_object(types)) {
+	if (rc == 0 && json_is_object(overrides)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)types, k, v)
+		json_object_foreach((json_t *)overrides, k, v)
 		{
 			bool found = false;
 			for (size_t i = 0; i < cols->nrows; i++)
 				found |= floe_str_eq(cols->rows[i][0], k);
-			if (found)
-				json_object_set(known, k, v);
-			else
+			if (!found)
 				floe_log(FLOE_LOG_WARN,
 				         "%s: column_types names '%s', which the CSV does not have "
 				         "(ignored)",
 				         n->path, k);
 		}
 	}
+	if (rc == 0)
+		rc = seed_infer_types(w, n, cols, json_is_object(overrides) ? overrides : NULL,
+		                      types);
 	for (size_t i = 0; rc == 0 && unquoted && i < cols->nrows; i++)
 		if (!dbt_plain_identifier(cols->rows[i][0]))
 			rc = floe_error_set(
@@ -135,14 +357,14 @@ static int seed_query(dbt_worker *w, dbt_node *n, char **out)
 		if (rc == 0)
 			rc = floe_buf_puts(&q, " FROM ");
 		if (rc == 0)
-			rc = seed_read_csv(&q, d, n, known);
+			rc = seed_read_csv(&q, d, n, types, false);
 	}
 	if (rc == 0 && (*out = floe_buf_detach(&q, NULL)) == NULL)
 		rc = FLOE_ENOMEM;
 	floe_buf_free(&q);
 	floe_buf_free(&base);
 	floe_engine_rows_free(cols);
-	json_decref(known);
+	json_decref(types);
 	floe_free(describe);
 	return rc;
 }

@@ -626,6 +626,43 @@ static int schedule(floe_dbt *d, floe_dbt_summary *sum, size_t total)
 	return rc;
 }
 
+/* dbt's closing section: "Completed with N errors, ..." and, per failed
+ * or warned node, "Failure in <type> <name> (<path>)" (a test's outcome,
+ * or the kind of error: a broken contract is a Compilation Error, as
+ * dbt's contract check raises one; anything else a Runtime Error) */
+static void print_failures(floe_dbt *d, const floe_dbt_summary *sum)
+{
+	int errors = 0, warns = 0;
+	for (size_t i = 0; i < d->nnodes; i++) {
+		errors += d->nodes[i].selected &&
+		          (d->nodes[i].status == ST_ERROR || d->nodes[i].status == ST_FAIL);
+		warns += d->nodes[i].selected && d->nodes[i].status == ST_WARN;
+	}
+	(void)sum;
+	if (errors == 0 && warns == 0)
+		return;
+	floe_log(FLOE_LOG_INFO,
+	         "Completed with %d error%s, 0 partial successes, and %d warning%s:", errors,
+	         errors == 1 ? "" : "s", warns, warns == 1 ? "" : "s");
+	for (size_t i = 0; i < d->nnodes; i++) {
+		const dbt_node *n = &d->nodes[i];
+		const char *type = dbt_kind_name(n->kind), *msg = n->message ? n->message : "";
+		if (!n->selected ||
+		    (n->status != ST_ERROR && n->status != ST_FAIL && n->status != ST_WARN))
+			continue;
+		floe_log(FLOE_LOG_INFO, "%s", "");
+		floe_log(FLOE_LOG_INFO, "%s in %s %s (%s)",
+		         n->status == ST_WARN ? "Warning" : "Failure", type, n->name, n->path);
+		if (n->status == ST_ERROR)
+			floe_log(FLOE_LOG_INFO, "  %s in %s %s (%s)",
+			         strncmp(msg, "contract of ", 12) == 0 ? "Compilation Error"
+			                                               : "Runtime Error",
+			         type, n->name, n->path);
+		floe_log(FLOE_LOG_INFO, "  %s", msg);
+	}
+	floe_log(FLOE_LOG_INFO, "%s", "");
+}
+
 int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 {
 	pthread_t closer;
@@ -707,6 +744,7 @@ int floe_dbt_execute(floe_dbt *d, const char *command, floe_dbt_summary *sum)
 		d->main.engine = NULL;
 		d->main.catalog = NULL;
 	}
+	print_failures(d, sum);
 	floe_log(FLOE_LOG_INFO, "Done. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%d", sum->pass,
 	         sum->warn, sum->error, sum->skip, sum->total);
 	floe_log_set_file(NULL);

@@ -32,28 +32,40 @@ int dbt_test_sql(floe_dbt *d, dbt_node *t, char **out)
 		                      : t->test_source ? t->test_source
 		                                       : "?");
 	rel = dbt_relation(model);
-	from = where ? floe_asprintf("(select * from %s where %s) as m", rel, where)
-	             : floe_asprintf("%s as m", rel);
+	/* {{ model }} as dbt renders it for a test with a where config */
+	from = where ? floe_asprintf("(select * from %s where %s) dbt_subquery", rel, where)
+	             : floe_strdup(rel ? rel : "");
 	if (rel == NULL || from == NULL) {
 		floe_free(rel);
 		floe_free(from);
 		return FLOE_ENOMEM;
 	}
+	/* the built-in tests' SQL as dbt-core's default__test_* macros render
+	 * it (whitespace aside); the column as the test's column_name
+	 * argument, quoted only with quote: true on the column */
+	if (json_string_value(
+	        json_object_get(json_object_get(t->test_meta, "kwargs"), "column_name")))
+		col = json_string_value(
+		    json_object_get(json_object_get(t->test_meta, "kwargs"), "column_name"));
+	if (col == NULL)
+		col = "";
 	if (strcmp(t->test_kind, "not_null") == 0) {
-		floe_buf_printf(&b, "select * from %s where \"%s\" is null", from, col ? col : "");
+		bool all = json_is_true(json_object_get(t->config, "store_failures"));
+		floe_buf_printf(&b, "select %s\nfrom %s\nwhere %s is null", all ? "*" : col, from,
+		                col);
 	} else if (strcmp(t->test_kind, "unique") == 0) {
-		floe_buf_printf(
-		    &b,
-		    "select \"%s\" as unique_field, count(*) as n_records from %s where "
-		    "\"%s\" is not null group by \"%s\" having count(*) > 1",
-		    col, from, col, col);
+		floe_buf_printf(&b,
+		                "select\n    %s as unique_field,\n    count(*) as n_records\n\n"
+		                "from %s\nwhere %s is not null\ngroup by %s\nhaving count(*) > 1",
+		                col, from, col, col);
 	} else if (strcmp(t->test_kind, "accepted_values") == 0) {
 		const json_t *vals = json_object_get(t->test_args, "values"), *v;
 		bool quote = !json_is_false(json_object_get(t->test_args, "quote"));
 		size_t i;
 		floe_buf_printf(&b,
-		                "select \"%s\" as value_field, count(*) as n_records from %s where "
-		                "\"%s\" not in (",
+		                "with all_values as (\n\n    select\n        %s as value_field,\n"
+		                "        count(*) as n_records\n\n    from %s\n    group by %s\n\n"
+		                ")\n\nselect *\nfrom all_values\nwhere value_field not in (\n    ",
 		                col, from, col);
 		json_array_foreach(vals, i, v)
 		{
@@ -61,16 +73,14 @@ int dbt_test_sql(floe_dbt *d, dbt_node *t, char **out)
 			                ? json_incref((json_t *)v)
 			                : json_sprintf("%lld", (long long)json_integer_value(v));
 			if (i)
-				floe_buf_puts(&b, ", ");
-			if (quote)
-				floe_buf_put_sql_string(&b, json_string_value(s));
-			else
-				floe_buf_puts(&b, json_string_value(s));
+				floe_buf_puts(&b, ",");
+			/* '{{ value }}': no escaping, as in dbt */
+			floe_buf_printf(&b, quote ? "'%s'" : "%s", json_string_value(s));
 			json_decref(s);
 		}
 		if (json_array_size(vals) == 0)
 			floe_buf_puts(&b, "NULL");
-		floe_buf_printf(&b, ") group by \"%s\"", col);
+		floe_buf_puts(&b, "\n)");
 	} else if (strcmp(t->test_kind, "relationships") == 0) {
 		const char *to = json_string_value(json_object_get(t->test_args, "to"));
 		const char *field = json_string_value(json_object_get(t->test_args, "field"));
@@ -92,10 +102,13 @@ int dbt_test_sql(floe_dbt *d, dbt_node *t, char **out)
 		if (rc == 0)
 			floe_buf_printf(
 			    &b,
-			    "select c.\"%s\" as from_field from (select \"%s\" from %s "
-			    "where \"%s\" is not null) as c left join %s as p on c.\"%s\" "
-			    "= p.\"%s\" where p.\"%s\" is null",
-			    col, col, from, col, to_rel, col, field, field);
+			    "with child as (\n    select %s as from_field\n    from %s\n"
+			    "    where %s is not null\n),\n\nparent as (\n"
+			    "    select %s as to_field\n    from %s\n)\n\nselect\n"
+			    "    from_field\n\nfrom child\nleft join parent\n"
+			    "    on child.from_field = parent.to_field\n\n"
+			    "where parent.to_field is null",
+			    col, from, col, field, to_rel);
 		floe_free(to_rel);
 	} else if (strcmp(t->test_kind, "singular") == 0) {
 		floe_buf_puts(&b, t->compiled ? t->compiled : "");

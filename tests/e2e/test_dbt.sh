@@ -102,7 +102,7 @@ assert_eq "nothing written without DuckDB" "$before" "$(current_snapshot marts.c
 
 # errors before anything runs: missing ref, cycle, Jinja and YAML errors
 echo "select * from {{ ref('does_not_exist') }}" >"$P/models/marts/broken.sql"
-expect_fail "missing ref" "models/marts/broken.sql: model.jaffle_shop.broken depends on 'does_not_exist', which was not found" floe run
+expect_fail "missing ref" "Compilation Error: Model 'model.jaffle_shop.broken' (models/marts/broken.sql) depends on a node named 'does_not_exist' which was not found" floe run
 echo "select * from {{ ref('broken2') }}" >"$P/models/marts/broken.sql"
 echo "select * from {{ ref('broken') }}" >"$P/models/marts/broken2.sql"
 expect_fail "cycle" "dependency cycle" floe run

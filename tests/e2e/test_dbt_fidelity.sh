@@ -9,6 +9,17 @@ cp -r "$FLOE_TESTS_DIR/resources/dbt_fidelity" "$P"
 export FIDELITY_WH="$WORK/fidelity_wh"
 export FLOE_WAREHOUSE="$FIDELITY_WH"
 cd "$P"
+# a run whose one node fails: its error line, and dbt's closing section
+# ("Completed with 1 error, ..." naming the node) as the only other mention
+expect_node_fail() {
+    local what=$1 needle=$2 rc=0
+    shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+    [ "$rc" -ne 0 ] && pass || fail "$what: expected failure, got exit 0"
+    grep -qF -- "$needle" "$WORK/err" && pass || fail "$what: stderr lacks [$needle]: $(cat "$WORK/err")"
+    grep -q "^Completed with 1 error, 0 partial successes, and 0 warnings:" "$WORK/err" && pass || fail "$what: no closing section: $(cat "$WORK/err")"
+    [ "$(grep -v '^Completed with' "$WORK/err" | grep -c 'error')" -le 1 ] && pass || fail "$what: more than one error line: $(cat "$WORK/err")"
+}
 ls_of() { floe ls "$@" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 floe deps >/dev/null 2>&1 && pass || fail "deps"
 # the source table exists before the project runs (dbt never builds sources)
@@ -75,15 +86,15 @@ assert_eq "orders_ice snapshots" "2" "$(floe history main.orders_ice --json | no
 sed -i "s|location='lake/moved'|location='lake/orders_ice'|" "$P/models/exports/orders_ice.sql"
 # refused: an unknown format, an object store location
 printf "{{ config(materialized='external', format='xlsx') }}\nselect 1 as a\n" >"$P/models/exports/bad_format.sql"
-expect_fail "bad external format" "Invalid format: xlsx. Allowed formats are: csv, parquet, json" floe run -s bad_format
+expect_node_fail "bad external format" "Invalid format: xlsx. Allowed formats are: csv, parquet, json" floe run -s bad_format
 printf "{{ config(materialized='external', location='s3://bucket/x.parquet') }}\nselect 1 as a\n" >"$P/models/exports/bad_format.sql"
-expect_fail "s3 external" "floe writes external models to local paths only" floe run -s bad_format
+expect_node_fail "s3 external" "floe writes external models to local paths only" floe run -s bad_format
 rm "$P/models/exports/bad_format.sql"
 
 # seed configs: +delimiter, +column_types, +schema, +alias, +tags,
 # +quote_columns, +enabled (dbt_project.yml and properties files)
 assert_eq "seed schema, alias, delimiter, column_types" "01,placed,1;02,shipped,2;10,returned,3" "$(floe query --json "SELECT string_agg(code || ',' || label || ',' || rank, ';' ORDER BY code) AS v FROM main_lookups.statuses" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].v))')"
-assert_eq "column_types type" "VARCHAR BIGINT" "$(floe query --json "SELECT typeof(code) || ' ' || typeof(rank) AS t FROM main_lookups.statuses LIMIT 1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].t))')"
+assert_eq "column_types type" "VARCHAR INTEGER" "$(floe query --json "SELECT typeof(code) || ' ' || typeof(rank) AS t FROM main_lookups.statuses LIMIT 1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].t))')"
 assert_eq "seed tags" "fidelity.lookups.status_codes" "$(ls_of -s tag:lookup)"
 assert_eq "quote_columns: true keeps the header" "order,group,SignupDate" "$(floe show main.people_quoted --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).schema.fields.map(f=>f.name).join(",")))')"
 assert_eq "disabled seed not listed" "" "$(floe ls -s disabled_seed 2>/dev/null)"
@@ -93,7 +104,7 @@ third_party_check main.people_quoted
 printf 'Order ID,amount\n1,2\n' >"$P/seeds/bad_header.csv"
 printf 'id,Name\n1,x\n' >"$P/seeds/plain_header.csv"
 printf 'version: 2\nseeds:\n  - name: bad_header\n    config: {quote_columns: false}\n  - name: plain_header\n    config:\n      quote_columns: false\n      column_types: {nope: varchar}\n' >"$P/seeds/unquoted.yml"
-expect_fail "quote_columns: false" "seeds/bad_header.csv: column 'Order ID' needs quoting, but quote_columns is false" floe seed -s bad_header
+expect_node_fail "quote_columns: false" "seeds/bad_header.csv: column 'Order ID' needs quoting, but quote_columns is false" floe seed -s bad_header
 printf 'select,b\n1,2\n' >"$P/seeds/bad_header.csv"
 rc=0
 floe seed -s bad_header >"$WORK/s.out" 2>&1 || rc=$?

@@ -41,7 +41,7 @@ assert_eq "dispatch order" "root:a|shim:B|duckdb:c|root:n" \
     "$(json_row 'SELECT * FROM main.kit_demo' 'r.label + "|" + r.shout + "|" + r.plain + "|" + r.root_namespace')"
 assert_eq "cross-database macros" "x-y|2024-02-02|60|42|bbf42229d75389dbff3d6e7d230263d4|null|b" \
     "$(json_row 'SELECT * FROM main.kit_demo' '[r.concatenated, r.three_days_later, r.days_between, r.as_text, r.hashed, r.not_a_number, r.second_part].map(String).join("|")')"
-assert_eq "get_columns_in_relation" '1|"id" /* BIGINT */, "kind" /* VARCHAR string */, "happened_on" /* DATE */' \
+assert_eq "get_columns_in_relation" '1|"id" /* INTEGER */, "kind" /* VARCHAR string */, "happened_on" /* DATE */' \
     "$(json_row 'SELECT * FROM main.columns_demo ORDER BY id' 'r.id + "|" + r.listed')"
 assert_eq "columns_demo has no amount" "id,kind,happened_on,listed" \
     "$(json_row 'SELECT * FROM main.columns_demo ORDER BY id' 'Object.keys(r).join(",")')"

@@ -1,0 +1,2 @@
+-- fails: every row of tricky
+select * from {{ ref('tricky') }} where id > 0

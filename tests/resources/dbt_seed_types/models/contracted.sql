@@ -1,0 +1,1 @@
+select id, amount, ratio, name, day from {{ ref('tricky') }}
