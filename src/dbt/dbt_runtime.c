@@ -190,20 +190,10 @@ static int expose_if_exists(floe_dbt *d, const char *ns, const char *name)
 static int expose_view(floe_dbt *d, const char *ns, const char *name)
 {
 	char *sql = NULL;
-	floe_buf b = FLOE_BUF_INIT;
 	int rc = floe_catalog_load_view(d->main.catalog, ns, name, &sql);
-	if (rc == 0) {
-		floe_buf_puts(&b, "CREATE SCHEMA IF NOT EXISTS ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_puts(&b, "; CREATE OR REPLACE VIEW ");
-		floe_buf_put_sql_ident(&b, ns);
-		floe_buf_putc(&b, '.');
-		floe_buf_put_sql_ident(&b, name);
-		rc = floe_buf_printf(&b, " AS %s", sql);
-		if (rc == 0)
-			rc = floe_engine_exec(d->main.engine, b.ptr);
-	}
-	floe_buf_free(&b);
+	/* the stored SQL is checked to be one SELECT before DuckDB runs it */
+	if (rc == 0)
+		rc = floe_engine_create_view(d->main.engine, ns, name, sql);
 	floe_free(sql);
 	return rc;
 }

@@ -83,6 +83,23 @@ else
 fi
 rm -f "$P/models/"*.sql
 
+# ---- a catalog view whose SQL is a script: a dbt run that reads it ----
+project victim
+rm -f "$P/models/"*.sql
+model v "{{ config(materialized='view') }} select 1 as i"
+model m "{{ config(materialized='table') }} select * from {{ ref('v') }}"
+build || fail "build of a view and a table over it: $(tail -3 "$WORK/build.out")"
+vmeta=$(sqlite3 "$WH/catalog.db" "SELECT metadata_location FROM iceberg_tables WHERE table_name = 'v'" | sed 's|^file://||')
+node -e '
+const fs = require("fs"); const [f, v] = process.argv.slice(1);
+const m = JSON.parse(fs.readFileSync(f, "utf8"));
+for (const ver of m.versions) for (const r of ver.representations)
+  r.sql = "select 1 as i; COPY (SELECT 42) TO \x27" + v + "/precious.txt\x27 (FORMAT csv)";
+fs.writeFileSync(f, JSON.stringify(m));' "$vmeta" "$VICTIM"
+build --select m || true
+intact "a dbt run reading a catalog view whose SQL is a script"
+rm -f "$P/models/"*.sql
+
 # ---- names that would become paths ----
 project "../victim"
 model m "select 1 as i"
