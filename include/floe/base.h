@@ -31,8 +31,10 @@ enum {
 /*
  * One thread-local "last error": a code and a one-line message.
  * floe_error_set() replaces it and returns `code` so callers can write
- * `return floe_error_set(FLOE_EINVAL, "...")`. floe_error_prefix() keeps the
- * code and puts context in front of the message ("table marts.x: " + old).
+ * `return floe_error_set(FLOE_EINVAL, "...")`. floe_error_prefix() puts
+ * context in front of the message ("table marts.x: " + old, cut at 1 KiB)
+ * and keeps and returns the code the failing layer set (FLOE_EINVAL when
+ * none was set): the cli's exit code and JSON error name come from it.
  */
 int floe_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int floe_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

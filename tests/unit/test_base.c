@@ -26,6 +26,34 @@ static void test_error_set_and_prefix(void **state)
 	assert_string_equal(floe_error_message(), "");
 }
 
+/* Context never changes the code the failing layer set (the cli's exit
+ * code and JSON error name come from it): nested prefixes, a message cut
+ * at its limit, and every code. A prefix without any error is EINVAL. */
+static void test_error_prefix_keeps_code(void **state)
+{
+	static const int codes[] = {FLOE_ENOMEM,  FLOE_EINVAL,    FLOE_EIO,      FLOE_ENOTFOUND,
+	                            FLOE_EEXISTS, FLOE_ECONFLICT, FLOE_ECORRUPT, FLOE_EUNSUPPORTED,
+	                            FLOE_EENGINE, FLOE_EBUSY,     FLOE_ECATALOG};
+	char big[2000];
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		floe_error_set(codes[i], "inner");
+		assert_int_equal(floe_error_prefix("b: "), codes[i]);
+		assert_int_equal(floe_error_prefix("a: "), codes[i]);
+		assert_string_equal(floe_error_message(), "a: b: inner");
+		assert_int_equal(floe_error_prefix("%s", big), codes[i]);
+		assert_int_equal(floe_error_code(), codes[i]);
+		assert_true(strlen(floe_error_message()) < 1024);
+		assert_string_not_equal(floe_error_name(codes[i]), "EUNKNOWN");
+	}
+	floe_error_clear();
+	assert_int_equal(floe_error_prefix("ctx: "), FLOE_EINVAL);
+	assert_string_equal(floe_error_message(), "ctx: ");
+	floe_error_clear();
+}
+
 static void test_buf_cap(void **state)
 {
 	floe_buf b;
@@ -383,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_set_and_prefix),
+	    cmocka_unit_test(test_error_prefix_keeps_code),
 	    cmocka_unit_test(test_buf_cap),
 	    cmocka_unit_test(test_buf_cap_exact),
 	    cmocka_unit_test(test_buf_put_after_failure),
