@@ -1,0 +1,62 @@
+/*
+ * libFuzzer driver for the Jinja lexer and parser (src/project/jinja_parse.c)
+ * through their public entries in include/floe/project.h: the first byte
+ * picks floe_jinja_load_macros (the whole template syntax; only macro,
+ * docs and materialization definitions are kept or rendered) or
+ * floe_jinja_eval (one expression, parsed and evaluated with the built-in
+ * functions and filters); the rest is the text. When the project layer
+ * splits, these are in include/floe/jinja.h and src/jinja/ under the same
+ * names (fuzz/CMakeLists.txt finds the files in either place). Built by
+ * fuzz/CMakeLists.txt (tests/fuzz.cmake); run by CTest.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "floe/base.h"
+
+/* the functions this driver needs, declared here so that the driver does
+ * not depend on which header holds them */
+typedef struct floe_jinja floe_jinja;
+int floe_jinja_new(floe_jinja **out);
+void floe_jinja_free(floe_jinja *j);
+int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name);
+int floe_jinja_eval(json_t **result, floe_jinja *j, const char *expr, const char *name);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	floe_base_init();
+	floe_log_set_level(FLOE_LOG_QUIET); /* log() in templates */
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	floe_jinja *j = NULL;
+	char *text;
+	if (size == 0)
+		return 0;
+	text = floe_strndup((const char *)data + 1, size - 1);
+	if (text == NULL || floe_jinja_new(&j) != 0) {
+		floe_free(text);
+		return 0;
+	}
+	if (data[0] & 1) {
+		json_t *v = NULL;
+		if (floe_jinja_eval(&v, j, text, "fuzz") == 0)
+			json_decref(v);
+	} else {
+		floe_jinja_load_macros(j, text, "fuzz.sql");
+	}
+	floe_jinja_free(j);
+	floe_free(text);
+	floe_error_clear();
+	return 0;
+}
