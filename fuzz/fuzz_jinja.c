@@ -1,29 +1,17 @@
 /*
- * libFuzzer driver for the Jinja lexer and parser (src/project/jinja_parse.c)
- * through their public entries in include/floe/project.h: the first byte
+ * libFuzzer driver for the Jinja lexer and parser (src/jinja/jinja_parse.c)
+ * through their public entries in include/floe/jinja.h: the first byte
  * picks floe_jinja_load_macros (the whole template syntax; only macro,
  * docs and materialization definitions are kept or rendered) or
  * floe_jinja_eval (one expression, parsed and evaluated with the built-in
- * functions and filters); the rest is the text. When the project layer
- * splits, these are in include/floe/jinja.h and src/jinja/ under the same
- * names (fuzz/CMakeLists.txt finds the files in either place). Built by
+ * functions and filters); the rest is the text. Built by
  * fuzz/CMakeLists.txt (tests/fuzz.cmake); run by CTest.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <jansson.h>
-
-#include "floe/base.h"
-
-/* the functions this driver needs, declared here so that the driver does
- * not depend on which header holds them */
-typedef struct floe_jinja floe_jinja;
-int floe_jinja_new(floe_jinja **out);
-void floe_jinja_free(floe_jinja *j);
-int floe_jinja_load_macros(floe_jinja *j, const char *text, const char *name);
-int floe_jinja_eval(json_t **result, floe_jinja *j, const char *expr, const char *name);
+#include "floe/jinja.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -1,23 +1,15 @@
 /*
- * libFuzzer driver for the YAML reader (floe_yaml_parse: libyaml events
- * into jansson values, anchors and aliases resolved, scalars typed), which
- * reads every dbt_project.yml, profiles.yml, packages.yml and properties
- * file. Today in src/project/yaml.c with its declaration in
- * include/floe/project.h; when the project layer splits, it is
- * src/dbt/yaml.c (the function keeps its name; fuzz/CMakeLists.txt finds
- * the file in either place). Built by fuzz/CMakeLists.txt; run by CTest.
+ * libFuzzer driver for the YAML reader (floe_yaml_parse in src/dbt/yaml.c:
+ * libyaml events into jansson values, anchors and aliases resolved,
+ * scalars typed), which reads every dbt_project.yml, profiles.yml,
+ * packages.yml, selectors.yml and properties file. Built by
+ * fuzz/CMakeLists.txt (tests/fuzz.cmake); run by CTest.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <jansson.h>
-
-#include "floe/base.h"
-
-/* the one function this driver needs, declared here so that the driver
- * does not depend on which header holds it */
-int floe_yaml_parse(json_t **out, const char *text, size_t len, const char *name);
+#include "dbt/dbt_yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
