@@ -1,9 +1,8 @@
 /*
  * libFuzzer driver for the Avro reader (floe_avro_reader_open/next), the
  * parser that reads manifests and manifest lists written by anyone.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *        fuzz/fuzz_avro.c src/avro/\*.c src/base/\*.c -ljansson -lz
- * Run:   ./a.out -max_total_time=300 -rss_limit_mb=1024 fuzz/corpus/avro
+ * Built by fuzz/CMakeLists.txt (tests/fuzz.cmake), run by CTest; longer:
+ *   build/fuzz/fuzz_avro -max_total_time=300 -rss_limit_mb=2048 NEW_DIR fuzz/corpus/avro
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,15 +10,6 @@
 #include "floe/avro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	floe_base_init();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

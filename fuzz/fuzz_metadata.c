@@ -3,10 +3,8 @@
  * manifest list decoders (floe_ice_metadata_parse, floe_ice_manifest_decode,
  * floe_ice_manifest_list_decode): the readers of files other engines write.
  * The first byte picks the parser, the rest is the file.
- * Build: clang -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *        fuzz/fuzz_metadata.c src/iceberg/\*.c src/avro/\*.c src/storage/\*.c \
- *        src/base/\*.c -ljansson -lz
- * Run:   ./a.out -max_total_time=300 -rss_limit_mb=1024 fuzz/corpus/metadata
+ * Built by fuzz/CMakeLists.txt (tests/fuzz.cmake), run by CTest; longer:
+ *   build/fuzz/fuzz_metadata -max_total_time=300 -rss_limit_mb=2048 NEW_DIR fuzz/corpus/metadata
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,15 +12,6 @@
 #include "floe/iceberg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	floe_base_init();
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (data[0] % 3) {
 	case 0: {
 		floe_ice_metadata *m = NULL;
-		floe_buf out = FLOE_BUF_INIT;
+		floe_buf out = FLOE_BUF_INIT_MAX(64 << 20); /* far more than the input */
 		if (floe_ice_metadata_parse(&m, (const char *)data + 1, size - 1, "fuzz") == 0) {
 			floe_ice_schema *s = NULL;
 			floe_ice_metadata_serialize(m, &out);

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Install what floe needs to build and test on Debian 12: Debian packages via
 # apt-get (only those missing), DuckDB via scripts/fetch-duckdb.sh, and with
-# --test the pinned npm test tools under tests/.
+# --test strace, clang (the fuzz drivers) and the pinned npm test tools
+# under tests/.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="build-essential cmake pkg-config zlib1g-dev libjansson-dev libsqlite3-dev \
 libcmocka-dev libyaml-dev sqlite3 nodejs npm ca-certificates"
-# the crash tests kill floe at every system call through strace
-[ "${1:-}" = "--test" ] && pkgs="$pkgs strace"
+# the crash tests kill floe at every system call through strace; the fuzz
+# drivers need clang (Debian's brings libFuzzer, libclang-rt-*-dev)
+[ "${1:-}" = "--test" ] && pkgs="$pkgs strace clang"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

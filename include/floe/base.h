@@ -31,8 +31,10 @@ enum {
 /*
  * One thread-local "last error": a code and a one-line message.
  * floe_error_set() replaces it and returns `code` so callers can write
- * `return floe_error_set(FLOE_EINVAL, "...")`. floe_error_prefix() keeps the
- * code and puts context in front of the message ("table marts.x: " + old).
+ * `return floe_error_set(FLOE_EINVAL, "...")`. floe_error_prefix() puts
+ * context in front of the message ("table marts.x: " + old, cut at 1 KiB)
+ * and keeps and returns the code the failing layer set (FLOE_EINVAL when
+ * none was set): the cli's exit code and JSON error name come from it.
  */
 int floe_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int floe_error_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -80,29 +82,58 @@ void floe_base_init(void);
 bool floe_fault_io_hit(void);
 void floe_fault_io_set(long n);
 
-/* ---- growable buffer with a hard cap (curl's dynbuf habit) ---- */
+/* ---- growable buffer with a hard cap (curl's dynbuf habit) ----
+ *
+ * A buffer fails safe: the first put that fails (allocation failure, or the
+ * content would pass the cap) frees the memory and marks the buffer failed;
+ * from then on ptr is NULL, len is 0 and every put (and grow) fails with the
+ * first failure's code, and floe_buf_detach() returns NULL. So a caller that
+ * checks only its last put, or the detach, never sees (or runs) a truncated
+ * string. floe_buf_reset() and floe_buf_free() start the buffer afresh.
+ *
+ * Treat the fields as read-only outside src/base, except that a caller that
+ * grew the buffer may write into [ptr + len, ptr + len + extra) and then
+ * advance len by what it wrote. ptr is NULL while nothing has been put. */
 typedef struct {
-	char *ptr; /* NUL-terminated when len > 0 or after any put */
-	size_t len;
-	size_t cap;
+	char *ptr;  /* NUL-terminated after any successful put; NULL when empty or failed */
+	size_t len; /* bytes of content, not counting the NUL */
+	size_t cap; /* bytes allocated */
 	size_t max; /* hard cap on len; 0 means FLOE_BUF_DEFAULT_MAX */
+	int err;    /* 0, or the (negative) code of the first failed put */
 } floe_buf;
 
+/* The cap of a buffer made with FLOE_BUF_INIT or floe_buf_init(b, 0): the
+ * content may be at most 2 GiB. Buffers that grow from input should say
+ * their own cap (FLOE_BUF_INIT_MAX, floe_buf_init). */
 #define FLOE_BUF_DEFAULT_MAX ((size_t)1 << 31)
-#define FLOE_BUF_INIT                                                                              \
+#define FLOE_BUF_INIT_MAX(max)                                                                     \
 	{                                                                                          \
-		NULL, 0, 0, 0                                                                      \
+		NULL, 0, 0, (max), 0                                                               \
 	}
+#define FLOE_BUF_INIT FLOE_BUF_INIT_MAX(0)
 
+/* An empty buffer whose content may be at most max bytes (0: the default). */
 void floe_buf_init(floe_buf *b, size_t max);
+/* Append; 0, or a negative code: FLOE_ENOMEM, FLOE_EINVAL when the content
+ * would pass the cap (len == max is allowed), or the code of an earlier
+ * failure. On failure the buffer is freed and failed (see above). */
 int floe_buf_put(floe_buf *b, const void *data, size_t len);
 int floe_buf_puts(floe_buf *b, const char *s);
 int floe_buf_putc(floe_buf *b, char c);
 int floe_buf_printf(floe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int floe_buf_grow(floe_buf *b, size_t extra); /* ensure room for extra bytes */
-void floe_buf_reset(floe_buf *b);             /* len = 0, keeps memory */
+/* Ensure room for extra more bytes (and the NUL) without changing len; a
+ * failure fails the buffer as a put does. */
+int floe_buf_grow(floe_buf *b, size_t extra);
+/* 0 while every put succeeded, else the code of the first failure. */
+int floe_buf_error(const floe_buf *b);
+/* len = 0 and no failure; keeps the memory (a failed buffer has none). */
+void floe_buf_reset(floe_buf *b);
+/* Release the memory; the buffer is empty, not failed, and keeps its cap. */
 void floe_buf_free(floe_buf *b);
-/* Hand the memory to the caller (free with floe_free); buffer is reset. */
+/* Hand the content to the caller as a NUL-terminated string (free with
+ * floe_free; "" for an empty buffer) and set *len_out to its length; the
+ * buffer is emptied. NULL when the buffer failed (its code is then the last
+ * error; the buffer stays failed) or the copy of "" cannot be made. */
 char *floe_buf_detach(floe_buf *b, size_t *len_out);
 /* Append s as a SQL string literal ('...' with quotes doubled). */
 int floe_buf_put_sql_string(floe_buf *b, const char *s);

@@ -50,9 +50,30 @@ int cli_engine(floe_cli *cli, floe_engine **out);
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define CLI_EUSAGE 1000
 
+/* Exit codes of floe, one per kind of failure a script may act on (listed
+ * in `floe --help` and README.md; keep them stable). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,  /* bad input, a SQL error, failed dbt nodes, corrupt file */
+	CLI_EXIT_USAGE = 2,    /* bad verb, option or argument */
+	CLI_EXIT_NOTFOUND = 3, /* FLOE_ENOTFOUND */
+	CLI_EXIT_CONFLICT = 4, /* FLOE_EEXISTS, FLOE_ECONFLICT, FLOE_EBUSY */
+	CLI_EXIT_IO = 5,       /* FLOE_EIO, FLOE_ECATALOG */
+	CLI_EXIT_INTERNAL = 6  /* FLOE_ENOMEM, a code floe does not know */
+};
+/* The exit code of a failure with this code (CLI_EUSAGE or FLOE_E*). */
+int cli_exit_code(int code);
+
 /* output.c */
 void cli_print_rows(const floe_engine_rows *r);
 void cli_print_json(json_t *j); /* steals the reference */
+/* The one error line of a failed command on stderr, "floe: error: MSG"
+ * (DuckDB's advice sections cut, its lines joined with " | "). */
+void cli_print_error(const char *msg);
+/* The error as JSON on stdout, for --json:
+ * {"error": {"code": "ENOTFOUND", "message": "MSG"}}, the code being
+ * floe_error_name(code), or "EUSAGE" for CLI_EUSAGE; MSG as on stderr. */
+void cli_print_json_error(int code, const char *msg);
 double cli_seconds_since(int64_t start_us);
 void cli_status(const char *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -192,6 +192,16 @@ static void print_help(const cli_cmd *cmd)
 	printf("\nglobal options:\n");
 	print_opts(global_opts);
 	printf("\n'floe <verb> --help' shows a verb's options.\n");
+	printf("\nexit codes:\n"
+	       "  0  success\n"
+	       "  1  failure: bad input, a SQL error, failed dbt nodes, a corrupt file\n"
+	       "  2  usage: unknown verb or option, missing or extra argument\n"
+	       "  3  not found: table, namespace, view, file, snapshot\n"
+	       "  4  conflict: already exists, a concurrent commit won, catalog locked\n"
+	       "  5  I/O: storage or catalog database failed\n"
+	       "  6  internal: out of memory, or an error floe does not classify\n"
+	       "\nWith --json a failure also prints {\"error\": {\"code\": \"ENOTFOUND\", "
+	       "\"message\": \"...\"}} on stdout.\n");
 }
 
 /* Split argv into positionals and options checked against the verb's and
@@ -262,31 +272,57 @@ static int parse_args(cli_args *a, const cli_cmd *cmd, int argc, char **argv, in
 	return 0;
 }
 
-/* One line: DuckDB's multi-line messages are cut before their advice
- * sections and their remaining lines joined. */
-static void print_error(const char *msg)
+int cli_exit_code(int code)
 {
-	static const char *cuts[] = {"\nPossible fixes", "\nThe search space",
-	                             "\n  file = ", "\nCandidate bindings"};
-	size_t n = strlen(msg);
-	fputs("floe: error: ", stderr);
-	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
-		const char *c = strstr(msg, cuts[i]);
-		if (c && (size_t)(c - msg) < n)
-			n = (size_t)(c - msg);
+	switch (code) {
+	case FLOE_OK: return CLI_EXIT_OK;
+	case CLI_EUSAGE: return CLI_EXIT_USAGE;
+	case FLOE_ENOTFOUND: return CLI_EXIT_NOTFOUND;
+	case FLOE_EEXISTS:
+	case FLOE_ECONFLICT:
+	case FLOE_EBUSY: return CLI_EXIT_CONFLICT;
+	case FLOE_EIO:
+	case FLOE_ECATALOG: return CLI_EXIT_IO;
+	case FLOE_EINVAL:
+	case FLOE_ECORRUPT:
+	case FLOE_EUNSUPPORTED:
+	case FLOE_EENGINE: return CLI_EXIT_FAILURE;
+	default: return CLI_EXIT_INTERNAL; /* FLOE_ENOMEM, a code floe lacks */
 	}
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		if (msg[i] == '\n') {
-			while (i + 1 < n && msg[i + 1] == '\n')
-				i++;
-			fputs(" | ", stderr);
-		} else {
-			fputc(msg[i], stderr);
-		}
-	}
-	fputc('\n', stderr);
+}
+
+/* The code a verb failed with: the one it returned, which its callers
+ * kept (floe_error_prefix keeps it too); the last error's when the verb
+ * returned something that is not a code. */
+static int failure_code(int rc)
+{
+	if (rc == CLI_EUSAGE || (rc < 0 && strcmp(floe_error_name(rc), "EUNKNOWN") != 0))
+		return rc;
+	return floe_error_code() < 0 ? floe_error_code() : FLOE_EINVAL;
+}
+
+/* --json anywhere before "--": errors found before the options are parsed
+ * are JSON documents too */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+/* A usage error: "floe: MSG" on stderr, or with the verb whose usage to
+ * show "floe VERB: MSG" and its usage line; with --json also the JSON error. */
+static int usage_failure(bool json, const cli_cmd *usage_of, const char *msg)
+{
+	if (usage_of)
+		fprintf(stderr, "floe %s: %s\nusage: floe %s\n", usage_of->name, msg,
+		        usage_of->usage);
+	else
+		fprintf(stderr, "floe: %s\n", msg);
+	if (json)
+		cli_print_json_error(CLI_EUSAGE, msg);
+	return CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -295,6 +331,7 @@ int main(int argc, char **argv)
 	cli_args args;
 	const cli_cmd *cmd = NULL;
 	const char *v;
+	bool json = wants_json(argc, argv);
 	int rc, verb_at = 0;
 	floe_base_init();
 
@@ -315,9 +352,10 @@ int main(int argc, char **argv)
 			if (strcmp(c->name, argv[verb_at]) == 0)
 				cmd = c;
 		if (cmd == NULL) {
-			fprintf(stderr, "floe: unknown verb '%s' (see 'floe --help')\n",
-			        argv[verb_at]);
-			return 2;
+			char msg[256];
+			snprintf(msg, sizeof(msg), "unknown verb '%s' (see 'floe --help')",
+			         argv[verb_at]);
+			return usage_failure(json, NULL, msg);
 		}
 	}
 	/* parse everything but the verb itself */
@@ -332,13 +370,11 @@ int main(int argc, char **argv)
 	} else {
 		rc = parse_args(&args, NULL, argc, argv, 1);
 	}
-	if (rc) {
-		fprintf(stderr, "floe: %s\n", floe_error_message());
-		return 2;
-	}
+	if (rc)
+		return usage_failure(json, NULL, floe_error_message());
 	if (cmd == NULL || cli_flag(&args, "--help")) {
 		print_help(cmd);
-		return cmd == NULL && !cli_flag(&args, "--help") ? 2 : 0;
+		return cmd == NULL && !cli_flag(&args, "--help") ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 
 	cli.warehouse = cli_opt_get(&args, "--warehouse");
@@ -358,21 +394,20 @@ int main(int argc, char **argv)
 		floe_log_set_level(FLOE_LOG_DEBUG);
 	if ((v = cli_opt_get(&args, "--threads")) != NULL) {
 		int64_t t;
-		if (floe_parse_i64(&t, v) != 0 || t < 1 || t > 1024) {
-			fprintf(stderr, "floe: --threads needs a number from 1 to 1024\n");
-			return 2;
-		}
+		if (floe_parse_i64(&t, v) != 0 || t < 1 || t > 1024)
+			return usage_failure(json, NULL, "--threads needs a number from 1 to 1024");
 		cli.threads = (int)t;
 	}
 
 	rc = cmd->run(&cli, &args);
 	if (rc == CLI_EUSAGE) {
-		fprintf(stderr, "floe %s: %s\nusage: floe %s\n", cmd->name, floe_error_message(),
-		        cmd->usage);
-		rc = 2;
+		rc = usage_failure(cli.json, cmd, floe_error_message());
 	} else if (rc != 0) {
-		print_error(floe_error_message());
-		rc = 1;
+		int code = failure_code(rc);
+		cli_print_error(floe_error_message());
+		if (cli.json)
+			cli_print_json_error(code, floe_error_message());
+		rc = cli_exit_code(code);
 	}
 	floe_engine_free(cli.eng);
 	floe_catalog_free(cli.cat);

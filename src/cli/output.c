@@ -1,6 +1,7 @@
 /*
- * Terminal output of the cli: result tables (psql-like), JSON documents and
- * dbt-style status lines ("OK  created seeds.raw_orders ... [0.04s]").
+ * Terminal output of the cli: result tables (psql-like), JSON documents,
+ * dbt-style status lines ("OK  created seeds.raw_orders ... [0.04s]") and
+ * the one error of a failed command (a line on stderr, a JSON document).
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +69,59 @@ void cli_print_json(json_t *j)
 		fputc('\n', stdout);
 	}
 	json_decref(j);
+}
+
+/* msg on one line: DuckDB's multi-line messages are cut before their
+ * advice sections and their remaining lines joined with " | ". Into b
+ * (capped); 0 or the buffer's failure. */
+static int one_line(floe_buf *b, const char *msg)
+{
+	static const char *cuts[] = {"\nPossible fixes", "\nThe search space",
+	                             "\n  file = ", "\nCandidate bindings"};
+	size_t n = strlen(msg);
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		const char *c = strstr(msg, cuts[i]);
+		if (c && (size_t)(c - msg) < n)
+			n = (size_t)(c - msg);
+	}
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (msg[i] == '\n') {
+			while (i + 1 < n && msg[i + 1] == '\n')
+				i++;
+			rc = floe_buf_puts(b, " | ");
+		} else {
+			rc = floe_buf_putc(b, msg[i]);
+		}
+	}
+	return rc ? rc : floe_buf_put(b, "", 0);
+}
+
+/* Room for the longest last error (1 KiB) with every byte a line break. */
+#define ERROR_LINE_MAX 4096
+
+void cli_print_error(const char *msg)
+{
+	floe_buf b = FLOE_BUF_INIT_MAX(ERROR_LINE_MAX);
+	/* out of memory: the message as it is beats none */
+	fprintf(stderr, "floe: error: %s\n", one_line(&b, msg) == 0 ? b.ptr : msg);
+	floe_buf_free(&b);
+}
+
+void cli_print_json_error(int code, const char *msg)
+{
+	floe_buf b = FLOE_BUF_INIT_MAX(ERROR_LINE_MAX);
+	const char *name = code == CLI_EUSAGE ? "EUSAGE" : floe_error_name(code);
+	json_t *doc = json_pack("{s:{s:s,s:s}}", "error", "code", name, "message",
+	                        one_line(&b, msg) == 0 ? b.ptr : msg);
+	if (doc == NULL) /* no memory for JSON: the same document, by hand */
+		printf("{\n  \"error\": {\n    \"code\": \"%s\",\n    \"message\": \"out of "
+		       "memory\"\n  }\n}\n",
+		       name);
+	cli_print_json(doc);
+	floe_buf_free(&b);
 }
 
 double cli_seconds_since(int64_t start_us)

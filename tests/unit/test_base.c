@@ -26,6 +26,34 @@ static void test_error_set_and_prefix(void **state)
 	assert_string_equal(floe_error_message(), "");
 }
 
+/* Context never changes the code the failing layer set (the cli's exit
+ * code and JSON error name come from it): nested prefixes, a message cut
+ * at its limit, and every code. A prefix without any error is EINVAL. */
+static void test_error_prefix_keeps_code(void **state)
+{
+	static const int codes[] = {FLOE_ENOMEM,  FLOE_EINVAL,    FLOE_EIO,      FLOE_ENOTFOUND,
+	                            FLOE_EEXISTS, FLOE_ECONFLICT, FLOE_ECORRUPT, FLOE_EUNSUPPORTED,
+	                            FLOE_EENGINE, FLOE_EBUSY,     FLOE_ECATALOG};
+	char big[2000];
+	(void)state;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		floe_error_set(codes[i], "inner");
+		assert_int_equal(floe_error_prefix("b: "), codes[i]);
+		assert_int_equal(floe_error_prefix("a: "), codes[i]);
+		assert_string_equal(floe_error_message(), "a: b: inner");
+		assert_int_equal(floe_error_prefix("%s", big), codes[i]);
+		assert_int_equal(floe_error_code(), codes[i]);
+		assert_true(strlen(floe_error_message()) < 1024);
+		assert_string_not_equal(floe_error_name(codes[i]), "EUNKNOWN");
+	}
+	floe_error_clear();
+	assert_int_equal(floe_error_prefix("ctx: "), FLOE_EINVAL);
+	assert_string_equal(floe_error_message(), "ctx: ");
+	floe_error_clear();
+}
+
 static void test_buf_cap(void **state)
 {
 	floe_buf b;
@@ -35,11 +63,120 @@ static void test_buf_cap(void **state)
 	assert_int_equal(floe_buf_printf(&b, "%d", 123), 0);
 	assert_string_equal(b.ptr, "abcd123");
 	assert_int_equal(floe_buf_puts(&b, "xy"), FLOE_EINVAL);
-	assert_int_equal(b.len, 7);
+	/* the failed put took everything with it: nothing truncated survives */
+	assert_null(b.ptr);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(floe_buf_error(&b), FLOE_EINVAL);
 	floe_buf_reset(&b);
+	assert_int_equal(floe_buf_error(&b), 0);
 	assert_int_equal(floe_buf_put_sql_string(&b, "it's"), 0);
 	assert_string_equal(b.ptr, "'it''s'");
 	floe_buf_free(&b);
+}
+
+/* The cap is the largest length: exactly max bytes fit, one more does not,
+ * whichever put gets there (put, putc, printf, grow). */
+static void test_buf_cap_exact(void **state)
+{
+	floe_buf b = FLOE_BUF_INIT_MAX(5);
+	(void)state;
+	assert_int_equal(floe_buf_put(&b, "abcde", 5), 0);
+	assert_int_equal(b.len, 5);
+	assert_string_equal(b.ptr, "abcde");
+	assert_int_equal(floe_buf_put(&b, "", 0), 0); /* nothing more is fine */
+	assert_int_equal(floe_buf_putc(&b, 'f'), FLOE_EINVAL);
+	assert_int_equal(floe_buf_error(&b), FLOE_EINVAL);
+	floe_buf_free(&b);
+	assert_int_equal(b.max, 5); /* free keeps the cap */
+	assert_int_equal(floe_buf_printf(&b, "%s", "abcdef"), FLOE_EINVAL);
+	assert_null(b.ptr);
+	floe_buf_reset(&b);
+	assert_int_equal(floe_buf_printf(&b, "%s", "abcd"), 0);
+	assert_int_equal(floe_buf_grow(&b, 1), 0);
+	assert_int_equal(floe_buf_grow(&b, 2), FLOE_EINVAL);
+	assert_int_equal(floe_buf_put(&b, "e", 1), FLOE_EINVAL); /* still failed */
+	floe_buf_free(&b);
+	/* a size that wraps around is refused, not trusted */
+	floe_buf_init(&b, 0);
+	assert_int_equal(floe_buf_puts(&b, "x"), 0);
+	assert_int_equal(floe_buf_grow(&b, SIZE_MAX), FLOE_EINVAL);
+	assert_int_equal(floe_buf_grow(&b, FLOE_BUF_DEFAULT_MAX), FLOE_EINVAL);
+	floe_buf_free(&b);
+}
+
+/* After a failed put every later put fails with the first code, the
+ * content stays empty and detach refuses: a statement with a piece missing
+ * cannot come out of it, even when only the last put is checked. */
+static void test_buf_put_after_failure(void **state)
+{
+	floe_buf b = FLOE_BUF_INIT_MAX(16);
+	size_t len = 99;
+	(void)state;
+	assert_int_equal(floe_buf_puts(&b, "DELETE FROM t "), 0);
+	assert_int_equal(floe_buf_puts(&b, "WHERE id = 1"), FLOE_EINVAL);
+	floe_error_clear();
+	assert_int_equal(floe_buf_puts(&b, ";"), FLOE_EINVAL);
+	assert_int_equal(floe_error_code(), FLOE_EINVAL); /* restated */
+	assert_int_equal(floe_buf_putc(&b, 'x'), FLOE_EINVAL);
+	assert_int_equal(floe_buf_printf(&b, "%d", 1), FLOE_EINVAL);
+	assert_int_equal(floe_buf_put_sql_ident(&b, "a"), FLOE_EINVAL);
+	assert_int_equal(floe_buf_put_sql_string(&b, "a"), FLOE_EINVAL);
+	assert_int_equal(floe_buf_grow(&b, 0), FLOE_EINVAL);
+	assert_null(b.ptr);
+	assert_int_equal(b.len, 0);
+	assert_null(floe_buf_detach(&b, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(floe_buf_error(&b), FLOE_EINVAL); /* detach keeps it failed */
+	floe_buf_free(&b);
+	assert_int_equal(floe_buf_error(&b), 0);
+	/* a fresh buffer detaches "" when empty */
+	{
+		char *s = floe_buf_detach(&b, &len);
+		assert_non_null(s);
+		assert_string_equal(s, "");
+		assert_int_equal(len, 0);
+		floe_free(s);
+	}
+}
+
+/* FLOE_FAULT_ALLOC in the middle of a sequence of puts: from the failed
+ * allocation on, the buffer is empty and failed, whatever comes after;
+ * every N up to the number of allocations the sequence makes. */
+static void test_buf_alloc_fault_sweep(void **state)
+{
+	long n;
+	(void)state;
+	for (n = 1;; n++) {
+		floe_buf b = FLOE_BUF_INIT_MAX(1 << 20);
+		int first = 0, rc;
+		long left;
+		floe_fault_alloc_set(n);
+		for (int i = 0; i < 200; i++) {
+			rc = i % 3 == 0   ? floe_buf_printf(&b, "%d,", i)
+			     : i % 3 == 1 ? floe_buf_put_sql_string(&b, "o'clock")
+			                  : floe_buf_puts(&b, "0123456789abcdefghij");
+			if (rc && first == 0)
+				first = rc;
+			if (first) {
+				assert_int_equal(rc, FLOE_ENOMEM);
+				assert_null(b.ptr);
+				assert_int_equal(b.len, 0);
+			}
+		}
+		left = floe_fault_alloc_left();
+		floe_fault_alloc_set(0);
+		if (left > 0) { /* the sequence ended before the Nth allocation */
+			assert_int_equal(first, 0);
+			assert_non_null(b.ptr);
+			floe_buf_free(&b);
+			break;
+		}
+		assert_int_equal(first, FLOE_ENOMEM);
+		assert_int_equal(floe_buf_error(&b), FLOE_ENOMEM);
+		assert_null(floe_buf_detach(&b, NULL));
+		floe_buf_free(&b);
+	}
+	assert_true(n > 5); /* the sequence grew the buffer several times */
 }
 
 static void test_parse_i64(void **state)
@@ -274,7 +411,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_set_and_prefix),
+	    cmocka_unit_test(test_error_prefix_keeps_code),
 	    cmocka_unit_test(test_buf_cap),
+	    cmocka_unit_test(test_buf_cap_exact),
+	    cmocka_unit_test(test_buf_put_after_failure),
+	    cmocka_unit_test(test_buf_alloc_fault_sweep),
 	    cmocka_unit_test(test_parse_i64),
 	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_uuid),

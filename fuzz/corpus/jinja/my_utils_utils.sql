@@ -1,0 +1,7 @@
+0{% macro shout(s) -%}
+    upper({{ s }}) || '!'
+{%- endmacro %}
+
+{% test is_positive(model, column_name) %}
+select * from {{ model }} where {{ column_name }} <= 0
+{% endtest %}
