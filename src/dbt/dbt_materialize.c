@@ -415,7 +415,9 @@ static int check_contract(dbt_worker *w, dbt_node *n)
 			floe_buf_printf(&bad, "%s%s: in the query, not declared",
 			                bad.len ? "; " : "", r->rows[k][0]);
 	}
-	if (bad.len)
+	if (floe_buf_error(&bad)) /* a failed buffer is empty: never a met contract */
+		rc = floe_buf_error(&bad);
+	else if (bad.len)
 		rc = floe_error_set(FLOE_EINVAL, "contract of %s is not met: %s", n->name, bad.ptr);
 	floe_buf_free(&bad);
 	floe_engine_rows_free(r);
@@ -455,12 +457,18 @@ static int incremental_query(dbt_worker *w, dbt_node *n, char **query, floe_writ
 		    floe_buf_printf(&cond, "%sn.\"%s\" = t.\"%s\"", i ? " AND " : "",
 		                    json_string_value(k), json_string_value(k));
 	}
-	q = floe_asprintf("SELECT * FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM (%s\n) AS n "
-	                  "WHERE %s) UNION ALL BY NAME SELECT * FROM (%s\n) AS n",
-	                  rel, *query, cond.ptr ? cond.ptr : "false", *query);
-	if (q == NULL)
-		rc = FLOE_ENOMEM;
-	else {
+	/* a failed condition buffer must not become "false" (every old row
+	 * kept next to its replacement) */
+	rc = floe_buf_error(&cond);
+	if (rc == 0) {
+		q = floe_asprintf(
+		    "SELECT * FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM (%s\n) AS n "
+		    "WHERE %s) UNION ALL BY NAME SELECT * FROM (%s\n) AS n",
+		    rel, *query, cond.ptr ? cond.ptr : "false", *query);
+		if (q == NULL)
+			rc = FLOE_ENOMEM;
+	}
+	if (rc == 0) {
 		floe_free(*query);
 		*query = q;
 		*mode = FLOE_WRITE_REPLACE;
