@@ -31,7 +31,7 @@ stall_insert c.t1
 floe drop c.t1 >/dev/null
 floe sql "CREATE TABLE c.t1 AS SELECT 100::BIGINT AS x" >/dev/null
 release_insert 7
-assert_eq "insert racing a re-create fails" 1 "$INS_RC"
+assert_eq "insert racing a re-create fails (exit 4, conflict)" 4 "$INS_RC"
 grep -qF "table c.t1 was dropped and re-created during the write" "$WORK/ins.err" && pass ||
     fail "re-create error: $(cat "$WORK/ins.err")"
 assert_eq "re-created table keeps its own rows" "100" "$(scalar "SELECT string_agg(x::VARCHAR, ',' ORDER BY x) FROM c.t1")"
@@ -42,7 +42,7 @@ floe sql "CREATE TABLE c.t2 AS SELECT 1::BIGINT AS x" >/dev/null
 stall_insert c.t2
 floe sql "CREATE OR REPLACE TABLE c.t2 AS SELECT 'a' AS y" >/dev/null
 release_insert 7
-assert_eq "insert racing a schema change fails" 1 "$INS_RC"
+assert_eq "insert racing a schema change fails (exit 4, conflict)" 4 "$INS_RC"
 grep -qF "schema of table c.t2 changed during the write" "$WORK/ins.err" && pass ||
     fail "schema change error: $(cat "$WORK/ins.err")"
 assert_eq "no NULL rows landed" "1|0" "$(scalar "SELECT count(*)::VARCHAR || '|' || count(*) FILTER (WHERE y IS NULL)::VARCHAR FROM c.t2")"
