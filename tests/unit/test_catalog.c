@@ -621,6 +621,113 @@ static void test_alloc_faults(void **state)
 	floe_ice_schema_free(s);
 }
 
+/* View metadata (iceberg layer, view spec v1): a new view and a second
+ * version, read back; what other engines wrote survives; broken documents
+ * are refused; every allocation that fails fails the build of a version. */
+static void test_view_metadata(void **state)
+{
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s, *got = NULL;
+	floe_ice_view *v1 = NULL, *v2 = NULL, *back = NULL, *bad = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	const json_t *j, *ver;
+	(void)state;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	assert_int_equal(floe_ice_view_add_version(&v1, NULL, "file:///w/ns/v", "a.b", "SELECT 1",
+	                                           "duckdb", s, 1000),
+	                 0);
+	assert_int_equal(floe_ice_view_current_version_id(v1), 1);
+	assert_int_equal(
+	    floe_ice_view_add_version(&v2, v1, NULL, "a.b", "SELECT 2", "duckdb", s, 2000), 0);
+	assert_int_equal(floe_ice_view_current_version_id(v1), 1); /* base unchanged */
+	assert_int_equal(floe_ice_view_serialize(v2, &b), 0);
+	assert_int_equal(floe_ice_view_parse(&back, b.ptr, b.len, "v.json"), 0);
+	assert_string_equal(floe_ice_view_uuid(back), floe_ice_view_uuid(v1));
+	assert_string_equal(floe_ice_view_location(back), "file:///w/ns/v");
+	assert_int_equal(floe_ice_view_current_version_id(back), 2);
+	assert_string_equal(floe_ice_view_sql(back, "duckdb"), "SELECT 2");
+	assert_int_equal(floe_ice_view_schema(back, &got), 0);
+	assert_true(floe_ice_schema_equal(got, s));
+	j = floe_ice_view_json(back);
+	assert_int_equal(json_integer_value(json_object_get(j, "format-version")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "versions")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "schemas")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "version-log")), 2);
+	assert_true(json_is_object(json_object_get(j, "properties")));
+	ver = json_array_get(json_object_get(j, "versions"), 1);
+	assert_int_equal(json_integer_value(json_object_get(ver, "schema-id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(ver, "timestamp-ms")), 2000);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(ver, "default-namespace"), 1)), "b");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(ver, "representations"), 0), "dialect")),
+	    "duckdb");
+	floe_buf_free(&b);
+	floe_ice_schema_free(got);
+	floe_ice_view_free(back);
+	/* another engine's view: its dialect is preferred only when asked */
+	{
+		const char *spark =
+		    "{\"view-uuid\":\"u\",\"format-version\":1,\"location\":\"s3://b/v\","
+		    "\"current-version-id\":1,\"properties\":{\"comment\":\"c\"},\"versions\":[{"
+		    "\"version-id\":1,\"timestamp-ms\":1,\"schema-id\":1,\"summary\":{},"
+		    "\"default-namespace\":[\"d\"],\"representations\":[{\"type\":\"sql\","
+		    "\"sql\":\"SELECT s\",\"dialect\":\"spark\"},{\"type\":\"sql\",\"sql\":"
+		    "\"SELECT t\",\"dialect\":\"trino\"}]}],\"schemas\":[{\"schema-id\":1,"
+		    "\"type\":\"struct\",\"fields\":[]}],\"version-log\":[{\"timestamp-ms\":1,"
+		    "\"version-id\":1}]}";
+		assert_int_equal(floe_ice_view_parse(&back, spark, strlen(spark), "s.json"), 0);
+		assert_string_equal(floe_ice_view_sql(back, "trino"), "SELECT t");
+		assert_string_equal(floe_ice_view_sql(back, "duckdb"), "SELECT s");
+		floe_ice_view_free(v2);
+		assert_int_equal(
+		    floe_ice_view_add_version(&v2, back, NULL, "d", "SELECT 3", "duckdb", s, 5), 0);
+		j = floe_ice_view_json(v2);
+		assert_string_equal(
+		    json_string_value(json_object_get(json_object_get(j, "properties"), "comment")),
+		    "c");
+		assert_int_equal(floe_ice_view_current_version_id(v2), 2);
+		/* the new schema gets an id none has */
+		assert_int_equal(
+		    json_integer_value(json_object_get(
+		        json_array_get(json_object_get(j, "schemas"), 1), "schema-id")),
+		    2);
+		floe_ice_view_free(back);
+	}
+	/* refused: not JSON, another format-version, no current version */
+	assert_int_equal(floe_ice_view_parse(&bad, "{", 1, "x"), FLOE_ECORRUPT);
+	assert_int_equal(floe_ice_view_parse(&bad, "{\"format-version\":2}", 20, "x"),
+	                 FLOE_EUNSUPPORTED);
+	{
+		const char *nocur = "{\"view-uuid\":\"u\",\"format-version\":1,\"location\":\"l\","
+		                    "\"current-version-id\":3,\"versions\":[],\"schemas\":[],"
+		                    "\"version-log\":[]}";
+		assert_int_equal(floe_ice_view_parse(&bad, nocur, strlen(nocur), "x"),
+		                 FLOE_ECORRUPT);
+		assert_non_null(strstr(floe_error_message(), "no current version"));
+	}
+	assert_null(bad);
+	floe_error_clear();
+	for (long n = 1; n < 200; n++) {
+		floe_ice_view *out = NULL;
+		int rc;
+		floe_fault_alloc_set(n);
+		rc = floe_ice_view_add_version(&out, v2, NULL, "d", "SELECT 4", "duckdb", s, 6);
+		floe_fault_alloc_set(0);
+		assert_true(rc == 0 || rc == FLOE_ENOMEM);
+		assert_true((rc == 0) == (out != NULL));
+		floe_ice_view_free(out);
+		floe_error_clear();
+		if (rc == 0)
+			break;
+	}
+	floe_ice_view_free(v1);
+	floe_ice_view_free(v2);
+	floe_ice_schema_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +741,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup_fs, teardown),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_view_metadata),
 	    cmocka_unit_test_setup_teardown(test_name_case, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_name_case, setup_fs, teardown),
 	    cmocka_unit_test_setup_teardown(test_locations, setup_sql, teardown),
