@@ -751,5 +751,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_fs, teardown),
 	};
+	floe_base_init(); /* jansson through the allocation seam too */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
