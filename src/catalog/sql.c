@@ -4,8 +4,8 @@
  * 8), so that other implementations can open the same catalog, written once
  * over the SQL driver interface (sqldrv.h): SQLite (sqlite.c) and
  * PostgreSQL (pg.c) differ only in their drivers. Commits are a
- * compare-and-swap UPDATE on metadata_location in a transaction: the row
- * count says who won. Views are rows with iceberg_type = 'VIEW' (the V1
+ * compare-and-swap UPDATE on metadata_location (one statement, so one
+ * transaction): the row count says who won. Views are rows with iceberg_type = 'VIEW' (the V1
  * layout); a V0 catalog (no iceberg_type column, as older JdbcCatalogs made
  * it) holds tables only. The tables are created only when missing.
  */
@@ -220,7 +220,8 @@ static int sql_open(floe_catalog *c, const char *spec, catalog_mode mode)
 		if ((a.location = path = sqlite_path(c, spec)) == NULL)
 			return FLOE_ENOMEM;
 	} else {
-		return floe_error_set(FLOE_EUNSUPPORTED, "PostgreSQL catalogs are not built in");
+		j->drv = &floe_sqldrv_pg;
+		a.location = spec;
 	}
 	rc = j->drv->open(&j->conn, &a);
 	floe_free(path);
@@ -501,7 +502,9 @@ static int tbl_create(floe_catalog *c, const char *ns, const char *name, const c
 }
 
 /* The compare-and-swap: the row moves from old_loc to loc only if it is
- * still at old_loc; one row changed is a win. */
+ * still at old_loc; one row changed is a win. One UPDATE statement, a
+ * transaction of its own (one round trip to a server): a writer that
+ * waits for another's row lock re-reads the row and finds it moved. */
 static int swap_row(floe_catalog *c, const char *ns, const char *name, const char *old_loc,
                     const char *loc, const char *filter)
 {
@@ -514,14 +517,8 @@ static int swap_row(floe_catalog *c, const char *ns, const char *name, const cha
 	         "WHERE catalog_name = ? AND table_namespace = ? AND table_name = ? AND "
 	         "metadata_location = ?%s",
 	         filter);
-	if ((rc = begin(c)) != 0)
-		return rc;
 	rc = exec(c, sql, 6, p, &changed);
-	if (rc == 0 && changed != 1) {
-		J(c)->drv->rollback(J(c)->conn);
-		return CATALOG_LOST_SWAP;
-	}
-	return end(c, rc);
+	return rc == 0 && changed != 1 ? CATALOG_LOST_SWAP : rc;
 }
 
 static int tbl_swap(floe_catalog *c, const char *ns, const char *name, const char *old_loc,

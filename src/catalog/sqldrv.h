@@ -81,5 +81,6 @@ typedef struct {
 } sqldrv;
 
 extern const sqldrv floe_sqldrv_sqlite;
+extern const sqldrv floe_sqldrv_pg;
 
 #endif
