@@ -6,10 +6,11 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="build-essential cmake pkg-config zlib1g-dev libjansson-dev libsqlite3-dev \
-libcmocka-dev libyaml-dev sqlite3 nodejs npm ca-certificates"
+libpq-dev libcmocka-dev libyaml-dev sqlite3 nodejs npm ca-certificates"
 # the crash tests kill floe at every system call through strace; the fuzz
-# drivers need clang (Debian's brings libFuzzer, libclang-rt-*-dev)
-[ "${1:-}" = "--test" ] && pkgs="$pkgs strace clang"
+# drivers need clang (Debian's brings libFuzzer, libclang-rt-*-dev); the
+# PostgreSQL catalog test runs a throwaway server
+[ "${1:-}" = "--test" ] && pkgs="$pkgs strace clang postgresql"
 missing=""
 for p in $pkgs; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

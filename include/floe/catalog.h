@@ -4,10 +4,16 @@
  *
  *   sqlite:PATH        Iceberg JDBC catalog layout in a SQLite file (default:
  *                      sqlite:<warehouse>/catalog.db)
+ *   postgresql://user[:password]@host:port/db   (or postgres://)
+ *                      the same layout in a PostgreSQL database (libpq's URI:
+ *                      its query parameters pass to libpq; a password not in
+ *                      the URI comes from PGPASSWORD or ~/.pgpass); data and
+ *                      metadata files stay in the warehouse
  *   fs:                hadoop-style: <warehouse>/<ns...>/<table>/metadata/
  *                      vN.metadata.json + version-hint.text
  *
  * A URI may carry `?name=X` to choose the JDBC catalog_name (default "floe").
+ * A handle is used by one thread at a time (each worker opens its own).
  * Namespaces are dotted strings ("a" or "a.b" for nested ones); a table is
  * (namespace, name). Commits are compare-and-swap on the metadata location;
  * built on the iceberg layer's requirements/updates.
@@ -23,10 +29,11 @@ typedef struct floe_catalog floe_catalog;
  * missing). uri NULL = the default SQLite catalog. Opening writes nothing to
  * an existing sql catalog (readers take no lock a writer holds, and a file
  * or folder floe may not write is opened read-only); a missing or empty
- * catalog file is created only when the warehouse holds no Iceberg
- * metadata (else FLOE_ECATALOG: the catalog is more likely lost than new).
- * `?mode=ro` opens read-only, `?mode=rw` never creates, `?mode=rwc` creates
- * a missing catalog whatever the warehouse holds. */
+ * catalog file (a PostgreSQL database without the catalog tables) is
+ * created only when the warehouse holds no Iceberg metadata (else
+ * FLOE_ECATALOG: the catalog is more likely lost than new). `?mode=ro`
+ * opens read-only, `?mode=rw` never creates, `?mode=rwc` creates a missing
+ * catalog whatever the warehouse holds. Free with floe_catalog_free. */
 int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse);
 void floe_catalog_free(floe_catalog *c);
 /* "sql" or "fs" */
@@ -115,10 +122,12 @@ int floe_catalog_check_location(floe_catalog *c, const char *ns, const char *nam
  * there is no such table. */
 int floe_catalog_drop_table(floe_catalog *c, const char *ns, const char *name, bool purge);
 
-/* ---- views (sql catalog; Iceberg view spec, format-version 1) ---- */
+/* ---- views (sql catalog; Iceberg view spec, format-version 1, built by
+ * the iceberg layer's floe_ice_view) ---- */
 /* Create the view or add a version to it: SQL text (dialect duckdb) and the
  * schema of its result. FLOE_EEXISTS when a table has that name;
- * FLOE_EUNSUPPORTED on fs and V0 catalogs. */
+ * FLOE_EUNSUPPORTED on fs and V0 catalogs; FLOE_ECONFLICT when other
+ * writers kept changing it. */
 int floe_catalog_replace_view(floe_catalog *c, const char *ns, const char *name, const char *sql,
                               const floe_ice_schema *schema);
 /* View names of a namespace (none on fs/V0 catalogs). */
@@ -127,7 +136,8 @@ int floe_catalog_list_views(floe_catalog *c, const char *ns, char ***out, size_t
  * dropped without purge keeps its files). FLOE_ENOTFOUND when there is no
  * such view; FLOE_EUNSUPPORTED on fs and V0 catalogs. */
 int floe_catalog_drop_view(floe_catalog *c, const char *ns, const char *name);
-/* SQL of the view's current version; caller frees. */
+/* SQL of the view's current version (its duckdb representation, else its
+ * first SQL one); caller frees. FLOE_ENOTFOUND when there is no such view. */
 int floe_catalog_load_view(floe_catalog *c, const char *ns, const char *name, char **sql);
 
 /* Split "ns.sub.table" at the last dot into namespace and name (caller frees

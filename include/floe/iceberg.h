@@ -373,4 +373,45 @@ int floe_ice_snapshot_produce(json_t **requirements, json_t **updates, int64_t *
 int floe_ice_scan_files(floe_ice_data_file **out, size_t *n, const floe_ice_metadata *m,
                         int64_t snapshot_id);
 
+/* ======================= views (view spec, format-version 1) ======================= */
+
+/*
+ * Iceberg view metadata (format/view-spec.md): view-uuid, format-version 1,
+ * location, schemas, current-version-id, versions (each with its schema id,
+ * summary, default-namespace and representations), version-log and
+ * properties. Kept as the parsed JSON document, as table metadata is, so
+ * that what other engines wrote (their dialects, properties) survives a new
+ * version. A catalog only stores the files; building and reading them is
+ * here. Not shared between threads while it is changed.
+ */
+typedef struct floe_ice_view floe_ice_view;
+
+/* Parse and validate view metadata JSON; name (the file) is for errors.
+ * FLOE_ECORRUPT when a required field is missing or wrong, or the current
+ * version is not among the versions. Free with floe_ice_view_free. */
+int floe_ice_view_parse(floe_ice_view **out, const char *text, size_t len, const char *name);
+/* Add a version to base (NULL: a new view at `location`, a URI without a
+ * trailing slash; ignored otherwise) and make it current: the SQL text in
+ * `dialect` (e.g. "duckdb"), the schema of its result, the namespace its
+ * single names resolve in (dotted levels). *out is new metadata, base is
+ * not changed. Any allocation that fails fails the call (FLOE_ENOMEM). */
+int floe_ice_view_add_version(floe_ice_view **out, const floe_ice_view *base, const char *location,
+                              const char *ns, const char *sql, const char *dialect,
+                              const floe_ice_schema *schema, int64_t now_ms);
+/* Compact JSON text, appended to out. */
+int floe_ice_view_serialize(const floe_ice_view *v, floe_buf *out);
+void floe_ice_view_free(floe_ice_view *v);
+/* Borrowed from the metadata. */
+const char *floe_ice_view_uuid(const floe_ice_view *v);
+const char *floe_ice_view_location(const floe_ice_view *v);
+int64_t floe_ice_view_current_version_id(const floe_ice_view *v);
+/* SQL of the current version: the representation in `dialect`, or else
+ * the first SQL one (dialect NULL: the first). Borrowed; NULL when the
+ * version has no SQL representation. */
+const char *floe_ice_view_sql(const floe_ice_view *v, const char *dialect);
+/* Schema of the current version; caller frees with floe_ice_schema_free. */
+int floe_ice_view_schema(const floe_ice_view *v, floe_ice_schema **out);
+/* The underlying JSON document (borrowed; do not modify). */
+const json_t *floe_ice_view_json(const floe_ice_view *v);
+
 #endif

@@ -82,10 +82,61 @@ void floe_catalog_strings_free(char **v, size_t n)
 	floe_free(v);
 }
 
+static bool is_pg_uri(const char *spec)
+{
+	return floe_str_starts_with(spec, "postgresql://") ||
+	       floe_str_starts_with(spec, "postgres://");
+}
+
+/* Take floe's options out of the URI's query (?name=X&mode=ro|rw|rwc:
+ * the JDBC catalog_name, and SQLite's URI modes: read-only, read-write of
+ * an existing catalog, read-write creating it when missing). Other options
+ * stay in the URI of a PostgreSQL catalog (they are libpq's) and are an
+ * error elsewhere. */
+static int take_options(floe_catalog *c, char *spec, catalog_mode *mode)
+{
+	char *q = strchr(spec, '?'), *w;
+	bool pg = is_pg_uri(spec);
+	if (q == NULL)
+		return 0;
+	*q++ = '\0';
+	w = q; /* the options kept are moved down to here */
+	for (char *kv = q; kv && *kv;) {
+		char *amp = strchr(kv, '&');
+		if (amp)
+			*amp++ = '\0';
+		if (floe_str_starts_with(kv, "name=")) {
+			floe_free(c->name);
+			if ((c->name = floe_strdup(kv + 5)) == NULL)
+				return FLOE_ENOMEM;
+		} else if (strcmp(kv, "mode=ro") == 0) {
+			*mode = CATALOG_RO;
+		} else if (strcmp(kv, "mode=rw") == 0) {
+			*mode = CATALOG_RW;
+		} else if (strcmp(kv, "mode=rwc") == 0) {
+			*mode = CATALOG_RWC;
+		} else if (pg && *kv) {
+			size_t len = strlen(kv);
+			if (w != q)
+				*w++ = '&';
+			memmove(w, kv, len);
+			w += len;
+		} else if (*kv) {
+			return floe_error_set(FLOE_EINVAL, "catalog URI option '%s' is unknown",
+			                      kv);
+		}
+		kv = amp;
+	}
+	*w = '\0';
+	if (w != q)
+		q[-1] = '?';
+	return 0;
+}
+
 int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse)
 {
 	floe_catalog *c = floe_calloc(1, sizeof(*c));
-	char *spec = NULL, *q;
+	char *spec = NULL;
 	catalog_mode mode = CATALOG_AUTO;
 	int rc = 0;
 	*out = NULL;
@@ -105,65 +156,26 @@ int floe_catalog_open(floe_catalog **out, const char *uri, const char *warehouse
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
-	/* ?name=X&mode=ro|rw|rwc (SQLite's URI modes: read-only, read-write
-	 * of an existing catalog, read-write creating it when missing) */
-	if ((q = strchr(spec, '?')) != NULL) {
-		*q++ = '\0';
-		for (char *kv = q; kv && *kv;) {
-			char *amp = strchr(kv, '&');
-			if (amp)
-				*amp++ = '\0';
-			if (floe_str_starts_with(kv, "name=")) {
-				floe_free(c->name);
-				if ((c->name = floe_strdup(kv + 5)) == NULL) {
-					rc = FLOE_ENOMEM;
-					goto done;
-				}
-			} else if (strcmp(kv, "mode=ro") == 0)
-				mode = CATALOG_RO;
-			else if (strcmp(kv, "mode=rw") == 0)
-				mode = CATALOG_RW;
-			else if (strcmp(kv, "mode=rwc") == 0)
-				mode = CATALOG_RWC;
-			else {
-				rc = floe_error_set(FLOE_EINVAL,
-				                    "catalog URI option '%s' is unknown", kv);
-				goto done;
-			}
-			kv = amp;
-		}
-	}
-	if (c->name == NULL)
-		c->name = floe_strdup("floe");
-	if (c->name == NULL) {
+	if ((rc = take_options(c, spec, &mode)) != 0)
+		goto done;
+	if (c->name == NULL && (c->name = floe_strdup("floe")) == NULL) {
 		rc = FLOE_ENOMEM;
 		goto done;
 	}
-	if (floe_str_starts_with(spec, "sqlite:")) {
-		const char *p = spec + 7;
-		if (floe_str_starts_with(p, "//"))
-			p += 2;
+	if (floe_str_starts_with(spec, "sqlite:") || is_pg_uri(spec)) {
 		c->kind = "sql";
 		c->ops = &floe_catalog_sql_ops;
-		if (*p == '\0') {
-			char *wh = floe_storage_local_path(c->warehouse);
-			c->path = wh ? floe_asprintf("%s/catalog.db", wh) : NULL;
-			floe_free(wh);
-		} else {
-			c->path = floe_strdup(p);
-		}
-		if (c->path == NULL) {
-			rc = FLOE_ENOMEM;
-			goto done;
-		}
-		rc = floe_catalog_sql_open(c, mode);
 	} else if (strcmp(spec, "fs:") == 0 || strcmp(spec, "fs://") == 0) {
 		c->kind = "fs";
 		c->ops = &floe_catalog_fs_ops;
 	} else {
 		rc = floe_error_set(FLOE_EINVAL,
-		                    "catalog URI '%s' is not supported (sqlite:PATH or fs:)", uri);
+		                    "catalog URI '%s' is not supported (sqlite:PATH, "
+		                    "postgresql://HOST/DB or fs:)",
+		                    uri);
+		goto done;
 	}
+	rc = c->ops->open(c, spec, mode);
 done:
 	floe_free(spec);
 	if (rc) {
@@ -182,7 +194,6 @@ void floe_catalog_free(floe_catalog *c)
 		c->ops->close(c);
 	floe_free(c->warehouse);
 	floe_free(c->name);
-	floe_free(c->path);
 	floe_free(c);
 }
 
@@ -657,4 +668,12 @@ char *floe_catalog_next_metadata(const char *table_loc, const char *old_loc)
 	floe_uuid_v4(u);
 	floe_uuid_format(u, uuid);
 	return floe_asprintf("%s/metadata/%05ld-%s.metadata.json", table_loc, version, uuid);
+}
+
+int catalog_write_metadata(const char *loc, const floe_buf *json)
+{
+	int rc = floe_storage_write_new(loc, json->ptr, json->len);
+	if (rc == 0 && (rc = floe_storage_sync(loc)) != 0)
+		floe_storage_delete(loc);
+	return rc;
 }

@@ -1,12 +1,12 @@
 /*
- * The catalog backend interface: what the `sql` (SQLite, JDBC layout) and
- * `fs` (hadoop) backends implement. catalog.c holds what is common: URI
- * parsing, names, and the commit algorithm on top of `swap`.
+ * The catalog backend interface: what the `sql` (the JDBC layout over a SQL
+ * driver: SQLite or PostgreSQL) and `fs` (hadoop) backends implement.
+ * catalog.c holds what is common: URI parsing, names, and the commit
+ * algorithm on top of `swap`; view.c the view front over the view ops.
+ * A backend keeps its own state behind `backend`.
  */
 #ifndef FLOE_CATALOG_INTERNAL_H
 #define FLOE_CATALOG_INTERNAL_H
-
-#include <sqlite3.h>
 
 #include "floe/catalog.h"
 
@@ -27,6 +27,9 @@ void catalog_entries_free(catalog_entry *e, size_t n);
 typedef enum { CATALOG_AUTO, CATALOG_RO, CATALOG_RW, CATALOG_RWC } catalog_mode;
 
 typedef struct {
+	/* Connect to the catalog named by spec (the URI without floe's own
+	 * options) and set c->backend; on failure close is still called. */
+	int (*open)(floe_catalog *c, const char *spec, catalog_mode mode);
 	int (*ns_create)(floe_catalog *c, const char *ns, const json_t *props);
 	/* create these namespaces, none of which existed when checked, in one
 	 * transaction (one that exists by now is skipped); NULL: one by one */
@@ -53,23 +56,41 @@ typedef struct {
 	int (*tbl_drop)(floe_catalog *c, const char *ns, const char *name, const char *expect_loc);
 	/* every table and view of the catalog, any namespace */
 	int (*entries)(floe_catalog *c, catalog_entry **out, size_t *n);
+	/* ---- views: FLOE_EUNSUPPORTED where the backend has none ---- */
+	/* the metadata location of view ns.name; FLOE_ENOTFOUND when there
+	 * is no view of that name, FLOE_EEXISTS when a table has it */
+	int (*view_current)(floe_catalog *c, const char *ns, const char *name, char **loc);
+	/* write json as the view's next metadata file under view_loc and
+	 * register it: a new view when old_loc is NULL (FLOE_EEXISTS when the
+	 * name is taken), else swapped in if the view is still at old_loc
+	 * (CATALOG_LOST_SWAP when another writer won) */
+	int (*view_replace)(floe_catalog *c, const char *ns, const char *name, const char *old_loc,
+	                    const char *view_loc, const floe_buf *json, char **loc_out);
+	/* view names of a namespace, any order (none where there are none) */
+	int (*view_list)(floe_catalog *c, const char *ns, char ***out, size_t *n);
+	/* FLOE_ENOTFOUND when there is no such view */
+	int (*view_drop)(floe_catalog *c, const char *ns, const char *name);
+	/* release c->backend (also after a failed open) */
 	void (*close)(floe_catalog *c);
 } catalog_ops;
 
+/* What every backend shares; the rest is the backend's, behind `backend`. */
 struct floe_catalog {
 	const catalog_ops *ops;
-	const char *kind;
-	char *warehouse; /* file:// URI, no trailing slash */
-	char *name;      /* JDBC catalog_name */
-	char *path;      /* sqlite file path (sql) */
-	sqlite3 *db;
-	bool has_type_column;
+	const char *kind; /* "sql" or "fs" */
+	char *warehouse;  /* file:// URI, no trailing slash */
+	char *name;       /* JDBC catalog_name */
+	void *backend;
 };
 
 extern const catalog_ops floe_catalog_sql_ops;
 extern const catalog_ops floe_catalog_fs_ops;
 
-int floe_catalog_sql_open(floe_catalog *c, catalog_mode mode);
+/* Write json to a new metadata file loc (never over an existing one) and
+ * take the durability barrier, so that the file and everything it
+ * references are on disk before a catalog row points at it; the file is
+ * removed again when the barrier fails. */
+int catalog_write_metadata(const char *loc, const floe_buf *json);
 /* *out: a folder under the warehouse (at most a few levels down) whose
  * `metadata` folder holds *.metadata.json or a version hint: the
  * warehouse has Iceberg tables. NULL when none; caller frees. */

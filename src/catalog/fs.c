@@ -215,7 +215,9 @@ static int ns_props(floe_catalog *c, const char *ns, json_t **out)
 		rc = 0;
 	} else if (rc == 0) {
 		json_error_t err;
+		floe_fault_alloc_suspend(); /* jansson's lexer: see floe_fault_alloc_suspend */
 		*out = json_loadb(b.ptr, b.len, 0, &err);
+		floe_fault_alloc_resume();
 		if (*out == NULL || !json_is_object(*out)) {
 			json_decref(*out);
 			*out = NULL;
@@ -577,12 +579,68 @@ static int entries(floe_catalog *c, catalog_entry **out, size_t *n)
 	return 0;
 }
 
+/* Nothing to connect to: the warehouse is the catalog. */
+static int fs_open(floe_catalog *c, const char *spec, catalog_mode mode)
+{
+	(void)c;
+	(void)spec;
+	(void)mode;
+	return 0;
+}
+
 static void fs_close(floe_catalog *c)
 {
 	(void)c;
 }
 
+/* Views: the hadoop layout has no place for them. */
+static int no_views(void)
+{
+	return floe_error_set(FLOE_EUNSUPPORTED, "views need the sql catalog");
+}
+
+static int view_current(floe_catalog *c, const char *ns, const char *name, char **loc)
+{
+	*loc = NULL;
+	return no_views();
+}
+
+static int view_replace(floe_catalog *c, const char *ns, const char *name, const char *old_loc,
+                        const char *view_loc, const floe_buf *json, char **loc_out)
+{
+	return no_views();
+}
+
+static int view_list(floe_catalog *c, const char *ns, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return 0;
+}
+
+static int view_drop(floe_catalog *c, const char *ns, const char *name)
+{
+	return no_views();
+}
+
 const catalog_ops floe_catalog_fs_ops = {
-    ns_create, NULL,        ns_exists,  ns_all,   ns_props, ns_update, ns_drop,
-    tbl_list,  tbl_current, tbl_create, tbl_swap, tbl_drop, entries,   fs_close,
+    .open = fs_open,
+    .ns_create = ns_create,
+    .ns_create_many = NULL,
+    .ns_exists = ns_exists,
+    .ns_all = ns_all,
+    .ns_props = ns_props,
+    .ns_update = ns_update,
+    .ns_drop = ns_drop,
+    .tbl_list = tbl_list,
+    .tbl_current = tbl_current,
+    .tbl_create = tbl_create,
+    .tbl_swap = tbl_swap,
+    .tbl_drop = tbl_drop,
+    .entries = entries,
+    .view_current = view_current,
+    .view_replace = view_replace,
+    .view_list = view_list,
+    .view_drop = view_drop,
+    .close = fs_close,
 };

@@ -1,7 +1,10 @@
 /* Unit tests of the catalog layer on both backends (SQLite in the JDBC
  * layout, hadoop fs): namespaces (one by one and ensured in a batch),
  * tables, commits with compare-and-swap, conflicts between two handles, the
- * exact JDBC table layout and a V0 file without iceberg_type. */
+ * exact JDBC table layout and a V0 file without iceberg_type; view
+ * metadata. With FLOE_TEST_PG_URI set (tests/e2e/test_catalog_pg.sh sets
+ * it) the backend-independent tests run on that PostgreSQL database
+ * instead, whose catalog tables they drop. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,18 +15,21 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
+#include <libpq-fe.h>
 #include <cmocka.h>
 
 #include "floe/catalog.h"
 
 static char dir[64];
 static const char *uri;
+static bool fs; /* the fs catalog (no views) */
 
 static int setup_sql(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/floe-cat-XXXXXX");
 	uri = NULL;
+	fs = false;
 	return mkdtemp(dir) ? 0 : -1;
 }
 
@@ -31,7 +37,30 @@ static int setup_fs(void **state)
 {
 	int rc = setup_sql(state);
 	uri = "fs:";
+	fs = true;
 	return rc;
+}
+
+/* An empty PostgreSQL catalog: the JDBC tables of FLOE_TEST_PG_URI's
+ * database dropped (the pg e2e test sets it for a throwaway server). */
+static int reset_pg(void)
+{
+	PGconn *pg = PQconnectdb(uri);
+	PGresult *r = PQexec(pg, "SET client_min_messages = warning; DROP TABLE IF EXISTS "
+	                         "iceberg_tables, iceberg_namespace_properties");
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc)
+		fprintf(stderr, "reset: %s", PQerrorMessage(pg));
+	PQclear(r);
+	PQfinish(pg);
+	return rc;
+}
+
+static int setup_pg(void **state)
+{
+	int rc = setup_sql(state);
+	uri = getenv("FLOE_TEST_PG_URI");
+	return rc ? rc : reset_pg();
 }
 
 static int teardown(void **state)
@@ -316,7 +345,7 @@ static void test_views(void **state)
 	s = floe_ice_schema_new(0, root);
 	assert_int_equal(floe_catalog_open(&c, uri, dir), 0);
 	assert_int_equal(floe_catalog_create_namespace(c, "v", NULL), 0);
-	if (uri) { /* fs */
+	if (fs) {
 		assert_int_equal(floe_catalog_replace_view(c, "v", "w", "SELECT 1 AS id", s),
 		                 FLOE_EUNSUPPORTED);
 		assert_int_equal(floe_catalog_drop_view(c, "v", "w"), FLOE_EUNSUPPORTED);
@@ -378,7 +407,7 @@ static void test_name_case(void **state)
 	assert_int_equal(floe_catalog_create_table(c, "seeds", "a.b", u, NULL, NULL), FLOE_EINVAL);
 	assert_non_null(strstr(floe_error_message(), "cannot contain '.'"));
 	json_decref(u);
-	if (uri == NULL) { /* views: sql catalog only */
+	if (!fs) { /* views: sql catalog only */
 		floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
 		floe_ice_schema *s;
 		floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
@@ -590,13 +619,15 @@ static void test_alloc_faults(void **state)
 		json_t *props = json_pack("{s:s}", "owner", "me"), *got = NULL, *u = NULL;
 		int rc, steps = 0;
 		floe_storage_delete_tree(dir);
+		if (uri && !fs)
+			assert_int_equal(reset_pg(), 0);
 		floe_fault_alloc_set(n);
 		rc = floe_catalog_open(&c, uri, dir);
 		if (rc == 0 && ++steps)
 			rc = floe_catalog_create_namespace(c, "ns", props);
 		if (rc == 0 && ++steps)
 			rc = floe_catalog_namespace_properties(c, "ns", &got);
-		if (rc == 0 && uri == NULL && ++steps)
+		if (rc == 0 && !fs && ++steps)
 			rc = floe_catalog_replace_view(c, "ns", "v", "SELECT 1 AS id", s);
 		if (rc == 0 && ++steps) {
 			char *loc = floe_catalog_default_location(c, "ns", "t");
@@ -615,11 +646,128 @@ static void test_alloc_faults(void **state)
 		json_decref(u);
 		json_decref(props);
 		floe_catalog_free(c);
-		if (rc == 0 && steps >= (uri ? 4 : 5))
+		if (rc == 0 && steps >= (fs ? 4 : 5))
 			break; /* past the last allocation */
 	}
 	floe_ice_schema_free(s);
 }
+
+/* View metadata (iceberg layer, view spec v1): a new view and a second
+ * version, read back; what other engines wrote survives; broken documents
+ * are refused; every allocation that fails fails the build of a version. */
+static void test_view_metadata(void **state)
+{
+	floe_ice_type *root = floe_ice_type_new(FLOE_ICE_STRUCT);
+	floe_ice_schema *s, *got = NULL;
+	floe_ice_view *v1 = NULL, *v2 = NULL, *back = NULL, *bad = NULL;
+	floe_buf b = FLOE_BUF_INIT;
+	const json_t *j, *ver;
+	(void)state;
+	floe_ice_struct_add(root, 1, "id", false, floe_ice_type_new(FLOE_ICE_LONG));
+	s = floe_ice_schema_new(0, root);
+	assert_int_equal(floe_ice_view_add_version(&v1, NULL, "file:///w/ns/v", "a.b", "SELECT 1",
+	                                           "duckdb", s, 1000),
+	                 0);
+	assert_int_equal(floe_ice_view_current_version_id(v1), 1);
+	assert_int_equal(
+	    floe_ice_view_add_version(&v2, v1, NULL, "a.b", "SELECT 2", "duckdb", s, 2000), 0);
+	assert_int_equal(floe_ice_view_current_version_id(v1), 1); /* base unchanged */
+	assert_int_equal(floe_ice_view_serialize(v2, &b), 0);
+	assert_int_equal(floe_ice_view_parse(&back, b.ptr, b.len, "v.json"), 0);
+	assert_string_equal(floe_ice_view_uuid(back), floe_ice_view_uuid(v1));
+	assert_string_equal(floe_ice_view_location(back), "file:///w/ns/v");
+	assert_int_equal(floe_ice_view_current_version_id(back), 2);
+	assert_string_equal(floe_ice_view_sql(back, "duckdb"), "SELECT 2");
+	assert_int_equal(floe_ice_view_schema(back, &got), 0);
+	assert_true(floe_ice_schema_equal(got, s));
+	j = floe_ice_view_json(back);
+	assert_int_equal(json_integer_value(json_object_get(j, "format-version")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "versions")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "schemas")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "version-log")), 2);
+	assert_true(json_is_object(json_object_get(j, "properties")));
+	ver = json_array_get(json_object_get(j, "versions"), 1);
+	assert_int_equal(json_integer_value(json_object_get(ver, "schema-id")), 1);
+	assert_int_equal(json_integer_value(json_object_get(ver, "timestamp-ms")), 2000);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(ver, "default-namespace"), 1)), "b");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(ver, "representations"), 0), "dialect")),
+	    "duckdb");
+	floe_buf_free(&b);
+	floe_ice_schema_free(got);
+	floe_ice_view_free(back);
+	/* another engine's view: its dialect is preferred only when asked */
+	{
+		const char *spark =
+		    "{\"view-uuid\":\"u\",\"format-version\":1,\"location\":\"s3://b/v\","
+		    "\"current-version-id\":1,\"properties\":{\"comment\":\"c\"},\"versions\":[{"
+		    "\"version-id\":1,\"timestamp-ms\":1,\"schema-id\":1,\"summary\":{},"
+		    "\"default-namespace\":[\"d\"],\"representations\":[{\"type\":\"sql\","
+		    "\"sql\":\"SELECT s\",\"dialect\":\"spark\"},{\"type\":\"sql\",\"sql\":"
+		    "\"SELECT t\",\"dialect\":\"trino\"}]}],\"schemas\":[{\"schema-id\":1,"
+		    "\"type\":\"struct\",\"fields\":[]}],\"version-log\":[{\"timestamp-ms\":1,"
+		    "\"version-id\":1}]}";
+		assert_int_equal(floe_ice_view_parse(&back, spark, strlen(spark), "s.json"), 0);
+		assert_string_equal(floe_ice_view_sql(back, "trino"), "SELECT t");
+		assert_string_equal(floe_ice_view_sql(back, "duckdb"), "SELECT s");
+		floe_ice_view_free(v2);
+		assert_int_equal(
+		    floe_ice_view_add_version(&v2, back, NULL, "d", "SELECT 3", "duckdb", s, 5), 0);
+		j = floe_ice_view_json(v2);
+		assert_string_equal(
+		    json_string_value(json_object_get(json_object_get(j, "properties"), "comment")),
+		    "c");
+		assert_int_equal(floe_ice_view_current_version_id(v2), 2);
+		/* the new schema gets an id none has */
+		assert_int_equal(
+		    json_integer_value(json_object_get(
+		        json_array_get(json_object_get(j, "schemas"), 1), "schema-id")),
+		    2);
+		floe_ice_view_free(back);
+	}
+	/* refused: not JSON, another format-version, no current version */
+	assert_int_equal(floe_ice_view_parse(&bad, "{", 1, "x"), FLOE_ECORRUPT);
+	assert_int_equal(floe_ice_view_parse(&bad, "{\"format-version\":2}", 20, "x"),
+	                 FLOE_EUNSUPPORTED);
+	{
+		const char *nocur = "{\"view-uuid\":\"u\",\"format-version\":1,\"location\":\"l\","
+		                    "\"current-version-id\":3,\"versions\":[],\"schemas\":[],"
+		                    "\"version-log\":[]}";
+		assert_int_equal(floe_ice_view_parse(&bad, nocur, strlen(nocur), "x"),
+		                 FLOE_ECORRUPT);
+		assert_non_null(strstr(floe_error_message(), "no current version"));
+	}
+	assert_null(bad);
+	floe_error_clear();
+	for (long n = 1; n < 200; n++) {
+		floe_ice_view *out = NULL;
+		int rc;
+		floe_fault_alloc_set(n);
+		rc = floe_ice_view_add_version(&out, v2, NULL, "d", "SELECT 4", "duckdb", s, 6);
+		floe_fault_alloc_set(0);
+		assert_true(rc == 0 || rc == FLOE_ENOMEM);
+		assert_true((rc == 0) == (out != NULL));
+		floe_ice_view_free(out);
+		floe_error_clear();
+		if (rc == 0)
+			break;
+	}
+	floe_ice_view_free(v1);
+	floe_ice_view_free(v2);
+	floe_ice_schema_free(s);
+}
+
+/* The tests that hold for every backend, on PostgreSQL */
+static const struct CMUnitTest pg_tests[] = {
+    cmocka_unit_test_setup_teardown(test_namespaces, setup_pg, teardown),
+    cmocka_unit_test_setup_teardown(test_ensure_namespaces, setup_pg, teardown),
+    cmocka_unit_test_setup_teardown(test_tables_and_commits, setup_pg, teardown),
+    cmocka_unit_test_setup_teardown(test_views, setup_pg, teardown),
+    cmocka_unit_test_setup_teardown(test_name_case, setup_pg, teardown),
+    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_pg, teardown),
+};
 
 int main(void)
 {
@@ -634,6 +782,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup_fs, teardown),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_view_metadata),
 	    cmocka_unit_test_setup_teardown(test_name_case, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_name_case, setup_fs, teardown),
 	    cmocka_unit_test_setup_teardown(test_locations, setup_sql, teardown),
@@ -643,5 +792,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_sql, teardown),
 	    cmocka_unit_test_setup_teardown(test_alloc_faults, setup_fs, teardown),
 	};
+	floe_base_init(); /* jansson through the allocation seam too */
+	if (getenv("FLOE_TEST_PG_URI"))
+		return cmocka_run_group_tests_name("catalog on PostgreSQL", pg_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
