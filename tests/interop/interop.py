@@ -219,6 +219,17 @@ VIEWS_PROJECT = {
 VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
 
 
+def temp_dir():
+    """A fresh temporary directory, removed at exit unless INTEROP_KEEP is
+    set."""
+    tmp = tempfile.mkdtemp(prefix="floe-interop.")
+    if os.environ.get("INTEROP_KEEP"):
+        print("warehouses kept in %s" % tmp)
+    else:
+        atexit.register(shutil.rmtree, tmp, True)
+    return tmp
+
+
 def build_fixtures():
     """Fresh warehouses filled by the real floe: `main` (the Jaffle raw data
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
@@ -228,11 +239,7 @@ def build_fixtures():
     INTEROP_KEEP is set. Returns (tmpdir, {name: Warehouse})."""
     if not FLOE:
         sys.exit("FLOE must point at the floe binary")
-    tmp = tempfile.mkdtemp(prefix="floe-interop.")
-    if os.environ.get("INTEROP_KEEP"):
-        print("warehouses kept in %s" % tmp)
-    else:
-        atexit.register(shutil.rmtree, tmp, True)
+    tmp = temp_dir()
     main = Warehouse(os.path.join(tmp, "warehouse"), cwd=tmp)
     os.makedirs(main.path, exist_ok=True)
     data = os.path.join(tmp, "data")
