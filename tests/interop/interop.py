@@ -131,6 +131,8 @@ class Warehouse:
             env["FLOE_CATALOG"] = "fs:"
         env["FLOE_WAREHOUSE"] = self.path
         env["NO_COLOR"] = "1"
+        if args and args[0] not in ("query", "tables", "show", "history"):
+            self._rows.clear()  # a write: floe's rows change
         p = subprocess.run([FLOE, *args], cwd=self.cwd, env=env, capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("floe %s: %s" % (" ".join(args)[:200], p.stderr.strip()))
