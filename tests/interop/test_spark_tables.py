@@ -39,6 +39,15 @@ import pyarrow.parquet as pq  # noqa: E402
 
 # check name -> text the failure contains (see interop.py)
 EXPECTED_FAILURES = {
+    # floe bug: Iceberg Java writes the new metadata file of a table floe
+    # created (location file:///...) through Hadoop's Path, which spells it
+    # file:/tmp/... (one slash), and the catalog row says so; floe's
+    # src/storage/local.c floe_storage_local_path only strips "file://" and
+    # takes "file:/tmp/..." for a relative path, so it cannot read the table
+    # Spark committed to (nor the data files Spark lists as file:/...). The
+    # fix: accept the file:/<path> form (RFC 8089) there too.
+    "fl.spark_appended: Spark INSERT into floe's table, floe reads":
+        "floe: error: cannot read file:/",
     # floe bug: every `floe query` / `floe sql` exposes every table of the
     # catalog first (src/engine/table.c floe_table_expose_all ->
     # expose_namespace -> expose_at -> floe_ice_scan_files), and the first
@@ -553,6 +562,20 @@ def main():
     check_java_metadata(suite, spark, wh, sorted(wh.tables()))
     check_java_metadata(suite, mor_spark, mor, ["sp.mor"])
     check_java_metrics(suite, spark, wh, [t for t in floe_written if t != "ty.times"])
+
+    def spark_appends_to_floe():
+        # Spark commits to a table floe created, floe reads it
+        wh.floe("sql", "CREATE TABLE fl.spark_appended AS SELECT 1::BIGINT AS id, 'floe' AS s")
+        spark.sql("INSERT INTO floe.fl.spark_appended VALUES (2, 'spark')")
+        try:
+            want, schema = floe_canon(wh, "fl.spark_appended")
+            compare_rows(want, canon_rows(spark_rows(spark, q("floe", "fl", "spark_appended"))[1],
+                                          schema), schema)
+            expect_equal("rows", 2, len(want))
+        finally:  # a table floe cannot load stops every floe statement (see below)
+            spark.sql("DROP TABLE floe.fl.spark_appended")
+    suite.check("fl.spark_appended: Spark INSERT into floe's table, floe reads",
+                spark_appends_to_floe)
 
     def shared_catalog_mor():
         # a table with live delete files must not stop floe from reading
