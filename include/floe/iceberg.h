@@ -320,6 +320,13 @@ size_t floe_ice_bound_f64(uint8_t *out, double v);
 /* Decimal unscaled value as big-endian two's complement, fewest bytes;
  * out holds 16 bytes. */
 size_t floe_ice_bound_decimal(uint8_t *out, __int128 unscaled);
+/* A uuid column's bounds that hold both in the unsigned byte order and in
+ * Java's (java.util.UUID: signed 64-bit halves), from the bounds of either
+ * order: into lo and hi (16 bytes each), the bounds themselves or wider
+ * ones; false when there are none (both must be left out). Manifests are
+ * written with these. */
+bool floe_ice_uuid_bounds(uint8_t lo[16], uint8_t hi[16], const uint8_t *lower, size_t lower_len,
+                          const uint8_t *upper, size_t upper_len);
 /* Truncated bounds for string (code points) and binary (bytes), App. D and
  * the Java reference's truncation: the lower bound is a prefix of at most
  * `width` units; the upper bound is a prefix whose last unit is incremented

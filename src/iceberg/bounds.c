@@ -10,6 +10,65 @@
 
 #include "floe/iceberg.h"
 
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)(v & 0xFF);
+		v >>= 8;
+	}
+}
+
+/*
+ * Readers order uuids two ways: as 16 unsigned bytes (RFC 9562, PyIceberg,
+ * DuckDB, the order floe's bounds come in) or as java.util.UUID does, two
+ * signed 64-bit halves (Iceberg Java's Comparators.forType(uuid)). A bound
+ * is written only where it holds in both orders, whichever order found it:
+ * - the high halves of both bounds must share their top bit, so that every
+ *   value between them (in either order) has a high half of that sign and
+ *   the high halves order alike; otherwise there is none (random v4 uuids
+ *   nearly always straddle 80000000-...);
+ * - with equal high halves whose low halves share their top bit, the
+ *   bounds themselves hold in both orders and are kept;
+ * - otherwise the low halves of the values beside the bounds are unknown,
+ *   so the bounds are widened to the neighbouring high halves:
+ *   (high - 1, ffffffffffffffff) and (high + 1, 0000000000000000), unless
+ *   that leaves the sign half (no bounds then).
+ */
+bool floe_ice_uuid_bounds(uint8_t lo[16], uint8_t hi[16], const uint8_t *lower, size_t lower_len,
+                          const uint8_t *upper, size_t upper_len)
+{
+	const uint64_t top = (uint64_t)1 << 63;
+	uint64_t mh, ml, xh, xl;
+	if (lower == NULL || upper == NULL || lower_len != 16 || upper_len != 16)
+		return false;
+	mh = get_be64(lower);
+	ml = get_be64(lower + 8);
+	xh = get_be64(upper);
+	xl = get_be64(upper + 8);
+	if ((mh & top) != (xh & top) || mh > xh)
+		return false;
+	if (mh == xh && (ml & top) == (xl & top) && ml <= xl) {
+		memcpy(lo, lower, 16);
+		memcpy(hi, upper, 16);
+		return true;
+	}
+	if ((mh & ~top) == 0 || (xh & ~top) == ~top)
+		return false;
+	put_be64(lo, mh - 1);
+	put_be64(lo + 8, UINT64_MAX);
+	put_be64(hi, xh + 1);
+	put_be64(hi + 8, 0);
+	return true;
+}
+
 size_t floe_ice_bound_bool(uint8_t *out, bool v)
 {
 	out[0] = v ? 1 : 0;

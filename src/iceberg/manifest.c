@@ -220,24 +220,49 @@ static int put_opt_long(floe_avro_writer *w, int64_t v)
 
 typedef enum { M_SIZE, M_VALUES, M_NULLS, M_NANS, M_LOWER, M_UPPER } metric;
 
-static bool has_metric(const floe_ice_column_stats *s, metric m)
+/* The bound a manifest gets for one column: as given, except a uuid
+ * column's, which are floe_ice_uuid_bounds of the given ones (bounds that
+ * hold in the unsigned and in Java's signed order, or none). false = none;
+ * *p may point into tmp. */
+static bool bound_of(const floe_ice_column_stats *s, const floe_ice_schema *schema, bool upper,
+                     uint8_t tmp[16], const uint8_t **p, size_t *len)
 {
+	const floe_ice_type *t = floe_ice_schema_find_type(schema, s->field_id);
+	if (t != NULL && t->kind == FLOE_ICE_UUID) {
+		uint8_t lo[16], hi[16];
+		if (!floe_ice_uuid_bounds(lo, hi, s->lower, s->lower_len, s->upper, s->upper_len))
+			return false;
+		memcpy(tmp, upper ? hi : lo, 16);
+		*p = tmp;
+		*len = 16;
+		return true;
+	}
+	*p = upper ? s->upper : s->lower;
+	*len = upper ? s->upper_len : s->lower_len;
+	return *p != NULL;
+}
+
+static bool has_metric(const floe_ice_column_stats *s, const floe_ice_schema *schema, metric m)
+{
+	uint8_t tmp[16];
+	const uint8_t *p;
+	size_t len;
 	switch (m) {
 	case M_SIZE: return s->column_size >= 0;
 	case M_VALUES: return s->value_count >= 0;
 	case M_NULLS: return s->null_count >= 0;
 	case M_NANS: return s->nan_count >= 0;
-	case M_LOWER: return s->lower != NULL;
-	default: return s->upper != NULL;
+	default: return bound_of(s, schema, m == M_UPPER, tmp, &p, &len);
 	}
 }
 
-static int put_metric_map(floe_avro_writer *w, const floe_ice_data_file *f, metric m)
+static int put_metric_map(floe_avro_writer *w, const floe_ice_data_file *f,
+                          const floe_ice_schema *schema, metric m)
 {
 	int64_t n = 0;
 	int rc;
 	for (size_t i = 0; i < f->nstats; i++)
-		n += has_metric(&f->stats[i], m);
+		n += has_metric(&f->stats[i], schema, m);
 	if (n == 0)
 		return floe_avro_put_union(w, 0);
 	rc = floe_avro_put_union(w, 1);
@@ -245,7 +270,10 @@ static int put_metric_map(floe_avro_writer *w, const floe_ice_data_file *f, metr
 		rc = floe_avro_put_array_start(w, n);
 	for (size_t i = 0; rc == 0 && i < f->nstats; i++) {
 		const floe_ice_column_stats *s = &f->stats[i];
-		if (!has_metric(s, m))
+		uint8_t tmp[16];
+		const uint8_t *p = NULL;
+		size_t len = 0;
+		if (!has_metric(s, schema, m))
 			continue;
 		rc = floe_avro_put_int(w, s->field_id);
 		if (rc)
@@ -255,14 +283,18 @@ static int put_metric_map(floe_avro_writer *w, const floe_ice_data_file *f, metr
 		case M_VALUES: rc = floe_avro_put_long(w, s->value_count); break;
 		case M_NULLS: rc = floe_avro_put_long(w, s->null_count); break;
 		case M_NANS: rc = floe_avro_put_long(w, s->nan_count); break;
-		case M_LOWER: rc = floe_avro_put_bytes(w, s->lower, s->lower_len); break;
-		case M_UPPER: rc = floe_avro_put_bytes(w, s->upper, s->upper_len); break;
+		case M_LOWER:
+		case M_UPPER:
+			bound_of(s, schema, m == M_UPPER, tmp, &p, &len);
+			rc = floe_avro_put_bytes(w, p, len);
+			break;
 		}
 	}
 	return rc ? rc : floe_avro_put_array_end(w);
 }
 
-static int put_entry(floe_avro_writer *w, const floe_ice_manifest_entry *e)
+static int put_entry(floe_avro_writer *w, const floe_ice_schema *schema,
+                     const floe_ice_manifest_entry *e)
 {
 	const floe_ice_data_file *f = &e->file;
 	int rc = floe_avro_put_int(w, e->status);
@@ -284,7 +316,7 @@ static int put_entry(floe_avro_writer *w, const floe_ice_manifest_entry *e)
 	if (rc == 0)
 		rc = floe_avro_put_long(w, f->file_size);
 	for (metric m = M_SIZE; rc == 0 && m <= M_UPPER; m++)
-		rc = put_metric_map(w, f, m);
+		rc = put_metric_map(w, f, schema, m);
 	for (int i = 0; rc == 0 && i < 4; i++) /* key_metadata, split_offsets, equality_ids,
 	                                           sort_order_id: null */
 		rc = floe_avro_put_union(w, 0);
@@ -337,7 +369,7 @@ int floe_ice_manifest_encode(floe_buf *out, const floe_ice_schema *schema,
 	if (rc == 0)
 		rc = floe_avro_writer_meta(w, "content", deletes ? "deletes" : "data");
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = put_entry(w, &entries[i]);
+		rc = put_entry(w, schema, &entries[i]);
 	floe_free(stext);
 	if (rc) {
 		floe_avro_writer_free(w);

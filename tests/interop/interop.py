@@ -131,6 +131,8 @@ class Warehouse:
             env["FLOE_CATALOG"] = "fs:"
         env["FLOE_WAREHOUSE"] = self.path
         env["NO_COLOR"] = "1"
+        if args and args[0] not in ("query", "tables", "show", "history"):
+            self._rows.clear()  # a write: floe's rows change
         p = subprocess.run([FLOE, *args], cwd=self.cwd, env=env, capture_output=True, text=True)
         if p.returncode != 0:
             raise RuntimeError("floe %s: %s" % (" ".join(args)[:200], p.stderr.strip()))
@@ -219,6 +221,17 @@ VIEWS_PROJECT = {
 VIEWS = {"vw.upper_names": [("id", "int"), ("name", "string")]}
 
 
+def temp_dir():
+    """A fresh temporary directory, removed at exit unless INTEROP_KEEP is
+    set."""
+    tmp = tempfile.mkdtemp(prefix="floe-interop.")
+    if os.environ.get("INTEROP_KEEP"):
+        print("warehouses kept in %s" % tmp)
+    else:
+        atexit.register(shutil.rmtree, tmp, True)
+    return tmp
+
+
 def build_fixtures():
     """Fresh warehouses filled by the real floe: `main` (the Jaffle raw data
     loaded as `make run` loads it, the type matrix, appends, replaces, odd
@@ -228,11 +241,7 @@ def build_fixtures():
     INTEROP_KEEP is set. Returns (tmpdir, {name: Warehouse})."""
     if not FLOE:
         sys.exit("FLOE must point at the floe binary")
-    tmp = tempfile.mkdtemp(prefix="floe-interop.")
-    if os.environ.get("INTEROP_KEEP"):
-        print("warehouses kept in %s" % tmp)
-    else:
-        atexit.register(shutil.rmtree, tmp, True)
+    tmp = temp_dir()
     main = Warehouse(os.path.join(tmp, "warehouse"), cwd=tmp)
     os.makedirs(main.path, exist_ok=True)
     data = os.path.join(tmp, "data")

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -128,6 +129,62 @@ static void test_binary_truncation(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* 16 bytes from 32 hex digits */
+static void uuid_bytes(uint8_t *out, const char *hex)
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+}
+
+static void test_uuid_bounds(void **state)
+{
+	uint8_t lo[16], hi[16], a[16], b[16], want[16];
+	(void)state;
+	/* straddling 80000000-...: Java (signed halves) would read lower > upper */
+	uuid_bytes(a, "00112233445566778899aabbccddeeff");
+	uuid_bytes(b, "ffffffffffffffffffffffffffffffff");
+	assert_false(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	/* the same, in Java's order (signed minimum first) */
+	assert_false(floe_ice_uuid_bounds(lo, hi, b, 16, a, 16));
+	/* equal high halves, low halves of one sign: the bounds themselves */
+	uuid_bytes(a, "0123456789abcdef8000000000000001");
+	uuid_bytes(b, "0123456789abcdefffffffffffffff00");
+	assert_true(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	assert_memory_equal(lo, a, 16);
+	assert_memory_equal(hi, b, 16);
+	/* equal high halves, low halves of both signs: the neighbouring highs */
+	uuid_bytes(a, "0123456789abcdef0000000000000001");
+	assert_true(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	uuid_bytes(want, "0123456789abcdeeffffffffffffffff");
+	assert_memory_equal(lo, want, 16);
+	uuid_bytes(want, "0123456789abcdf00000000000000000");
+	assert_memory_equal(hi, want, 16);
+	/* different high halves of one sign (time-ordered v7 uuids): widened */
+	uuid_bytes(a, "9190c1d2e3f47a0b8c0d0e0f10111213");
+	uuid_bytes(b, "9190c1d2e4007a0bbc0d0e0f10111213");
+	assert_true(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	uuid_bytes(want, "9190c1d2e3f47a0affffffffffffffff");
+	assert_memory_equal(lo, want, 16);
+	uuid_bytes(want, "9190c1d2e4007a0c0000000000000000");
+	assert_memory_equal(hi, want, 16);
+	/* widening would leave the sign half: none */
+	uuid_bytes(a, "00000000000000000000000000000000");
+	uuid_bytes(b, "00000000000000010000000000000000");
+	assert_false(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	uuid_bytes(a, "7ffffffffffffffe0000000000000000");
+	uuid_bytes(b, "7fffffffffffffff0000000000000000");
+	assert_false(floe_ice_uuid_bounds(lo, hi, a, 16, b, 16));
+	/* but one value is its own bound, wherever it is */
+	assert_true(floe_ice_uuid_bounds(lo, hi, b, 16, b, 16));
+	assert_memory_equal(lo, b, 16);
+	/* one bound missing, or not 16 bytes: none */
+	assert_false(floe_ice_uuid_bounds(lo, hi, NULL, 0, b, 16));
+	assert_false(floe_ice_uuid_bounds(lo, hi, a, 15, b, 16));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +192,7 @@ int main(void)
 	    cmocka_unit_test(test_decimal),
 	    cmocka_unit_test(test_string_truncation),
 	    cmocka_unit_test(test_binary_truncation),
+	    cmocka_unit_test(test_uuid_bounds),
 	};
 	floe_base_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
