@@ -7,6 +7,12 @@ column names and types, snapshots, data files, time travel (by snapshot and
 by time), and rows under filters a reader may answer by pruning files with
 floe's bounds and null counts.
 
+The other direction has tests of its own: the peers write and floe reads,
+floe writes into the peers' tables (test_pyiceberg_tables.py,
+test_spark_tables.py, which also has Iceberg Java parse every metadata file
+floe wrote and check its metrics and summaries), and floe and PyIceberg
+commit to one table at once (test_concurrency.py).
+
 A check that fails because of a known disagreement is listed in the test's
 EXPECTED_FAILURES with the text the failure must contain: it then counts as
 an expected failure, and a listed check that passes fails the run, so the
