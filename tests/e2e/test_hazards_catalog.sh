@@ -167,7 +167,14 @@ wait $locker || true
 # another user's warehouse, which this user may read but not write
 if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
     chmod 755 "$WORK"
-    ro() { (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/ "$FLOE" --warehouse "$WH" "$@"); }
+    # the build may lie in a folder only its owner can enter (a private
+    # temporary clone): the other user runs a copy of floe and its DuckDB
+    mkdir -p "$WORK/bin/lib"
+    cp "$FLOE" "$WORK/bin/floe"
+    cp "$(ldd "$FLOE" | awk '/libduckdb/ { print $3 }')" "$WORK/bin/lib/"
+    chmod -R a+rX "$WORK/bin"
+    ro() { (cd / && setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/ \
+        LD_LIBRARY_PATH="$WORK/bin/lib" "$WORK/bin/floe" --warehouse "$WH" "$@"); }
     assert_eq "tables of a read-only warehouse" "m.Good" "$(ro tables m 2>&1 | grep Good)"
     assert_eq "query of a read-only warehouse" 1 "$(ro query --json 'SELECT count(*) AS n FROM m.a' 2>&1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s)[0].n)}catch(e){console.log(s)}})')"
     expect_fail "write to a read-only warehouse" "m.a" ro sql "INSERT INTO m.a SELECT 2"
