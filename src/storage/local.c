@@ -24,6 +24,10 @@ char *floe_storage_local_path(const char *uri)
 {
 	if (floe_str_starts_with(uri, "file://"))
 		return floe_strdup(uri + 7);
+	/* file:/x, as Java's Hadoop Path writes a local URI (RFC 8089 allows
+	 * both forms) */
+	if (floe_str_starts_with(uri, "file:/"))
+		return floe_strdup(uri + 5);
 	if (strstr(uri, "://") != NULL) {
 		floe_error_set(FLOE_EUNSUPPORTED, "storage scheme of '%s' is not supported", uri);
 		return NULL;
@@ -36,6 +40,8 @@ char *floe_storage_file_uri(const char *path)
 	char cwd[PATH_MAX];
 	if (floe_str_starts_with(path, "file://") || strstr(path, "://"))
 		return floe_strdup(path);
+	if (floe_str_starts_with(path, "file:/"))
+		return floe_asprintf("file://%s", path + 5);
 	if (path[0] == '/')
 		return floe_asprintf("file://%s", path);
 	if (getcwd(cwd, sizeof(cwd)) == NULL) {

@@ -45,6 +45,13 @@ static void test_uris(void **state)
 	p = floe_storage_local_path("file:///a/b");
 	assert_string_equal(p, "/a/b");
 	floe_free(p);
+	/* Java's Hadoop Path writes local files as file:/x */
+	p = floe_storage_local_path("file:/tmp/t/metadata/v1.json");
+	assert_string_equal(p, "/tmp/t/metadata/v1.json");
+	floe_free(p);
+	u = floe_storage_file_uri("file:/tmp/t");
+	assert_string_equal(u, "file:///tmp/t");
+	floe_free(u);
 	assert_null(floe_storage_local_path("gs://bucket/x"));
 	assert_int_equal(floe_error_code(), FLOE_EUNSUPPORTED);
 	u = floe_storage_file_uri("/x/y");
