@@ -196,7 +196,10 @@ def quote_ident(s):
 
 
 def file_path(uri):
-    return uri[len("file://"):] if uri.startswith("file://") else uri
+    # file:///x as floe writes it, file:/x as Java's Hadoop Path does
+    if uri.startswith("file://"):
+        return uri[len("file://"):]
+    return uri[len("file:"):] if uri.startswith("file:/") else uri
 
 
 # A dbt project with a table, a view over it and incremental models

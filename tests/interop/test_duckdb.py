@@ -23,14 +23,6 @@ import duckdb  # noqa: E402
 # check name -> text the peer's failure contains. A listed check that passes
 # fails the run, so this is exactly what does not interoperate today.
 EXPECTED_FAILURES = {
-    # floe bug, no peer involved: `floe query --as-of T` fails when the
-    # catalog has a view over a table that did not exist at T (here the dbt
-    # view vw.upper_names over vw.base, built after vw.appended's first
-    # snapshot), even for a query that does not read the view: floe creates
-    # every catalog view as of T, and DuckDB binds the view's SQL at once.
-    "views/vw.appended: as of snapshot 1's time":
-        "a catalog view cannot be created: statement 2: Catalog Error: "
-        "Table with name base does not exist!",
 }
 
 

@@ -21,14 +21,6 @@ from pyiceberg.table import StaticTable  # noqa: E402
 # check name -> text the peer's failure contains. A listed check that passes
 # fails the run, so this is exactly what does not interoperate today.
 EXPECTED_FAILURES = {
-    # floe bug, no peer involved: `floe query --as-of T` fails when the
-    # catalog has a view over a table that did not exist at T (here the dbt
-    # view vw.upper_names over vw.base, built after vw.appended's first
-    # snapshot), even for a query that does not read the view: floe creates
-    # every catalog view as of T, and DuckDB binds the view's SQL at once.
-    "views/vw.appended: as of snapshot 1's time":
-        "a catalog view cannot be created: statement 2: Catalog Error: "
-        "Table with name base does not exist!",
     # PyIceberg bug, not floe's: a NULL list<struct> comes back as an empty
     # list. pyarrow reads the value in floe's data file as NULL (the list's
     # definition level is 0), and PyIceberg returns [] for the same value in

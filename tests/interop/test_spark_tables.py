@@ -39,25 +39,6 @@ import pyarrow.parquet as pq  # noqa: E402
 
 # check name -> text the failure contains (see interop.py)
 EXPECTED_FAILURES = {
-    # floe bug: Iceberg Java writes the new metadata file of a table floe
-    # created (location file:///...) through Hadoop's Path, which spells it
-    # file:/tmp/... (one slash), and the catalog row says so; floe's
-    # src/storage/local.c floe_storage_local_path only strips "file://" and
-    # takes "file:/tmp/..." for a relative path, so it cannot read the table
-    # Spark committed to (nor the data files Spark lists as file:/...). The
-    # fix: accept the file:/<path> form (RFC 8089) there too.
-    "fl.spark_appended: Spark INSERT into floe's table, floe reads":
-        "floe: error: cannot read file:/",
-    # floe bug: every `floe query` / `floe sql` exposes every table of the
-    # catalog first (src/engine/table.c floe_table_expose_all ->
-    # expose_namespace -> expose_at -> floe_ice_scan_files), and the first
-    # table it cannot expose fails the statement: one table with live
-    # delete files (floe's FLOE_EUNSUPPORTED refusal, which is right for
-    # that table) makes floe unable to read or write any table of the
-    # catalog. expose_namespace should register such a table as a view
-    # that raises the refusal when a query reads it, and go on.
-    "a merge-on-read table does not stop floe reading the others":
-        "floe cannot apply row-level deletes yet",
     # floe bug (as in test_pyiceberg_tables.py): floe appends to and
     # replaces a partitioned table with unpartitioned manifests
     # (src/iceberg/manifest.c writes partition-spec "[]" and
