@@ -88,6 +88,23 @@ third_party_check() {
     pass
 }
 
+# lock_catalog: another process holds the SQLite catalog's write lock (for
+# 60 s at most) until unlock_catalog; $locker is its pid
+lock_catalog() {
+    rm -f "$WORK/locked"
+    python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$FLOE_WAREHOUSE/catalog.db" "$WORK/locked" &
+    locker=$!
+    for _ in $(seq 50); do [ -e "$WORK/locked" ] && break; sleep 0.1; done
+}
+unlock_catalog() {
+    kill "$locker" 2>/dev/null || true
+    wait "$locker" 2>/dev/null || true
+}
+
 finish() {
     echo "$checks passed, $failures failed"
     [ "$failures" -eq 0 ]

@@ -110,16 +110,9 @@ floe drop m.c 2>/dev/null
 # a locked catalog: another process holds the write lock past the timeout
 # (the writer reads and writes its data files unhindered, and waits at its
 # commit: the lock is held until the writer has failed)
-python3 -c 'import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN EXCLUSIVE")
-open(sys.argv[2], "w").close()
-time.sleep(60)' "$FLOE_WAREHOUSE/catalog.db" "$WORK/locked" &
-locker=$!
-for _ in $(seq 50); do [ -e "$WORK/locked" ] && break; sleep 0.1; done
+lock_catalog
 expect_fail "locked catalog" "locked" floe sql "INSERT INTO m.t SELECT 7000, 'l'"
-kill $locker 2>/dev/null || true
-wait $locker || true
+unlock_catalog
 assert_eq "locked: snapshot unchanged" "$good" "$(current_snapshot m.t)"
 
 # a read-only catalog

@@ -72,16 +72,9 @@ exit_is "drop of a missing table" 3 floe drop m.nope
 # 4: conflict (exists; a catalog locked past the timeout)
 exit_is "namespace exists" 4 floe namespace create m
 json_error_is "table exists" 4 EEXISTS floe sql "CREATE TABLE m.t AS SELECT 2 AS i"
-python3 -c 'import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN EXCLUSIVE")
-open(sys.argv[2], "w").close()
-time.sleep(60)' "$FLOE_WAREHOUSE/catalog.db" "$WORK/locked" &
-locker=$!
-for _ in $(seq 50); do [ -e "$WORK/locked" ] && break; sleep 0.1; done
+lock_catalog
 json_error_is "locked catalog" 4 EBUSY floe sql "INSERT INTO m.t SELECT 2"
-kill $locker 2>/dev/null || true
-wait $locker 2>/dev/null || true
+unlock_catalog
 
 # 5: I/O
 touch "$WORK/a-file"

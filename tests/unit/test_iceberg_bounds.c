@@ -188,10 +188,8 @@ static void test_uuid_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixed_width),
-	    cmocka_unit_test(test_decimal),
-	    cmocka_unit_test(test_string_truncation),
-	    cmocka_unit_test(test_binary_truncation),
+	    cmocka_unit_test(test_fixed_width),       cmocka_unit_test(test_decimal),
+	    cmocka_unit_test(test_string_truncation), cmocka_unit_test(test_binary_truncation),
 	    cmocka_unit_test(test_uuid_bounds),
 	};
 	floe_base_init();
