@@ -113,10 +113,10 @@ static int ns_create(floe_catalog *c, const char *ns, const json_t *props)
 		rc = floe_storage_mkdirs(dir);
 	if (rc == 0 && props && json_object_size(props) > 0) {
 		file = floe_asprintf("%s/%s", dir, NS_FILE);
-		text = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
+		text = floe_json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
 		rc = file && text ? floe_storage_write(file, text, strlen(text)) : FLOE_ENOMEM;
 	}
-	free(text);
+	floe_free(text);
 	floe_free(file);
 	floe_free(dir);
 	return rc;

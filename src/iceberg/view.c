@@ -254,13 +254,9 @@ int floe_ice_view_add_version(floe_ice_view **out, const floe_ice_view *base, co
 
 int floe_ice_view_serialize(const floe_ice_view *v, floe_buf *out)
 {
-	char *s = json_dumps(v->root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	int rc;
-	if (s == NULL)
-		return floe_error_set(FLOE_ENOMEM, "cannot serialize view metadata");
-	rc = floe_buf_puts(out, s);
-	free(s);
-	return rc;
+	if (floe_json_dump(out, v->root, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+		return floe_error_prefix("cannot serialize view metadata: ");
+	return 0;
 }
 
 const char *floe_ice_view_uuid(const floe_ice_view *v)
